@@ -1,0 +1,42 @@
+/**
+ * The admin server (port 8888): /metrics for Prometheus, /healthz (the process is alive) and
+ * /readyz (200 only while every dependency this process uses answers).
+ */
+import type { FastifyInstance } from 'fastify';
+import { createHttpServer } from '../telemetry/http-server.js';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../telemetry/logger.js';
+
+/** A dependency readiness depends on, e.g. the queue or the store. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+/** Builds the admin server (not yet listening). `isStopping` makes /readyz fail during drain. */
+export function createAdminServer(registry: Registry, checks: ReadinessCheck[], isStopping: () => boolean, log: Logger): FastifyInstance {
+  const app = createHttpServer(log, 'admin');
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    if (isStopping()) return reply.code(503).send({ status: 'stopping' });
+    const results = await Promise.all(
+      checks.map(async (c) => {
+        try {
+          await withTimeout(c.check(), 3_000);
+          return [c.name, 'ok'] as const;
+        } catch (err) {
+          return [c.name, `unavailable: ${(err as Error).message}`] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, s]) => s === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  });
+  return app;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
+}

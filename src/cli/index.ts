@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/**
+ * The `braid` command: serve, config check, trace. The only place that exits the process.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.js';
+import { isBraidError } from '../errors.js';
+import { startBraid } from '../main.js';
+import { createLogger } from '../telemetry/logger.js';
+import { fetchTrace, renderTrace } from './trace.js';
+
+const USAGE = `usage:
+  braid serve [--config FILE] [--target all|collector,ingester,query,alerter]
+  braid config check FILE
+  braid trace <traceId> [--url http://127.0.0.1:16686]
+
+environment: BRAID_CONFIG, BRAID_TARGET, BRAID_KAFKA_BROKERS, BRAID_ELASTICSEARCH_URL, BRAID_LOG_LEVEL`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`braid: ${message}\n`);
+  process.exit(code);
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, target: { type: 'string', short: 't' } }, strict: true });
+  const env = { ...process.env };
+  if (values.target) env.BRAID_TARGET = values.target;
+  const config = await loadConfig(values.config ?? (env.BRAID_CONFIG || undefined), env);
+  const log = createLogger(config.telemetry.log_level);
+  const starting = new AbortController();
+  let stopRequested = false;
+  const onSignal = (signal: string) => {
+    if (stopRequested) return;
+    stopRequested = true;
+    log.info({ signal }, 'signal received');
+    starting.abort();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  let running;
+  try {
+    running = await startBraid(config, { log, signal: starting.signal });
+  } catch (err) {
+    if (stopRequested) process.exit(0);
+    throw err;
+  }
+  if (!stopRequested) await new Promise<void>((resolve) => starting.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const hardStop = setTimeout(() => {
+    log.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, config.shutdown_timeout_seconds * 1000);
+  const drained = await running.stop();
+  clearTimeout(hardStop);
+  log.flush();
+  process.exit(drained ? 0 : 1);
+}
+
+async function configCheck(args: string[]): Promise<void> {
+  const file = args[0];
+  if (!file) fail('config check needs a FILE');
+  const config = await loadConfig(file, {});
+  process.stdout.write(`${file}: valid (targets: ${config.targets.join(',')}; queue: ${config.queueKind}; store: ${config.storeKind})\n`);
+}
+
+async function trace(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string', default: 'http://127.0.0.1:16686' } }, allowPositionals: true, strict: true });
+  const id = positionals[0];
+  if (!id) fail('trace needs a trace ID');
+  const t = await fetchTrace(values.url, id);
+  if (!t) fail(`trace ${id} not found at ${values.url}`, 1);
+  process.stdout.write(`${renderTrace(t).join('\n')}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'serve' || cmd === undefined) return serve(rest);
+  if (cmd === 'config' && rest[0] === 'check') return configCheck(rest.slice(1));
+  if (cmd === 'trace') return trace(rest);
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  fail(`unknown command "${argv.join(' ')}"\n${USAGE}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (isBraidError(err)) fail(err.message);
+  if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail(`${(err as Error).message}\n${USAGE}`);
+  fail(`${(err as Error).stack ?? String(err)}`, 1);
+});

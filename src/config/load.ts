@@ -1,0 +1,142 @@
+/**
+ * Loads configuration: YAML file, then environment overrides, then the strict schema, then
+ * cross-field checks. Any failure is one BraidError naming every offending path.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { BraidError } from '../errors.js';
+import { BraidConfigSchema, TARGETS, type BraidConfig, type BraidConfigParsed, type Target } from './schema.js';
+
+/** Environment variables Braid reads, and the config path each overrides. */
+export const ENV_OVERRIDES = {
+  BRAID_TARGET: 'target',
+  BRAID_KAFKA_BROKERS: 'queue.kafka.brokers',
+  BRAID_ELASTICSEARCH_URL: 'storage.elasticsearch.url',
+  BRAID_LOG_LEVEL: 'telemetry.log_level',
+} as const;
+
+/** Reads and validates a config file (or none: all defaults), applying environment overrides. */
+export async function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<BraidConfig> {
+  let raw: unknown = {};
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (cause) {
+      throw new BraidError('BRAID_ERR_CONFIG_READ', `config: cannot read ${file}: ${(cause as Error).message}`, { cause });
+    }
+    raw = parseYaml(text, file);
+  }
+  return validateConfig(applyEnv(raw, env), file ?? '(defaults)');
+}
+
+function parseYaml(text: string, file: string): unknown {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const msgs = doc.errors.map((e) => e.message.split('\n')[0]).join('; ');
+    throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${file}: invalid YAML: ${msgs}`);
+  }
+  const value: unknown = doc.toJS() ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${file}: expected a mapping at the top level`);
+  }
+  return value;
+}
+
+/** Sets each present environment override at its config path, so the schema validates it too. */
+export function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
+  const out = structuredClone(raw) as Record<string, unknown>;
+  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const parsed = name === 'BRAID_KAFKA_BROKERS' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+    setPath(out, path.split('.'), parsed);
+  }
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    const next = cur[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1] as string] = value;
+}
+
+/** Validates already-parsed config: strict schema first, cross-field checks second. */
+export function validateConfig(raw: unknown, source: string): BraidConfig {
+  const result = BraidConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${source}:\n${formatIssues(result.error.issues)}`);
+  }
+  return crossCheck(result.data, source);
+}
+
+function formatIssues(issues: z.core.$ZodIssue[]): string {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const at = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        lines.push(`  ${at ? `${at}.` : ''}${key}: unknown key (not one of Braid's settings; check its spelling)`);
+      }
+    } else {
+      lines.push(`  ${at || '(top level)'}: ${issue.message}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function crossCheck(cfg: BraidConfigParsed, source: string): BraidConfig {
+  const problems: string[] = [];
+  const targets = resolveTargets(cfg.target, problems);
+  const queueKind = cfg.queue.kafka.brokers.length > 0 ? 'kafka' : 'memory';
+  const storeKind = cfg.storage.elasticsearch.url !== undefined ? 'elasticsearch' : 'memory';
+  const split = targets.length < TARGETS.length;
+  if (queueKind === 'memory' && split && targets.some((t) => t === 'collector' || t === 'ingester')) {
+    if (!(targets.includes('collector') && targets.includes('ingester'))) {
+      problems.push(
+        `  target: "${targets.join(',')}" splits collector and ingester across processes, which needs Kafka; set queue.kafka.brokers (BRAID_KAFKA_BROKERS)`,
+      );
+    }
+  }
+  if (storeKind === 'memory' && split && targets.includes('query') !== targets.includes('ingester')) {
+    problems.push(
+      `  target: "${targets.join(',')}" separates query from ingester, which needs a shared store; set storage.elasticsearch.url (BRAID_ELASTICSEARCH_URL)`,
+    );
+  }
+  const es = cfg.storage.elasticsearch;
+  if (es.api_key !== undefined && (es.username !== undefined || es.password !== undefined)) {
+    problems.push('  storage.elasticsearch: set either api_key or username/password, not both');
+  }
+  if ((es.username === undefined) !== (es.password === undefined)) {
+    problems.push('  storage.elasticsearch: username and password go together');
+  }
+  if (problems.length > 0) throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${source}:\n${problems.join('\n')}`);
+  const { target: _target, ...rest } = cfg;
+  return { ...rest, targets, queueKind, storeKind };
+}
+
+function resolveTargets(target: string | string[], problems: string[]): Target[] {
+  const names = (Array.isArray(target) ? target : target.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0 || (names.length === 1 && names[0] === 'all')) return [...TARGETS];
+  const out: Target[] = [];
+  for (const name of names) {
+    if ((TARGETS as readonly string[]).includes(name)) {
+      if (!out.includes(name as Target)) out.push(name as Target);
+    } else {
+      problems.push(`  target: unknown target "${name}" (expected "all" or a list of ${TARGETS.join(', ')})`);
+    }
+  }
+  return out;
+}
+
+/** Splits "host:port" into its parts; "[::1]:80" keeps the brackets off the host. */
+export function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const i = endpoint.lastIndexOf(':');
+  const host = endpoint.slice(0, i).replace(/^\[(.*)\]$/, '$1') || '0.0.0.0';
+  return { host, port: Number(endpoint.slice(i + 1)) };
+}

@@ -1,0 +1,111 @@
+/**
+ * The user-facing YAML configuration. Every object is strict: an unknown or mistyped key stops
+ * start-up with its full path. Defaults here are the embedded all-in-one: in-process queue,
+ * memory store, every target in one process.
+ */
+import { z } from 'zod';
+
+/** The targets `braid serve --target` accepts. */
+export const TARGETS = ['collector', 'ingester', 'query', 'alerter'] as const;
+/** One target of the binary. */
+export type Target = (typeof TARGETS)[number];
+
+const endpoint = (port: number) =>
+  z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, 'expected host:port, e.g. "127.0.0.1:4318"')
+    .default(`127.0.0.1:${port}`);
+
+const positiveInt = z.number().int().positive();
+
+const otlpGrpc = z.strictObject({
+  enabled: z.boolean().default(true),
+  endpoint: endpoint(4317),
+  max_recv_msg_size_mib: positiveInt.default(4),
+});
+
+const otlpHttp = z.strictObject({
+  enabled: z.boolean().default(true),
+  endpoint: endpoint(4318),
+  max_request_body_size_mib: positiveInt.default(20),
+});
+
+const kafka = z.strictObject({
+  brokers: z.array(z.string().min(1)).default([]),
+  client_id: z.string().min(1).default('braid'),
+  topic_prefix: z.string().default('braid.'),
+  partitions: positiveInt.default(6),
+  replication_factor: positiveInt.default(1),
+  group_id: z.string().min(1).default('braid-ingester'),
+  /** How long a produce may wait for the broker before the receiver answers "retry later". */
+  produce_timeout_ms: positiveInt.default(10_000),
+});
+
+const memoryQueue = z.strictObject({
+  partitions: positiveInt.default(4),
+  max_bytes: positiveInt.default(256 * 1024 * 1024),
+});
+
+const elasticsearch = z.strictObject({
+  url: z.string().url().optional(),
+  index_prefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase index name prefix').default('braid'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  api_key: z.string().optional(),
+  shards: positiveInt.default(1),
+  replicas: z.number().int().min(0).default(0),
+  bulk_max_docs: positiveInt.default(5_000),
+  bulk_max_bytes: positiveInt.default(8 * 1024 * 1024),
+  request_timeout_ms: positiveInt.default(30_000),
+  retention_days: positiveInt.default(7),
+});
+
+const memoryStore = z.strictObject({
+  max_spans: positiveInt.default(1_000_000),
+});
+
+const telemetry = z.strictObject({
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  tracing: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      endpoint: z.string().url().default('http://127.0.0.1:4317'),
+      sample_ratio: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
+});
+
+/** The whole configuration file. */
+export const BraidConfigSchema = z.strictObject({
+  target: z
+    .union([z.string(), z.array(z.string())])
+    .default('all'),
+  receivers: z
+    .strictObject({
+      otlp: z.strictObject({ grpc: otlpGrpc.prefault({}), http: otlpHttp.prefault({}) }).prefault({}),
+    })
+    .prefault({}),
+  query: z.strictObject({ endpoint: endpoint(16686) }).prefault({}),
+  admin: z.strictObject({ endpoint: endpoint(8888) }).prefault({}),
+  queue: z.strictObject({ kafka: kafka.prefault({}), memory: memoryQueue.prefault({}) }).prefault({}),
+  storage: z
+    .strictObject({ elasticsearch: elasticsearch.prefault({}), memory: memoryStore.prefault({}) })
+    .prefault({}),
+  telemetry: telemetry.prefault({}),
+  shutdown_timeout_seconds: positiveInt.max(300).default(10),
+});
+
+/** The configuration as written in YAML, before defaults. */
+export type BraidConfigInput = z.input<typeof BraidConfigSchema>;
+/** The configuration after defaults, before the cross-field checks resolve the targets. */
+export type BraidConfigParsed = z.output<typeof BraidConfigSchema>;
+
+/** The validated configuration the composition root works from. */
+export type BraidConfig = Omit<BraidConfigParsed, 'target'> & {
+  /** The resolved set of targets this process runs. */
+  targets: Target[];
+  /** Which queue implementation runs: Kafka when brokers are set. */
+  queueKind: 'kafka' | 'memory';
+  /** Which store implementation runs: Elasticsearch when a URL is set. */
+  storeKind: 'elasticsearch' | 'memory';
+};

@@ -1,0 +1,85 @@
+/**
+ * The one error registry. Every error Braid reports to a sender or an operator has a stable code
+ * `BRAID_ERR_<AREA>_<WHAT>`, an HTTP status and a gRPC status, so receivers answer each protocol
+ * the same way and tests can assert the exact code.
+ */
+
+/** gRPC status codes used by Braid (grpc/doc/statuscodes.md). */
+export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
+
+/** One entry of the registry: how an error of this code is answered. */
+export interface ErrorSpec {
+  readonly http: number;
+  readonly grpc: number;
+  /** Transient errors may succeed when retried; permanent ones never will. */
+  readonly transient: boolean;
+}
+
+const spec = (http: number, grpc: number, transient = false): ErrorSpec => ({ http, grpc, transient });
+
+/** Every error code Braid can raise. */
+export const ErrorCodes = {
+  BRAID_ERR_CONFIG_INVALID: spec(500, GrpcStatus.INTERNAL),
+  BRAID_ERR_CONFIG_READ: spec(500, GrpcStatus.INTERNAL),
+  BRAID_ERR_OTLP_DECODE: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_OTLP_INVALID: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_HTTP_CONTENT_TYPE: spec(415, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_HTTP_ENCODING: spec(415, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_HTTP_BODY_TOO_LARGE: spec(413, GrpcStatus.RESOURCE_EXHAUSTED),
+  BRAID_ERR_QUEUE_UNAVAILABLE: spec(503, GrpcStatus.UNAVAILABLE, true),
+  BRAID_ERR_QUEUE_FULL: spec(429, GrpcStatus.UNAVAILABLE, true),
+  BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE: spec(413, GrpcStatus.RESOURCE_EXHAUSTED),
+  BRAID_ERR_STORE_UNAVAILABLE: spec(503, GrpcStatus.UNAVAILABLE, true),
+  BRAID_ERR_STORE_REJECTED: spec(500, GrpcStatus.INTERNAL),
+  BRAID_ERR_QUERY_INVALID: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_QUERY_NOT_FOUND: spec(404, GrpcStatus.NOT_FOUND),
+  BRAID_ERR_SHUTTING_DOWN: spec(503, GrpcStatus.UNAVAILABLE, true),
+  BRAID_ERR_INFRA: spec(500, GrpcStatus.INTERNAL),
+  BRAID_ERR_INTERNAL: spec(500, GrpcStatus.INTERNAL),
+} as const satisfies Record<string, ErrorSpec>;
+
+/** A registered error code. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** An error from the registry: code, message, statuses, and the cause when there is one. */
+export class BraidError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+  readonly grpcStatus: number;
+  readonly transient: boolean;
+  /** Seconds a client should wait before retrying, for transient errors answered over HTTP/gRPC. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BraidError';
+    this.code = code;
+    const s: ErrorSpec = ErrorCodes[code];
+    this.httpStatus = s.http;
+    this.grpcStatus = s.grpc;
+    this.transient = s.transient;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? (s.transient ? 1 : undefined);
+  }
+}
+
+/** True when `err` is a BraidError of the given code. */
+export function isBraidError(err: unknown, code?: ErrorCode): err is BraidError {
+  return err instanceof BraidError && (code === undefined || err.code === code);
+}
+
+/** Classifies any failure: BraidErrors carry their own class; unknown failures count as transient. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof BraidError ? err.transient : true;
+}

@@ -1,0 +1,177 @@
+/**
+ * The composition root: builds the queue, the store and the targets this process runs from the
+ * validated configuration, and stops them in the order that loses nothing. Components never
+ * import each other; they are wired here.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createAdminServer, type ReadinessCheck } from './admin/server.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { parseEndpoint } from './config/load.js';
+import type { BraidConfig } from './config/schema.js';
+import { startIngester, type Ingester } from './ingest/ingester.js';
+import { createIngestMetrics } from './ingest/metrics.js';
+import { createQueryServer } from './query/server.js';
+import { createKafkaQueue } from './queue/kafka/kafka-queue.js';
+import { createMemoryQueue } from './queue/memory/memory-queue.js';
+import { createQueueMetrics } from './queue/metrics.js';
+import type { Queue } from './queue/queue.js';
+import { registerOtlpHttp } from './receivers/otlp/http.js';
+import { startOtlpGrpc, type OtlpGrpcServer } from './receivers/otlp/grpc.js';
+import { createOtlpReceiverMetrics } from './receivers/otlp/metrics.js';
+import { createElasticsearchStore } from './storage/elasticsearch/es-store.js';
+import { createMemoryStore } from './storage/memory/memory-store.js';
+import type { Store } from './storage/store.js';
+import { createHttpServer } from './telemetry/http-server.js';
+import type { Logger } from './telemetry/logger.js';
+import { createRegistry, type Registry } from './telemetry/metrics.js';
+import { startTracing } from './telemetry/tracing.js';
+
+/** Where each server of a running Braid listens (port 0 in config means "any free port"). */
+export interface BraidAddresses {
+  admin: string;
+  otlpHttp?: string;
+  otlpGrpc?: string;
+  query?: string;
+}
+
+/** A running Braid process. */
+export interface RunningBraid {
+  addresses: BraidAddresses;
+  registry: Registry;
+  /** Drains and stops everything; resolves true when everything accepted reached the store. */
+  stop(): Promise<boolean>;
+}
+
+/** Options of `startBraid` that are not user configuration. */
+export interface StartOptions {
+  log: Logger;
+  /** Aborting it during start-up stops waiting for Kafka/Elasticsearch. */
+  signal?: AbortSignal;
+}
+
+const url = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+async function listen(app: FastifyInstance, endpoint: string): Promise<string> {
+  const { host, port } = parseEndpoint(endpoint);
+  await app.listen({ host, port });
+  const addr = app.server.address();
+  return url(host, typeof addr === 'object' && addr ? addr.port : port);
+}
+
+/** Retries a dependency's start with backoff until it succeeds or `signal` aborts. */
+async function startDependency(name: string, start: () => Promise<void>, log: Logger, signal?: AbortSignal): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await start();
+      if (attempt > 0) log.info({ dependency: name }, 'dependency reachable');
+      return;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      if (attempt === 0) log.warn({ dependency: name, err: (err as Error).message }, 'dependency unreachable; retrying with backoff');
+      await sleep(backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 }), signal);
+    }
+  }
+}
+
+/** Starts the targets of `config`. */
+export async function startBraid(config: BraidConfig, options: StartOptions): Promise<RunningBraid> {
+  const { log } = options;
+  const registry = createRegistry();
+  const stopTracing = startTracing(config.telemetry.tracing);
+  const has = (t: string) => config.targets.includes(t as never);
+  const needsQueue = has('collector') || has('ingester');
+  const needsStore = has('ingester') || has('query');
+
+  const queueMetrics = createQueueMetrics(registry);
+  const queue: Queue | undefined = !needsQueue
+    ? undefined
+    : config.queueKind === 'kafka'
+      ? createKafkaQueue({ ...config.queue.kafka }, queueMetrics, log.child({ component: 'kafka' }))
+      : createMemoryQueue({ ...config.queue.memory, topicPrefix: config.queue.kafka.topic_prefix }, queueMetrics, log.child({ component: 'memory-queue' }));
+  const es = config.storage.elasticsearch;
+  const store: Store | undefined = !needsStore
+    ? undefined
+    : config.storeKind === 'elasticsearch' && es.url !== undefined
+      ? createElasticsearchStore({ ...es, url: es.url }, log.child({ component: 'elasticsearch' }))
+      : createMemoryStore(config.storage.memory);
+
+  let stopping = false;
+  const checks: ReadinessCheck[] = [];
+  if (queue) checks.push({ name: `queue (${queue.kind})`, check: () => queue.ping() });
+  if (store) checks.push({ name: `store (${store.kind})`, check: () => store.ping() });
+  const admin = createAdminServer(registry, checks, () => stopping, log);
+  const addresses: BraidAddresses = { admin: await listen(admin, config.admin.endpoint) };
+
+  if (queue) await startDependency(`queue (${queue.kind})`, () => queue.start(), log, options.signal);
+  if (store) await startDependency(`store (${store.kind})`, () => store.start(), log, options.signal);
+
+  let ingester: Ingester | undefined;
+  if (has('ingester') && queue && store) {
+    ingester = await startIngester(
+      { groupId: config.queue.kafka.group_id, bulkMaxDocs: es.bulk_max_docs },
+      { queue, store, metrics: createIngestMetrics(registry), log: log.child({ component: 'ingester' }) },
+    );
+  }
+
+  let otlpHttp: FastifyInstance | undefined;
+  let otlpGrpc: OtlpGrpcServer | undefined;
+  if (has('collector') && queue) {
+    const metrics = createOtlpReceiverMetrics(registry);
+    const h = config.receivers.otlp.http;
+    if (h.enabled) {
+      otlpHttp = createHttpServer(log, 'otlp-http', { bodyLimit: h.max_request_body_size_mib * 1024 * 1024 });
+      registerOtlpHttp(otlpHttp, { queue, metrics });
+      addresses.otlpHttp = await listen(otlpHttp, h.endpoint);
+    }
+    const g = config.receivers.otlp.grpc;
+    if (g.enabled) {
+      const { host, port } = parseEndpoint(g.endpoint);
+      otlpGrpc = await startOtlpGrpc({ host, port, maxRecvMsgSizeMiB: g.max_recv_msg_size_mib }, { queue, metrics, log: log.child({ component: 'otlp-grpc' }) });
+      addresses.otlpGrpc = `${host}:${otlpGrpc.port}`;
+    }
+  }
+
+  let query: FastifyInstance | undefined;
+  if (has('query') && store) {
+    query = createQueryServer(store, log);
+    addresses.query = await listen(query, config.query.endpoint);
+  }
+  if (has('alerter')) log.warn('the alerter target has no rule evaluation yet; it runs idle (see README, status)');
+  log.info({ targets: config.targets, queue: queue?.kind, store: store?.kind, addresses }, 'braid started');
+
+  async function stop(): Promise<boolean> {
+    stopping = true;
+    const deadline = Date.now() + Math.max(1_000, config.shutdown_timeout_seconds * 1000 - 3_000);
+    log.info('stopping: receivers close first, then the ingester drains what they accepted');
+    await Promise.all([otlpHttp?.close(), otlpGrpc?.close()]);
+    let drained = true;
+    if (ingester && queue) {
+      drained = await waitDrained(queue, config.queue.kafka.group_id, deadline, log);
+      await ingester.stop();
+    }
+    await Promise.all([query?.close(), admin.close()]);
+    await Promise.allSettled([queue?.close(), store?.close(), stopTracing()]);
+    log.info({ drained }, 'stopped');
+    return drained;
+  }
+  return { addresses, registry, stop };
+}
+
+/** Waits until the ingester has committed everything in the queue, or the deadline passes. */
+async function waitDrained(queue: Queue, group: string, deadline: number, log: Logger): Promise<boolean> {
+  for (;;) {
+    let lag: number;
+    try {
+      lag = await queue.lag(group, ['spans']);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot read the ingester lag while draining');
+      lag = -1;
+    }
+    if (lag === 0) return true;
+    if (Date.now() >= deadline) {
+      log.error({ lag }, 'shutdown deadline reached before the ingester caught up; the rest stays in the queue');
+      return false;
+    }
+    await sleep(100);
+  }
+}

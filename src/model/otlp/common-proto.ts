@@ -1,0 +1,253 @@
+/**
+ * Protobuf codecs for the messages of opentelemetry/proto/common/v1 and resource/v1, shared by the
+ * trace codec and the log and metric codecs to come. Field numbers follow common.proto/resource.proto.
+ */
+import type { AnyValue, Attributes, InstrumentationScope, KvList, Resource } from '../trace.js';
+import { ProtobufError, type MessageSchema, type ProtoReader } from '../protobuf/reader.js';
+import type { ProtoWriter } from '../protobuf/writer.js';
+
+const VARINT = 0;
+const I64 = 1;
+const LEN = 2;
+
+const ANY_VALUE: MessageSchema = {
+  name: 'AnyValue',
+  fields: [undefined, ['string_value', LEN], ['bool_value', VARINT], ['int_value', VARINT], ['double_value', I64], ['array_value', LEN], ['kvlist_value', LEN], ['bytes_value', LEN]],
+};
+const KEY_VALUE: MessageSchema = { name: 'KeyValue', fields: [undefined, ['key', LEN], ['value', LEN]] };
+const VALUES: MessageSchema = { name: 'ArrayValue', fields: [undefined, ['values', LEN]] };
+const KV_LIST: MessageSchema = { name: 'KeyValueList', fields: [undefined, ['values', LEN]] };
+const RESOURCE: MessageSchema = { name: 'Resource', fields: [undefined, ['attributes', LEN], ['dropped_attributes_count', VARINT]] };
+const SCOPE: MessageSchema = {
+  name: 'InstrumentationScope',
+  fields: [undefined, ['name', LEN], ['version', LEN], ['attributes', LEN], ['dropped_attributes_count', VARINT]],
+};
+
+// Protobuf's own default recursion limit; deeper AnyValues would only serve to exhaust the stack.
+const MAX_DEPTH = 100;
+
+/** Sets an attribute, keeping `__proto__` an ordinary key instead of the object's prototype. */
+export function setAttribute(attrs: KvList, key: string, value: AnyValue): void {
+  if (key === '__proto__') Object.defineProperty(attrs, key, { value, enumerable: true, writable: true, configurable: true });
+  else attrs[key] = value;
+}
+
+/** Decodes one length-delimited KeyValue into `attrs`. */
+export function decodeKeyValue(r: ProtoReader, attrs: KvList, depth = 0): void {
+  const outer = r.enter();
+  let key = '';
+  let value: AnyValue = null;
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag === 10) key = r.string();
+    else if (tag === 18) value = decodeAnyValue(r, depth + 1);
+    else r.unknown(tag, KEY_VALUE);
+  }
+  r.leave(outer);
+  setAttribute(attrs, key, value);
+}
+
+/** Decodes one length-delimited AnyValue; an empty one is null. */
+export function decodeAnyValue(r: ProtoReader, depth = 0): AnyValue {
+  if (depth > MAX_DEPTH) throw new ProtobufError(`AnyValue nested deeper than ${MAX_DEPTH} levels at offset ${r.pos}`, r.pos);
+  const outer = r.enter();
+  let value: AnyValue = null;
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    switch (tag) {
+      case 10:
+        value = r.string();
+        break;
+      case 16:
+        value = r.bool();
+        break;
+      case 24:
+        value = r.int64();
+        break;
+      case 33:
+        value = r.double();
+        break;
+      case 42:
+        value = decodeValues(r, depth);
+        break;
+      case 50: {
+        const kv: KvList = {};
+        const o = r.enter();
+        while (r.pos < r.limit) {
+          const t = r.tag();
+          if (t === 10) decodeKeyValue(r, kv, depth);
+          else r.unknown(t, KV_LIST);
+        }
+        r.leave(o);
+        value = kv;
+        break;
+      }
+      case 58:
+        // Copied so the value does not pin the whole request buffer in memory.
+        value = r.bytes().slice();
+        break;
+      default:
+        r.unknown(tag, ANY_VALUE);
+    }
+  }
+  r.leave(outer);
+  return value;
+}
+
+function decodeValues(r: ProtoReader, depth: number): AnyValue[] {
+  const values: AnyValue[] = [];
+  const outer = r.enter();
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag === 10) values.push(decodeAnyValue(r, depth + 1));
+    else r.unknown(tag, VALUES);
+  }
+  r.leave(outer);
+  return values;
+}
+
+/** Decodes a length-delimited Resource. */
+export function decodeResource(r: ProtoReader): Resource {
+  const res: Resource = { attributes: {}, droppedAttributesCount: 0 };
+  const outer = r.enter();
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag === 10) decodeKeyValue(r, res.attributes);
+    else if (tag === 16) res.droppedAttributesCount = r.uint32();
+    else r.unknown(tag, RESOURCE);
+  }
+  r.leave(outer);
+  return res;
+}
+
+/** Decodes a length-delimited InstrumentationScope. */
+export function decodeScope(r: ProtoReader): InstrumentationScope {
+  const scope: InstrumentationScope = { name: '', version: '', attributes: {}, droppedAttributesCount: 0 };
+  const outer = r.enter();
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag === 10) scope.name = r.string();
+    else if (tag === 18) scope.version = r.string();
+    else if (tag === 26) decodeKeyValue(r, scope.attributes);
+    else if (tag === 32) scope.droppedAttributesCount = r.uint32();
+    else r.unknown(tag, SCOPE);
+  }
+  r.leave(outer);
+  return scope;
+}
+
+/** An empty Resource, for a ResourceSpans without one. */
+export function emptyResource(): Resource {
+  return { attributes: {}, droppedAttributesCount: 0 };
+}
+
+/** An empty InstrumentationScope, for a ScopeSpans without one. */
+export function emptyScope(): InstrumentationScope {
+  return { name: '', version: '', attributes: {}, droppedAttributesCount: 0 };
+}
+
+/** Writes `attrs` as repeated KeyValue field `field`. */
+export function encodeAttributes(w: ProtoWriter, field: number, attrs: Attributes): void {
+  for (const key in attrs) {
+    w.tag(field, LEN);
+    const kv = w.fork();
+    encodeKeyValueBody(w, key, attrs[key] as AnyValue);
+    w.ldelim(kv);
+  }
+}
+
+function encodeKeyValueBody(w: ProtoWriter, key: string, value: AnyValue): void {
+  if (key !== '') {
+    w.tag(1, LEN);
+    w.string(key);
+  }
+  // A null value is an unset `value` field, which decodes back to null.
+  if (value !== null) {
+    w.tag(2, LEN);
+    const v = w.fork();
+    encodeAnyValueBody(w, value);
+    w.ldelim(v);
+  }
+}
+
+/** Writes the fields of an AnyValue (the caller writes its tag and length). */
+export function encodeAnyValueBody(w: ProtoWriter, value: AnyValue): void {
+  switch (typeof value) {
+    case 'string':
+      w.tag(1, LEN);
+      w.string(value);
+      return;
+    case 'boolean':
+      w.tag(2, VARINT);
+      w.bool(value);
+      return;
+    case 'bigint':
+      w.tag(3, VARINT);
+      w.int64(value);
+      return;
+    case 'number':
+      w.tag(4, I64);
+      w.double(value);
+      return;
+  }
+  if (value === null) return;
+  if (value instanceof Uint8Array) {
+    w.tag(7, LEN);
+    w.bytes(value);
+  } else if (Array.isArray(value)) {
+    w.tag(5, LEN);
+    const arr = w.fork();
+    for (const item of value) {
+      // Every element is written, a null one as an empty AnyValue, so positions survive.
+      w.tag(1, LEN);
+      const el = w.fork();
+      encodeAnyValueBody(w, item);
+      w.ldelim(el);
+    }
+    w.ldelim(arr);
+  } else {
+    w.tag(6, LEN);
+    const list = w.fork();
+    encodeAttributes(w, 1, value);
+    w.ldelim(list);
+  }
+}
+
+/** Writes `res` as field `field`, omitting it when it is empty. */
+export function encodeResource(w: ProtoWriter, field: number, res: Resource): void {
+  if (res.droppedAttributesCount === 0 && isEmpty(res.attributes)) return;
+  w.tag(field, LEN);
+  const m = w.fork();
+  encodeAttributes(w, 1, res.attributes);
+  if (res.droppedAttributesCount !== 0) {
+    w.tag(2, VARINT);
+    w.uint32(res.droppedAttributesCount);
+  }
+  w.ldelim(m);
+}
+
+/** Writes `scope` as field `field`, omitting it when it is empty. */
+export function encodeScope(w: ProtoWriter, field: number, scope: InstrumentationScope): void {
+  if (scope.name === '' && scope.version === '' && scope.droppedAttributesCount === 0 && isEmpty(scope.attributes)) return;
+  w.tag(field, LEN);
+  const m = w.fork();
+  if (scope.name !== '') {
+    w.tag(1, LEN);
+    w.string(scope.name);
+  }
+  if (scope.version !== '') {
+    w.tag(2, LEN);
+    w.string(scope.version);
+  }
+  encodeAttributes(w, 3, scope.attributes);
+  if (scope.droppedAttributesCount !== 0) {
+    w.tag(4, VARINT);
+    w.uint32(scope.droppedAttributesCount);
+  }
+  w.ldelim(m);
+}
+
+function isEmpty(attrs: Attributes): boolean {
+  for (const _ in attrs) return false;
+  return true;
+}

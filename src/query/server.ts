@@ -1,0 +1,21 @@
+/** The query target's HTTP server (port 16686): the Jaeger API now, Prometheus and native APIs later. */
+import type { FastifyInstance } from 'fastify';
+import { createHttpServer } from '../telemetry/http-server.js';
+import { BraidError } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import type { Logger } from '../telemetry/logger.js';
+import { registerJaegerRoutes } from './jaeger/routes.js';
+
+/** Builds the query server (not yet listening). */
+export function createQueryServer(store: Store, log: Logger): FastifyInstance {
+  const app = createHttpServer(log, 'query');
+  registerJaegerRoutes(app, store);
+  app.setErrorHandler((err, _req, reply) => {
+    const e = err instanceof BraidError ? err : undefined;
+    const code = e?.httpStatus ?? (typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500);
+    if (code >= 500) log.error({ err }, 'query failed');
+    if (e?.transient && e.retryAfterSeconds) reply.header('retry-after', String(e.retryAfterSeconds));
+    return reply.code(code).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg: e ? `${e.code}: ${e.message}` : (err as Error).message }] });
+  });
+  return app;
+}

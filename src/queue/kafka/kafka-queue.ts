@@ -1,0 +1,170 @@
+/**
+ * The Kafka queue (kafkajs). Topics are created at start when absent; produce waits for all
+ * in-sync replicas (acks=-1) and is bounded in time, so a receiver can answer "retry later"
+ * instead of hanging; consumers commit an offset only after their handler resolved for every
+ * record before it. kafkajs's default partitioner is murmur2 like the Java client's, so records
+ * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
+ */
+import { Kafka, logLevel, type Admin, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { BraidError } from '../../errors.js';
+import { backoffDelay, sleep } from '../../backoff.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { QueueMetrics } from '../metrics.js';
+import { RECORD_KINDS, topicName, type BatchHandler, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+
+/** Settings of the Kafka queue (`queue.kafka`). */
+export interface KafkaQueueSettings {
+  brokers: string[];
+  client_id: string;
+  topic_prefix: string;
+  partitions: number;
+  replication_factor: number;
+  produce_timeout_ms: number;
+}
+
+const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** Creates the Kafka queue; nothing connects until `start`. */
+export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMetrics, log: Logger): Queue {
+  const kafka = new Kafka({
+    clientId: settings.client_id,
+    brokers: settings.brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: settings.produce_timeout_ms,
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry: LogEntry) => kafkaLog(log, entry),
+  });
+  const admin: Admin = kafka.admin();
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 } });
+  const maxBytes = new Map<RecordKind, number>();
+  const topic = (kind: RecordKind) => topicName(settings.topic_prefix, kind);
+
+  async function ensureTopics(): Promise<void> {
+    const existing = new Set(await admin.listTopics());
+    const missing = RECORD_KINDS.map(topic).filter((t) => !existing.has(t));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t, numPartitions: settings.partitions, replicationFactor: settings.replication_factor })),
+      });
+      log.info({ topics: missing }, 'created kafka topics');
+    }
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: RECORD_KINDS.map((k) => ({ type: 2 /* TOPIC */, name: topic(k), configNames: ['max.message.bytes'] })),
+    });
+    for (const res of described.resources) {
+      const kind = RECORD_KINDS.find((k) => topic(k) === res.resourceName);
+      const value = Number(res.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+      if (kind) maxBytes.set(kind, Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES);
+    }
+  }
+
+  async function send(kind: RecordKind, records: QueueRecord[]): Promise<void> {
+    const t = topic(kind);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${settings.produce_timeout_ms} ms`)), settings.produce_timeout_ms);
+    });
+    try {
+      await Promise.race([producer.send({ topic: t, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value })) }), timeout]);
+    } catch (cause) {
+      metrics.produceFailures.inc({ topic: t, reason: 'unavailable' });
+      throw new BraidError('BRAID_ERR_QUEUE_UNAVAILABLE', `kafka did not accept the records for ${t}: ${(cause as Error).message}`, { cause, retryAfterSeconds: 5 });
+    } finally {
+      clearTimeout(timer);
+    }
+    let bytes = 0;
+    for (const r of records) bytes += r.value.length;
+    metrics.produced.inc({ topic: t }, records.length);
+    metrics.producedBytes.inc({ topic: t }, bytes);
+  }
+
+  async function consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler): Promise<QueueConsumer> {
+    const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: kinds.map(topic), fromBeginning: true });
+    const stopping = new AbortController();
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload) => handleBatch(payload, kinds, handler, consumer.commitOffsets.bind(consumer), stopping.signal),
+    });
+    return {
+      async stop() {
+        stopping.abort();
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async function handleBatch(
+    { batch, heartbeat, isRunning, isStale }: EachBatchPayload,
+    kinds: readonly RecordKind[],
+    handler: BatchHandler,
+    commit: (o: Array<{ topic: string; partition: number; offset: string }>) => Promise<void>,
+    stopping: AbortSignal,
+  ): Promise<void> {
+    const kind = kinds.find((k) => topic(k) === batch.topic);
+    if (!kind || batch.messages.length === 0) return;
+    const records = batch.messages.map((m) => ({ key: m.key, value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handler({ kind, partition: batch.partition, records }, stopping);
+        break;
+      } catch (err) {
+        metrics.handlerFailures.inc({ topic: batch.topic });
+        log.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying after backoff');
+        // Leaving without committing makes the next owner of the partition start from the
+        // last commit: nothing is skipped.
+        if (stopping.aborted || !isRunning() || isStale()) throw err;
+        await sleep(backoffDelay(attempt, { initialMs: 200, maxMs: 10_000 }), stopping);
+        await heartbeat();
+      }
+    }
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    await commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    metrics.consumed.inc({ topic: batch.topic }, records.length);
+  }
+
+  return {
+    kind: 'kafka',
+    async start() {
+      await admin.connect();
+      await ensureTopics();
+      await producer.connect();
+      log.info({ brokers: settings.brokers }, 'connected to kafka');
+    },
+    send,
+    maxRecordBytes: (kind) => maxBytes.get(kind) ?? DEFAULT_MAX_MESSAGE_BYTES,
+    consume,
+    async lag(group, kinds) {
+      let n = 0;
+      for (const kind of kinds) {
+        const t = topic(kind);
+        const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(t), admin.fetchOffsets({ groupId: group, topics: [t] })]);
+        for (const end of ends) {
+          const c = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          n += Number(end.high) - (c >= 0 ? c : Number(end.low));
+        }
+      }
+      return n;
+    },
+    async ping() {
+      await admin.describeCluster();
+    },
+    async close() {
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
+
+function kafkaLog(log: Logger, entry: LogEntry): void {
+  const { message, ...rest } = entry.log;
+  const fields = { namespace: entry.namespace, ...rest };
+  if (entry.level === logLevel.ERROR) log.error(fields, `kafkajs: ${message}`);
+  else if (entry.level === logLevel.WARN) log.warn(fields, `kafkajs: ${message}`);
+  else log.debug(fields, `kafkajs: ${message}`);
+}

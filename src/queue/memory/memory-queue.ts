@@ -1,0 +1,148 @@
+/**
+ * The in-process queue of the embedded all-in-one. It carries the same record bytes as Kafka,
+ * partitions by key the same way, commits per group, and redelivers a batch whose handler
+ * failed. It is bounded by bytes: a send that would exceed the bound is refused with
+ * BRAID_ERR_QUEUE_FULL (HTTP 429 / gRPC UNAVAILABLE), never silently dropped.
+ */
+import { BraidError } from '../../errors.js';
+import { backoffDelay, sleep } from '../../backoff.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { QueueMetrics } from '../metrics.js';
+import { topicName, type BatchHandler, type ConsumedRecord, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { partitionFor } from './partition.js';
+
+/** Settings of the in-process queue (`queue.memory`). */
+export interface MemoryQueueSettings {
+  partitions: number;
+  max_bytes: number;
+  /** Largest record value accepted; mirrors Kafka's default max.message.bytes. */
+  maxRecordBytes?: number;
+  topicPrefix: string;
+}
+
+interface Partition {
+  /** Records from `base` on; index i holds offset base + i. */
+  records: ConsumedRecord[];
+  base: number;
+  /** Next offset each group will read. */
+  committed: Map<string, number>;
+  waiters: Array<() => void>;
+}
+
+const MAX_BATCH_RECORDS = 500;
+
+/** Creates the in-process queue. */
+export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueMetrics, log: Logger): Queue {
+  const streams = new Map<RecordKind, Partition[]>();
+  let buffered = 0;
+  const maxRecordBytes = settings.maxRecordBytes ?? 1_048_576;
+
+  function partitionsOf(kind: RecordKind): Partition[] {
+    let p = streams.get(kind);
+    if (!p) {
+      p = Array.from({ length: settings.partitions }, () => ({ records: [], base: 0, committed: new Map(), waiters: [] }));
+      streams.set(kind, p);
+    }
+    return p;
+  }
+
+  /** Drops records every group has committed past, and frees their bytes. */
+  function trim(part: Partition): void {
+    let low = Infinity;
+    for (const v of part.committed.values()) low = Math.min(low, v);
+    if (low === Infinity) return;
+    const n = low - part.base;
+    if (n <= 0) return;
+    for (const r of part.records.slice(0, n)) buffered -= r.value.length + (r.key?.length ?? 0);
+    part.records.splice(0, n);
+    part.base = low;
+    metrics.bufferedBytes.set(buffered);
+  }
+
+  async function send(kind: RecordKind, records: QueueRecord[]): Promise<void> {
+    const topic = topicName(settings.topicPrefix, kind);
+    let bytes = 0;
+    for (const r of records) {
+      if (r.value.length > maxRecordBytes) {
+        metrics.produceFailures.inc({ topic, reason: 'too_large' });
+        throw new BraidError('BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE', `record of ${r.value.length} bytes exceeds the topic's limit of ${maxRecordBytes} bytes`);
+      }
+      bytes += r.value.length + (r.key?.length ?? 0);
+    }
+    if (buffered + bytes > settings.max_bytes) {
+      metrics.produceFailures.inc({ topic, reason: 'full' });
+      throw new BraidError('BRAID_ERR_QUEUE_FULL', `in-process queue is full (${buffered} of ${settings.max_bytes} bytes held); retry later`);
+    }
+    const parts = partitionsOf(kind);
+    for (const r of records) {
+      const p = partitionFor(r.key, parts.length);
+      const part = parts[p] as Partition;
+      part.records.push({ key: r.key, value: r.value, partition: p, offset: String(part.base + part.records.length) });
+    }
+    buffered += bytes;
+    metrics.bufferedBytes.set(buffered);
+    metrics.produced.inc({ topic }, records.length);
+    metrics.producedBytes.inc({ topic }, bytes);
+    for (const part of parts) for (const w of part.waiters.splice(0)) w();
+  }
+
+  async function consumePartition(group: string, kind: RecordKind, p: number, handler: BatchHandler, signal: AbortSignal): Promise<void> {
+    const part = partitionsOf(kind)[p] as Partition;
+    const topic = topicName(settings.topicPrefix, kind);
+    if (!part.committed.has(group)) part.committed.set(group, part.base);
+    let attempt = 0;
+    while (!signal.aborted) {
+      const next = part.committed.get(group) as number;
+      const start = next - part.base;
+      if (start >= part.records.length) {
+        await new Promise<void>((resolve) => {
+          part.waiters.push(resolve);
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        continue;
+      }
+      const records = part.records.slice(start, start + MAX_BATCH_RECORDS);
+      try {
+        // The handler gets its own signal so an in-flight batch finishes on stop (drain).
+        await handler({ kind, partition: p, records }, new AbortController().signal);
+        attempt = 0;
+        part.committed.set(group, next + records.length);
+        metrics.consumed.inc({ topic }, records.length);
+        trim(part);
+      } catch (err) {
+        metrics.handlerFailures.inc({ topic });
+        log.warn({ err, topic, partition: p }, 'batch handler failed; redelivering after backoff');
+        await sleep(backoffDelay(attempt++, { initialMs: 100, maxMs: 10_000 }), signal);
+      }
+    }
+  }
+
+  return {
+    kind: 'memory',
+    async start() {},
+    send,
+    maxRecordBytes: () => maxRecordBytes,
+    async consume(group, kinds, handler): Promise<QueueConsumer> {
+      const ac = new AbortController();
+      const loops: Promise<void>[] = [];
+      for (const kind of kinds) {
+        for (let p = 0; p < settings.partitions; p++) loops.push(consumePartition(group, kind, p, handler, ac.signal));
+      }
+      return {
+        async stop() {
+          ac.abort();
+          await Promise.all(loops);
+        },
+      };
+    },
+    async lag(group, kinds) {
+      let n = 0;
+      for (const kind of kinds) {
+        for (const part of partitionsOf(kind)) n += part.base + part.records.length - (part.committed.get(group) ?? part.base);
+      }
+      return n;
+    },
+    async ping() {},
+    async close() {},
+  };
+}

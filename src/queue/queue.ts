@@ -1,0 +1,69 @@
+/**
+ * The queue port: how receivers hand records to the ingester. Two implementations carry the very
+ * same bytes (OTLP protobuf export requests keyed by trace ID): Kafka (src/queue/kafka) and an
+ * in-process queue (src/queue/memory) for the embedded all-in-one.
+ */
+
+/** The streams Braid carries, one topic each. */
+export const RECORD_KINDS = ['spans', 'logs', 'metrics'] as const;
+/** One stream of records. */
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
+/** The topic name of a stream: `<prefix><kind>.v1`, e.g. braid.spans.v1. */
+export function topicName(prefix: string, kind: RecordKind): string {
+  return `${prefix}${kind}.v1`;
+}
+
+/** A record to produce. Records with the same key land on the same partition, in order. */
+export interface QueueRecord {
+  key: Buffer | null;
+  value: Buffer;
+}
+
+/** A record as consumed, with its position. */
+export interface ConsumedRecord extends QueueRecord {
+  partition: number;
+  /** Offset as a decimal string (Kafka offsets are int64). */
+  offset: string;
+}
+
+/** A run of records of one partition, in offset order. */
+export interface ConsumedBatch {
+  kind: RecordKind;
+  partition: number;
+  records: ConsumedRecord[];
+}
+
+/**
+ * Handles one batch. Resolving means every record is durably handled, and the queue then commits
+ * past the batch. Rejecting means nothing is committed and the batch is delivered again after a
+ * backoff: at-least-once delivery, so handlers must be idempotent.
+ */
+export type BatchHandler = (batch: ConsumedBatch, signal: AbortSignal) => Promise<void>;
+
+/** A running consumer. `stop` lets the in-flight batch finish and commit, then leaves the group. */
+export interface QueueConsumer {
+  stop(): Promise<void>;
+}
+
+/** The queue port. */
+export interface Queue {
+  readonly kind: 'kafka' | 'memory';
+  /** Connects and creates the topics that are absent. */
+  start(): Promise<void>;
+  /**
+   * Resolves once the queue durably holds every record (Kafka: acknowledged by all in-sync
+   * replicas). Rejects with BRAID_ERR_QUEUE_UNAVAILABLE or BRAID_ERR_QUEUE_FULL, both retryable.
+   */
+  send(kind: RecordKind, records: QueueRecord[]): Promise<void>;
+  /** The largest record value the stream's topic accepts, in bytes. */
+  maxRecordBytes(kind: RecordKind): number;
+  /** Joins consumer group `group` on the given streams. */
+  consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler): Promise<QueueConsumer>;
+  /** Records of the streams not yet committed by `group`: how far its consumers are behind. */
+  lag(group: string, kinds: readonly RecordKind[]): Promise<number>;
+  /** Rejects when the queue cannot be reached. */
+  ping(): Promise<void>;
+  /** Disconnects; consumers must have been stopped first. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,80 @@
+/**
+ * OTLP/gRPC receiver (opentelemetry.proto.collector.trace.v1.TraceService/Export). Messages are
+ * handled as raw bytes and decoded by Braid's own codec. Retryable failures answer UNAVAILABLE
+ * with a google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP specification asks.
+ */
+import { Metadata, Server, ServerCredentials, status, type ServiceDefinition, type handleUnaryCall } from '@grpc/grpc-js';
+import { BraidError } from '../../errors.js';
+import { decodeTraceRequestLenient, encodeTraceResponse } from '../../model/otlp/trace-proto.js';
+import type { Queue } from '../../queue/queue.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { exportTraces } from './export.js';
+import type { OtlpReceiverMetrics } from './metrics.js';
+import { encodeStatus } from './status.js';
+
+/** Settings of the OTLP/gRPC receiver. */
+export interface OtlpGrpcSettings {
+  host: string;
+  port: number;
+  maxRecvMsgSizeMiB: number;
+}
+
+/** A running gRPC receiver. */
+export interface OtlpGrpcServer {
+  port: number;
+  /** Stops accepting calls and waits for those in flight. */
+  close(): Promise<void>;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+const traceService: ServiceDefinition = {
+  Export: {
+    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  },
+};
+
+/** Starts the OTLP/gRPC receiver. */
+export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Queue; metrics: OtlpReceiverMetrics; log: Logger }): Promise<OtlpGrpcServer> {
+  const server = new Server({ 'grpc.max_receive_message_length': settings.maxRecvMsgSizeMiB * 1024 * 1024 });
+  const exportCall: handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+    (async () => {
+      const decoded = decodeTraceRequestLenient(call.request);
+      const result = await exportTraces(decoded, 'grpc', deps.queue, deps.metrics);
+      return Buffer.from(encodeTraceResponse(result.partial));
+    })().then(
+      (res) => callback(null, res),
+      (err: unknown) => {
+        const e = err instanceof BraidError ? err : new BraidError('BRAID_ERR_INTERNAL', `internal error: ${(err as Error).message}`, { cause: err });
+        deps.metrics.refusedRequests.inc({ transport: 'grpc', code: e.code });
+        if (!e.transient && e.grpcStatus === status.INTERNAL) deps.log.error({ err }, 'otlp grpc export failed');
+        const metadata = new Metadata();
+        const retry = e.transient ? e.retryAfterSeconds : undefined;
+        metadata.set('grpc-status-details-bin', encodeStatus(e.grpcStatus, `${e.code}: ${e.message}`, retry));
+        callback({ code: e.grpcStatus, details: `${e.code}: ${e.message}`, metadata });
+      },
+    );
+  };
+  server.addService(traceService, { Export: exportCall });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${settings.host}:${settings.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  deps.log.info({ endpoint: `${settings.host}:${port}` }, 'otlp grpc receiver listening');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), 5_000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}

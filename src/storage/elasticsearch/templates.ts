@@ -1,0 +1,67 @@
+/**
+ * Explicit index templates, one per kind of document. Attributes are `flattened`: every key is
+ * searchable by exact value, and no attribute key ever adds a mapping (no mapping explosion).
+ * Indices are daily (`<prefix>-spans-YYYY.MM.DD`), so retention is deleting whole indices.
+ */
+
+/** Settings that shape the templates. */
+export interface TemplateSettings {
+  index_prefix: string;
+  shards: number;
+  replicas: number;
+}
+
+const keyword = { type: 'keyword', ignore_above: 1024 } as const;
+
+/** The spans index template body for PUT _index_template/<name>. */
+export function spansTemplate(s: TemplateSettings): { name: string; body: Record<string, unknown> } {
+  return {
+    name: `${s.index_prefix}-spans`,
+    body: {
+      index_patterns: [`${s.index_prefix}-spans-*`],
+      priority: 200,
+      _meta: { managed_by: 'braid', version: 1 },
+      template: {
+        settings: {
+          number_of_shards: s.shards,
+          number_of_replicas: s.replicas,
+          'index.codec': 'best_compression',
+          'index.mapping.total_fields.limit': 200,
+        },
+        mappings: {
+          dynamic: false,
+          properties: {
+            '@timestamp': { type: 'date' },
+            trace: { properties: { id: keyword, state: { type: 'keyword', index: false } } },
+            span: {
+              properties: {
+                id: keyword,
+                name: keyword,
+                kind: keyword,
+                start: { properties: { us: { type: 'long' } } },
+                duration: { properties: { us: { type: 'long' } } },
+                status: { properties: { code: keyword, message: { type: 'text' } } },
+              },
+            },
+            parent: { properties: { id: keyword } },
+            service: { properties: { name: keyword } },
+            event: { properties: { outcome: keyword } },
+            scope: { properties: { name: keyword, version: keyword } },
+            attributes: { type: 'flattened', ignore_above: 1024 },
+            resource: { properties: { attributes: { type: 'flattened', ignore_above: 1024 } } },
+            events: { type: 'object', enabled: false },
+            links: { type: 'object', enabled: false },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** The daily index a document of `kind` at `epochMs` belongs to. */
+export function dailyIndex(prefix: string, kind: string, epochMs: number): string {
+  const d = new Date(epochMs);
+  const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(d.getUTCDate()).padStart(2, '0');
+  return `${prefix}-${kind}-${d.getUTCFullYear()}.${mm}.${dd}`;
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
+// that its global setup starts (scripts/infra, the same code as `npm run infra:up`).
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      {
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**'], testTimeout: 20_000 },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
