@@ -21,7 +21,7 @@ import { createOtlpReceiverMetrics } from './receivers/otlp/metrics.js';
 import { createElasticsearchStore } from './storage/elasticsearch/es-store.js';
 import { createMemoryStore } from './storage/memory/memory-store.js';
 import type { Store } from './storage/store.js';
-import { createHttpServer } from './telemetry/http-server.js';
+import { closeHttpServer, createHttpServer } from './telemetry/http-server.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, type Registry } from './telemetry/metrics.js';
 import { startTracing } from './telemetry/tracing.js';
@@ -96,10 +96,11 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       : createMemoryStore(config.storage.memory);
 
   let stopping = false;
+  let started = false;
   const checks: ReadinessCheck[] = [];
   if (queue) checks.push({ name: `queue (${queue.kind})`, check: () => queue.ping() });
   if (store) checks.push({ name: `store (${store.kind})`, check: () => store.ping() });
-  const admin = createAdminServer(registry, checks, () => stopping, log);
+  const admin = createAdminServer(registry, checks, () => (stopping ? 'stopping' : started ? 'running' : 'starting'), log);
   const addresses: BraidAddresses = { admin: await listen(admin, config.admin.endpoint) };
 
   if (queue) await startDependency(`queue (${queue.kind})`, () => queue.start(), log, options.signal);
@@ -137,19 +138,21 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     addresses.query = await listen(query, config.query.endpoint);
   }
   if (has('alerter')) log.warn('the alerter target has no rule evaluation yet; it runs idle (see README, status)');
+  started = true;
   log.info({ targets: config.targets, queue: queue?.kind, store: store?.kind, addresses }, 'braid started');
 
   async function stop(): Promise<boolean> {
     stopping = true;
     const deadline = Date.now() + Math.max(1_000, config.shutdown_timeout_seconds * 1000 - 3_000);
     log.info('stopping: receivers close first, then the ingester drains what they accepted');
-    await Promise.all([otlpHttp?.close(), otlpGrpc?.close()]);
+    await Promise.all([(otlpHttp ? closeHttpServer(otlpHttp) : Promise.resolve()).then(() => log.debug('otlp http closed')), otlpGrpc?.close().then(() => log.debug('otlp grpc closed'))]);
     let drained = true;
     if (ingester && queue) {
+      log.info('receivers closed; waiting for the ingester to catch up');
       drained = await waitDrained(queue, config.queue.kafka.group_id, deadline, log);
       await ingester.stop();
     }
-    await Promise.all([query?.close(), admin.close()]);
+    await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, closeHttpServer(admin, 1_000)]);
     await Promise.allSettled([queue?.close(), store?.close(), stopTracing()]);
     log.info({ drained }, 'stopped');
     return drained;
@@ -168,6 +171,7 @@ async function waitDrained(queue: Queue, group: string, deadline: number, log: L
       lag = -1;
     }
     if (lag === 0) return true;
+    log.debug({ lag }, 'draining');
     if (Date.now() >= deadline) {
       log.error({ lag }, 'shutdown deadline reached before the ingester caught up; the rest stays in the queue');
       return false;

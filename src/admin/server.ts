@@ -13,13 +13,13 @@ export interface ReadinessCheck {
   check(): Promise<void>;
 }
 
-/** Builds the admin server (not yet listening). `isStopping` makes /readyz fail during drain. */
-export function createAdminServer(registry: Registry, checks: ReadinessCheck[], isStopping: () => boolean, log: Logger): FastifyInstance {
+/** Builds the admin server (not yet listening). /readyz fails while the process starts or drains. */
+export function createAdminServer(registry: Registry, checks: ReadinessCheck[], phase: () => 'starting' | 'running' | 'stopping', log: Logger): FastifyInstance {
   const app = createHttpServer(log, 'admin');
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    if (isStopping()) return reply.code(503).send({ status: 'stopping' });
+    if (phase() !== 'running') return reply.code(503).send({ status: phase() });
     const results = await Promise.all(
       checks.map(async (c) => {
         try {

@@ -13,7 +13,8 @@ export function createQueryServer(store: Store, log: Logger): FastifyInstance {
   app.setErrorHandler((err, _req, reply) => {
     const e = err instanceof BraidError ? err : undefined;
     const code = e?.httpStatus ?? (typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500);
-    if (code >= 500) log.error({ err }, 'query failed');
+    if (code >= 500 && !e?.transient) log.error({ err }, 'query failed');
+    else if (code >= 500) log.warn({ err: e?.message }, 'query failed; store unavailable');
     if (e?.transient && e.retryAfterSeconds) reply.header('retry-after', String(e.retryAfterSeconds));
     return reply.code(code).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg: e ? `${e.code}: ${e.message}` : (err as Error).message }] });
   });

@@ -1,5 +1,5 @@
 /** One way to build Braid's fastify servers, so every server logs the same way. */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from './logger.js';
 
 /** Creates a fastify instance logging through `log` as component `component`. */
@@ -7,7 +7,25 @@ export function createHttpServer(log: Logger, component: string, options: { body
   return Fastify({
     // fastify bundles its own pino major; the logger interface it needs is the same.
     loggerInstance: log.child({ component }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // No log line per request: counters do that job.
+    logController: new LogController({ disableRequestLogging: true }),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
   });
+}
+
+/**
+ * Closes a server gracefully: stops accepting, lets in-flight requests finish, and closes each
+ * keep-alive connection as soon as it goes idle (Node closes idle ones only once, at close time,
+ * so a connection busy then would otherwise linger until its keep-alive timeout). After
+ * `graceMs` the remaining connections are cut.
+ */
+export async function closeHttpServer(app: FastifyInstance, graceMs = 5_000): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  const cut = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
+  }
 }

@@ -26,6 +26,8 @@ export class ProtobufError extends Error {
   }
 }
 
+import type { StringCache } from './string-cache.js';
+
 const MAX_VARINT_BYTES = 10;
 
 /** Reads protobuf fields from a buffer without copying it; every read is bounds-checked against `limit`. */
@@ -210,6 +212,20 @@ export class ProtoReader {
       return s;
     }
     return this.text.toString('utf8', start, end);
+  }
+
+  /** Reads a string like `string`, but through `cache`, for strings that repeat across messages (attribute keys). */
+  cachedString(cache: StringCache): string {
+    const len = this.length();
+    const start = this.pos;
+    const end = start + len;
+    this.pos = end;
+    if (len > cache.maxBytes) return this.text.toString('utf8', start, end);
+    const hit = cache.get(this.buf, start, end);
+    if (hit !== undefined) return hit;
+    const s = this.text.toString('utf8', start, end);
+    cache.set(this.buf, start, end, s);
+    return s;
   }
 
   /** Enters a length-delimited sub-message: narrows `limit` to it and returns the outer limit for `leave`. */

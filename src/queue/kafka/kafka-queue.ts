@@ -5,7 +5,7 @@
  * record before it. kafkajs's default partitioner is murmur2 like the Java client's, so records
  * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
  */
-import { Kafka, logLevel, type Admin, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -36,7 +36,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     logCreator: () => (entry: LogEntry) => kafkaLog(log, entry),
   });
   const admin: Admin = kafka.admin();
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 } });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 } });
   const maxBytes = new Map<RecordKind, number>();
   const topic = (kind: RecordKind) => topicName(settings.topic_prefix, kind);
 
@@ -82,7 +82,13 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   }
 
   async function consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler): Promise<QueueConsumer> {
-    const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxBytesPerPartition: 4 * 1024 * 1024 });
+    const consumer = kafka.consumer({
+      groupId: group,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      // A fetch waits at most this long for data; disconnect waits for the fetch in flight.
+      maxWaitTimeInMs: 1_000,
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: kinds.map(topic), fromBeginning: true });
     const stopping = new AbortController();
@@ -115,7 +121,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
         break;
       } catch (err) {
         metrics.handlerFailures.inc({ topic: batch.topic });
-        log.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying after backoff');
+        log.warn({ err: (err as Error).message, topic: batch.topic, partition: batch.partition }, 'batch handler failed; retrying after backoff');
         // Leaving without committing makes the next owner of the partition start from the
         // last commit: nothing is skipped.
         if (stopping.aborted || !isRunning() || isStale()) throw err;

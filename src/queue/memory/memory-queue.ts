@@ -111,7 +111,7 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
         trim(part);
       } catch (err) {
         metrics.handlerFailures.inc({ topic });
-        log.warn({ err, topic, partition: p }, 'batch handler failed; redelivering after backoff');
+        log.warn({ err: (err as Error).message, topic, partition: p }, 'batch handler failed; redelivering after backoff');
         await sleep(backoffDelay(attempt++, { initialMs: 100, maxMs: 10_000 }), signal);
       }
     }

@@ -70,7 +70,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       body += `{"index":{"_index":"${index}","_id":"${spanDocumentId(doc)}"}}\n${JSON.stringify(doc)}\n`;
     }
     const res = await call('bulk write', () =>
-      client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: body }, { headers: { 'content-type': 'application/x-ndjson' } }),
+      client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: body }),
     );
     if (!res.errors) return { rejected: [] };
     const rejected: RejectedDocument[] = [];

@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { spawnBraid } from '../helpers/process.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/config/${name}`, import.meta.url));
+
+describe('braid CLI', () => {
+  it('serve with an unknown key exits non-zero naming the key path', async () => {
+    const run = spawnBraid(['serve', '--config', fixture('typo_endpoint.yaml')]);
+    const { code } = await run.exited;
+    expect(code).toBe(2);
+    expect(run.output()).toContain('receivers.otlp.http.endpiont: unknown key');
+  });
+
+  it('config check validates without starting', async () => {
+    const ok = spawnBraid(['config', 'check', fileURLToPath(new URL('../../config/braid.example.yaml', import.meta.url))]);
+    expect((await ok.exited).code).toBe(0);
+    expect(ok.output()).toContain('valid (targets: collector,ingester,query,alerter; queue: memory; store: memory)');
+    const bad = spawnBraid(['config', 'check', fixture('typo_top_level.yaml')]);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.output()).toContain('querry: unknown key');
+  });
+
+  it('rejects an unknown target given on the command line', async () => {
+    const run = spawnBraid(['serve', '--target', 'collector,ingestor']);
+    expect((await run.exited).code).toBe(2);
+    expect(run.output()).toContain('target: unknown target "ingestor"');
+  });
+});
