@@ -4,12 +4,14 @@
  * document of it; documents refused for a transient reason are retried with backoff, and a whole
  * store outage rejects the batch so the queue delivers it again.
  */
+import { SpanStatusCode } from '@opentelemetry/api';
 import { backoffDelay, sleep } from '../backoff.js';
 import { BraidError } from '../errors.js';
 import { decodeTraceRequest } from '../model/otlp/trace-proto.js';
 import type { ConsumedBatch, Queue, QueueConsumer } from '../queue/queue.js';
 import type { SpanDocument, Store } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
+import { braidTracer } from '../telemetry/tracing.js';
 import { spanDocuments } from './documents.js';
 import type { IngestMetrics } from './metrics.js';
 
@@ -85,11 +87,23 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
     }
   }
 
-  const consumer: QueueConsumer = await queue.consume(settings.groupId, ['spans'], async (batch, signal) => {
-    const docs = decode(batch);
-    for (let i = 0; i < docs.length; i += settings.bulkMaxDocs) await write(docs.slice(i, i + settings.bulkMaxDocs), signal);
-    metrics.records.inc({ kind: batch.kind }, batch.records.length);
-  });
+  const tracer = braidTracer();
+  const consumer: QueueConsumer = await queue.consume(settings.groupId, ['spans'], (batch, signal) =>
+    // One self-trace span per batch, never per record.
+    tracer.startActiveSpan('ingest batch', { attributes: { 'messaging.destination.partition.id': String(batch.partition), 'braid.records': batch.records.length } }, async (span) => {
+      try {
+        const docs = decode(batch);
+        span.setAttribute('braid.documents', docs.length);
+        for (let i = 0; i < docs.length; i += settings.bulkMaxDocs) await write(docs.slice(i, i + settings.bulkMaxDocs), signal);
+        metrics.records.inc({ kind: batch.kind }, batch.records.length);
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+        throw err;
+      } finally {
+        span.end();
+      }
+    }),
+  );
   log.info({ group: settings.groupId }, 'ingester started');
   return {
     async stop() {

@@ -14,11 +14,39 @@ for (let i = 0; i < 6; i++) {
   NIBBLE[97 + i] = 10 + i;
 }
 
+// Char codes of each byte's high and low hex digit.
+const HI = new Uint8Array(256);
+const LO = new Uint8Array(256);
+for (let i = 0; i < 256; i++) {
+  HI[i] = (BYTE_TO_HEX[i] as string).charCodeAt(0);
+  LO[i] = (BYTE_TO_HEX[i] as string).charCodeAt(1);
+}
+
 /** Lowercase hex of `bytes[start..end)`. */
 export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  const n = end - start;
+  // Span and trace IDs: one flat string from one call is several times faster than concatenation.
+  if (n === 8) return hex8(bytes, start);
+  if (n === 16) return hex16(bytes, start);
   let s = '';
-  for (let i = start; i < end; i++) s += BYTE_TO_HEX[bytes[i] as number] as string;
+  for (let i = start; i < end; i++) s += BYTE_TO_HEX[bytes[i]!]!;
   return s;
+}
+
+function hex8(b: Uint8Array, s: number): string {
+  return String.fromCharCode(
+    HI[b[s]!]!, LO[b[s]!]!, HI[b[s + 1]!]!, LO[b[s + 1]!]!, HI[b[s + 2]!]!, LO[b[s + 2]!]!, HI[b[s + 3]!]!, LO[b[s + 3]!]!,
+    HI[b[s + 4]!]!, LO[b[s + 4]!]!, HI[b[s + 5]!]!, LO[b[s + 5]!]!, HI[b[s + 6]!]!, LO[b[s + 6]!]!, HI[b[s + 7]!]!, LO[b[s + 7]!]!,
+  );
+}
+
+function hex16(b: Uint8Array, s: number): string {
+  return String.fromCharCode(
+    HI[b[s]!]!, LO[b[s]!]!, HI[b[s + 1]!]!, LO[b[s + 1]!]!, HI[b[s + 2]!]!, LO[b[s + 2]!]!, HI[b[s + 3]!]!, LO[b[s + 3]!]!,
+    HI[b[s + 4]!]!, LO[b[s + 4]!]!, HI[b[s + 5]!]!, LO[b[s + 5]!]!, HI[b[s + 6]!]!, LO[b[s + 6]!]!, HI[b[s + 7]!]!, LO[b[s + 7]!]!,
+    HI[b[s + 8]!]!, LO[b[s + 8]!]!, HI[b[s + 9]!]!, LO[b[s + 9]!]!, HI[b[s + 10]!]!, LO[b[s + 10]!]!, HI[b[s + 11]!]!, LO[b[s + 11]!]!,
+    HI[b[s + 12]!]!, LO[b[s + 12]!]!, HI[b[s + 13]!]!, LO[b[s + 13]!]!, HI[b[s + 14]!]!, LO[b[s + 14]!]!, HI[b[s + 15]!]!, LO[b[s + 15]!]!,
+  );
 }
 
 /** Writes the bytes of `hex` into `out` at `offset`; false (after a partial write) when `hex` is not even-length hex. */
@@ -50,6 +78,27 @@ export function isHex(hex: string, chars: number): boolean {
     if ((NIBBLE[hex.charCodeAt(i)] ?? 255) > 15) return false;
   }
   return true;
+}
+
+/** `hexKind` results. */
+export const NOT_HEX = 0;
+export const HEX_LOWER = 1;
+export const HEX_UPPER = 2;
+export const HEX_ZERO = 3;
+
+/** Classifies an ID string in one pass: not `chars` hex characters, all zeros, lowercase, or with uppercase letters. */
+export function hexKind(hex: string, chars: number): number {
+  if (hex.length !== chars) return NOT_HEX;
+  let upper = false;
+  let nonZero = false;
+  for (let i = 0; i < chars; i++) {
+    const c = hex.charCodeAt(i);
+    if ((NIBBLE[c] ?? 255) > 15) return NOT_HEX;
+    if (c !== 48) nonZero = true;
+    if (c >= 65 && c <= 70) upper = true;
+  }
+  if (!nonZero) return HEX_ZERO;
+  return upper ? HEX_UPPER : HEX_LOWER;
 }
 
 /** True when every byte of `bytes[start..end)` is zero. */

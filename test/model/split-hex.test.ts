@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytesToHex, hexToBytes, isHex, isZeroBytes, isZeroHex, writeHex } from '../../src/model/hex.js';
+import { bytesToHex, HEX_LOWER, HEX_UPPER, HEX_ZERO, hexKind, hexToBytes, isHex, isZeroBytes, isZeroHex, NOT_HEX, writeHex } from '../../src/model/hex.js';
 import { splitByTraceId } from '../../src/model/otlp/split.js';
 import { countSpans, type ResourceSpans, type TracesData } from '../../src/model/trace.js';
 import { makeSpan } from './helpers.js';
@@ -74,6 +74,22 @@ describe('hex', () => {
     expect(isHex('0123456789abcdefABCDEF0000000000', 32)).toBe(true);
     expect(isHex('0123456789abcdef', 32)).toBe(false);
     expect(isHex('0123456789abcdeg', 16)).toBe(false);
+  });
+
+  it('converts 8- and 16-byte IDs and other lengths alike', () => {
+    const bytes = Uint8Array.from({ length: 40 }, (_, i) => (i * 53 + 7) & 255);
+    for (const n of [1, 7, 8, 9, 15, 16, 17, 32]) {
+      expect(bytesToHex(bytes, 3, 3 + n)).toBe(Buffer.from(bytes.subarray(3, 3 + n)).toString('hex'));
+    }
+  });
+
+  it('classifies ID strings in one pass', () => {
+    expect(hexKind('00f067aa0ba902b7', 16)).toBe(HEX_LOWER);
+    expect(hexKind('00F067AA0BA902B7', 16)).toBe(HEX_UPPER);
+    expect(hexKind('0000000000000000', 16)).toBe(HEX_ZERO);
+    expect(hexKind('00f067aa0ba902b', 16)).toBe(NOT_HEX);
+    expect(hexKind('00f067aa0ba902bg', 16)).toBe(NOT_HEX);
+    expect(hexKind('00f067aa0ba902b\u00e9', 16)).toBe(NOT_HEX);
   });
 
   it('recognises all-zero IDs', () => {

@@ -43,6 +43,18 @@ describe('encodeTraceRequest / decodeTraceRequest', () => {
     expect(decodeTraceRequest(encodeTraceRequest(data))).toEqual(data);
   });
 
+  it('decodes from a view at an offset into a larger buffer, as Buffers from a pool are', () => {
+    const data = richTraces();
+    const bytes = encodeTraceRequest(data);
+    const pool = Buffer.alloc(bytes.length + 10, 0xff);
+    pool.set(bytes, 5);
+    const decoded = decodeTraceRequest(pool.subarray(5, 5 + bytes.length));
+    expect(decoded).toEqual(data);
+    // Bytes values are copies, not views that would change (or pin) the request buffer.
+    pool.fill(0);
+    expect(decoded).toEqual(data);
+  });
+
   it('returns an independent copy each time, though the writer is shared', () => {
     const a = encodeTraceRequest(request(makeSpan({ name: 'a' })));
     const copy = a.slice();

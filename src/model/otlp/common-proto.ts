@@ -4,6 +4,7 @@
  */
 import type { AnyValue, Attributes, InstrumentationScope, KvList, Resource } from '../trace.js';
 import { ProtobufError, type MessageSchema, type ProtoReader } from '../protobuf/reader.js';
+import { StringCache } from '../protobuf/string-cache.js';
 import type { ProtoWriter } from '../protobuf/writer.js';
 
 const VARINT = 0;
@@ -15,13 +16,19 @@ const ANY_VALUE: MessageSchema = {
   fields: [undefined, ['string_value', LEN], ['bool_value', VARINT], ['int_value', VARINT], ['double_value', I64], ['array_value', LEN], ['kvlist_value', LEN], ['bytes_value', LEN]],
 };
 const KEY_VALUE: MessageSchema = { name: 'KeyValue', fields: [undefined, ['key', LEN], ['value', LEN]] };
-const VALUES: MessageSchema = { name: 'ArrayValue', fields: [undefined, ['values', LEN]] };
+const ARRAY_VALUE: MessageSchema = { name: 'ArrayValue', fields: [undefined, ['values', LEN]] };
 const KV_LIST: MessageSchema = { name: 'KeyValueList', fields: [undefined, ['values', LEN]] };
 const RESOURCE: MessageSchema = { name: 'Resource', fields: [undefined, ['attributes', LEN], ['dropped_attributes_count', VARINT]] };
 const SCOPE: MessageSchema = {
   name: 'InstrumentationScope',
   fields: [undefined, ['name', LEN], ['version', LEN], ['attributes', LEN], ['dropped_attributes_count', VARINT]],
 };
+
+// Shared by every decode: the same few hundred attribute keys recur across all requests, and so
+// do short values (methods, hosts, span names). Separate caches so unique values cannot evict keys.
+const KEYS = new StringCache(4096, 64);
+/** Cache for short string values that tend to repeat across spans; also used for span and event names. */
+export const VALUE_STRINGS = new StringCache(4096, 32);
 
 // Protobuf's own default recursion limit; deeper AnyValues would only serve to exhaust the stack.
 const MAX_DEPTH = 100;
@@ -39,7 +46,7 @@ export function decodeKeyValue(r: ProtoReader, attrs: KvList, depth = 0): void {
   let value: AnyValue = null;
   while (r.pos < r.limit) {
     const tag = r.tag();
-    if (tag === 10) key = r.string();
+    if (tag === 10) key = r.cachedString(KEYS);
     else if (tag === 18) value = decodeAnyValue(r, depth + 1);
     else r.unknown(tag, KEY_VALUE);
   }
@@ -56,7 +63,7 @@ export function decodeAnyValue(r: ProtoReader, depth = 0): AnyValue {
     const tag = r.tag();
     switch (tag) {
       case 10:
-        value = r.string();
+        value = r.cachedString(VALUE_STRINGS);
         break;
       case 16:
         value = r.bool();
@@ -83,8 +90,8 @@ export function decodeAnyValue(r: ProtoReader, depth = 0): AnyValue {
         break;
       }
       case 58:
-        // Copied so the value does not pin the whole request buffer in memory.
-        value = r.bytes().slice();
+        // Copied so the value does not pin the request buffer; not `.slice()`, which on a Buffer is a view.
+        value = new Uint8Array(r.bytes());
         break;
       default:
         r.unknown(tag, ANY_VALUE);
@@ -100,7 +107,7 @@ function decodeValues(r: ProtoReader, depth: number): AnyValue[] {
   while (r.pos < r.limit) {
     const tag = r.tag();
     if (tag === 10) values.push(decodeAnyValue(r, depth + 1));
-    else r.unknown(tag, VALUES);
+    else r.unknown(tag, ARRAY_VALUE);
   }
   r.leave(outer);
   return values;

@@ -5,7 +5,7 @@
  * JSON path using the keys the sender used.
  */
 import { BraidError, isBraidError } from '../../errors.js';
-import { isHex, isZeroHex } from '../hex.js';
+import { HEX_LOWER, HEX_UPPER, HEX_ZERO, hexKind } from '../hex.js';
 import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, TracesData } from '../trace.js';
 import {
   asArray, asEnum, asObject, asString, asUint32, asUint64, attributesToJson, invalid, isObject, parseAttributes,
@@ -120,8 +120,10 @@ function parseSpanLenient(v: unknown, path: JsonPath, out: Span[], state: ParseS
 function parseId(v: unknown, chars: number, optional: boolean, path: JsonPath, field: string): string {
   if (typeof v === 'string') {
     if (optional && v === '') return '';
-    if (isHex(v, chars)) {
-      if (!isZeroHex(v)) return v.toLowerCase();
+    const kind = hexKind(v, chars);
+    if (kind === HEX_LOWER) return v;
+    if (kind === HEX_UPPER) return v.toLowerCase();
+    if (kind === HEX_ZERO) {
       if (optional) return '';
       throw invalid(path, field, 'must not be all zeros');
     }

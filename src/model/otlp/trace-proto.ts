@@ -9,7 +9,7 @@ import { bytesToHex, isZeroBytes } from '../hex.js';
 import { ProtoReader, ProtobufError, type MessageSchema } from '../protobuf/reader.js';
 import { ProtoWriter } from '../protobuf/writer.js';
 import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, TracesData } from '../trace.js';
-import { decodeKeyValue, decodeResource, decodeScope, emptyResource, emptyScope, encodeAttributes, encodeResource, encodeScope } from './common-proto.js';
+import { VALUE_STRINGS, decodeKeyValue, decodeResource, decodeScope, emptyResource, emptyScope, encodeAttributes, encodeResource, encodeScope } from './common-proto.js';
 import { spanPath, type LenientTraces, type PartialSuccess } from './trace-common.js';
 
 export type { LenientTraces, PartialSuccess } from './trace-common.js';
@@ -135,7 +135,7 @@ function decodeSpan(r: ProtoReader): Span | string {
       case 18: sStart = r.skipBytes(); sEnd = r.pos; break;
       case 26: span.traceState = r.string(); break;
       case 34: pStart = r.skipBytes(); pEnd = r.pos; break;
-      case 42: span.name = r.string(); break;
+      case 42: span.name = r.cachedString(VALUE_STRINGS); break;
       case 48: span.kind = r.int32(); break;
       case 57: span.startTimeUnixNano = r.fixed64(); break;
       case 65: span.endTimeUnixNano = r.fixed64(); break;
@@ -175,7 +175,7 @@ function decodeEvent(r: ProtoReader): SpanEvent {
   while (r.pos < r.limit) {
     const tag = r.tag();
     if (tag === 9) ev.timeUnixNano = r.fixed64();
-    else if (tag === 18) ev.name = r.string();
+    else if (tag === 18) ev.name = r.cachedString(VALUE_STRINGS);
     else if (tag === 26) decodeKeyValue(r, ev.attributes);
     else if (tag === 32) ev.droppedAttributesCount = r.uint32();
     else r.unknown(tag, EVENT);

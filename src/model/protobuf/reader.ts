@@ -3,6 +3,7 @@
  * Prometheus remote write). Codecs switch on whole tags and read fields in place; nested messages
  * narrow `limit` instead of allocating a sub-reader, so a field can never overrun its parent.
  */
+import type { StringCache } from './string-cache.js';
 
 /** Protobuf wire types. */
 export const WireType = { VARINT: 0, I64: 1, LEN: 2, SGROUP: 3, EGROUP: 4, I32: 5 } as const;
@@ -25,8 +26,6 @@ export class ProtobufError extends Error {
     this.offset = offset;
   }
 }
-
-import type { StringCache } from './string-cache.js';
 
 const MAX_VARINT_BYTES = 10;
 

@@ -31,8 +31,15 @@ export class StringCache {
 
   /** The cached string for `buf[start..end)` (at most `maxBytes` long), or undefined; `set` then fills the same slot. */
   get(buf: Uint8Array, start: number, end: number): string | undefined {
-    let h = FNV_OFFSET;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+    // Hashing the first and last 8 bytes is enough to spread real keys and values, which differ
+    // in length or at their ends; a collision only costs a miss, since hits compare every byte.
+    let h = FNV_OFFSET ^ (end - start);
+    if (end - start <= 16) {
+      for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+    } else {
+      for (let i = start; i < start + 8; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+      for (let i = end - 8; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
+    }
     const slot = (h ^ (h >>> 15)) & this.mask;
     this.slot = slot;
     const len = end - start;

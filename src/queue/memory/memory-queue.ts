@@ -69,6 +69,10 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
       }
       bytes += r.value.length + (r.key?.length ?? 0);
     }
+    if (bytes > settings.max_bytes) {
+      metrics.produceFailures.inc({ topic, reason: 'too_large' });
+      throw new BraidError('BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE', `request of ${bytes} bytes can never fit the in-process queue (queue.memory.max_bytes = ${settings.max_bytes})`);
+    }
     if (buffered + bytes > settings.max_bytes) {
       metrics.produceFailures.inc({ topic, reason: 'full' });
       throw new BraidError('BRAID_ERR_QUEUE_FULL', `in-process queue is full (${buffered} of ${settings.max_bytes} bytes held); retry later`);

@@ -31,13 +31,20 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
   app.addHook('preParsing', async (req, _reply, payload) => {
     const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (enc === 'identity' || enc === '') return payload;
-    if (enc === 'gzip') return payload.pipe(createGunzip());
-    if (enc === 'deflate') return payload.pipe(createInflate());
+    if (enc === 'gzip' || enc === 'deflate') {
+      const inflated = Object.assign(payload.pipe(enc === 'gzip' ? createGunzip() : createInflate()), { receivedEncodedLength: 0 });
+      // fastify compares this with Content-Length, which counts the compressed bytes.
+      payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength += chunk.length));
+      return inflated;
+    }
     throw new BraidError('BRAID_ERR_HTTP_ENCODING', `unsupported Content-Encoding "${enc}": use gzip or none`);
   });
 
   app.post('/v1/traces', async (req: FastifyRequest<{ Body: Body }>, reply) => {
     const json = isJson(req);
+    if (!json && !isProtobuf(req)) {
+      throw new BraidError('BRAID_ERR_HTTP_CONTENT_TYPE', `unsupported Content-Type "${req.headers['content-type'] ?? ''}": use ${PROTOBUF} or ${JSON_TYPE}`);
+    }
     let decoded: LenientTraces;
     const body = req.body ?? Buffer.alloc(0);
     if (json) {
@@ -59,6 +66,10 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
   app.setErrorHandler((err, req, reply) => sendError(err, req, reply, deps.metrics));
 }
 
+function isProtobuf(req: FastifyRequest): boolean {
+  return String(req.headers['content-type'] ?? '').toLowerCase().startsWith(PROTOBUF);
+}
+
 function isJson(req: FastifyRequest): boolean {
   return String(req.headers['content-type'] ?? '').toLowerCase().startsWith(JSON_TYPE);
 }
@@ -71,7 +82,7 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, metri
   if (e.transient && e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
   const message = `${e.code}: ${e.message}`;
   reply.code(e.httpStatus);
-  if (isJson(req) || !String(req.headers['content-type'] ?? '').toLowerCase().startsWith(PROTOBUF)) {
+  if (!isProtobuf(req)) {
     return reply.type(JSON_TYPE).send(statusJson(e.grpcStatus, message, e.transient ? e.retryAfterSeconds : undefined));
   }
   return reply.type(PROTOBUF).send(encodeStatus(e.grpcStatus, message, e.transient ? e.retryAfterSeconds : undefined));
