@@ -100,8 +100,12 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
       const start = next - part.base;
       if (start >= part.records.length) {
         await new Promise<void>((resolve) => {
-          part.waiters.push(resolve);
-          signal.addEventListener('abort', () => resolve(), { once: true });
+          const done = () => {
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          part.waiters.push(done);
+          signal.addEventListener('abort', done, { once: true });
         });
         continue;
       }
