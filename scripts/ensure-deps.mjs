@@ -7,6 +7,8 @@ const marker = 'node_modules/.package-lock.json';
 const lock = 'package-lock.json';
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
-  console.error('[braid] installing dependencies (npm ci)...');
-  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', { stdio: 'inherit' });
+  console.error('[braid] installing dependencies (npm install)...');
+  // npm install, not npm ci: npm here leaves other platforms' optional packages (rollup's) out of
+  // the lock file, and npm ci then refuses the lock as out of sync. install still honours the lock.
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }
