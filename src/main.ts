@@ -15,9 +15,11 @@ import { createKafkaQueue } from './queue/kafka/kafka-queue.js';
 import { createMemoryQueue } from './queue/memory/memory-queue.js';
 import { createQueueMetrics } from './queue/metrics.js';
 import type { Queue } from './queue/queue.js';
+import { registerHttpBody } from './receivers/http-body.js';
+import { createReceiverMetrics } from './receivers/metrics.js';
 import { registerOtlpHttp } from './receivers/otlp/http.js';
 import { startOtlpGrpc, type OtlpGrpcServer } from './receivers/otlp/grpc.js';
-import { createOtlpReceiverMetrics } from './receivers/otlp/metrics.js';
+import { registerZipkinRoutes } from './receivers/zipkin/http.js';
 import { createElasticsearchStore } from './storage/elasticsearch/es-store.js';
 import { createMemoryStore } from './storage/memory/memory-store.js';
 import type { Store } from './storage/store.js';
@@ -31,6 +33,7 @@ export interface BraidAddresses {
   admin: string;
   otlpHttp?: string;
   otlpGrpc?: string;
+  zipkin?: string;
   query?: string;
 }
 
@@ -116,13 +119,24 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
 
   let otlpHttp: FastifyInstance | undefined;
   let otlpGrpc: OtlpGrpcServer | undefined;
+  let zipkin: FastifyInstance | undefined;
   if (has('collector') && queue) {
-    const metrics = createOtlpReceiverMetrics(registry);
+    const metrics = createReceiverMetrics(registry);
     const h = config.receivers.otlp.http;
+    const z = config.receivers.zipkin;
     if (h.enabled) {
       otlpHttp = createHttpServer(log, 'otlp-http', { bodyLimit: h.max_request_body_size_mib * 1024 * 1024 });
+      registerHttpBody(otlpHttp);
       registerOtlpHttp(otlpHttp, { queue, metrics });
+      // Zipkin's path on the OTLP port too, so one endpoint takes both formats.
+      if (z.enabled) registerZipkinRoutes(otlpHttp, { queue, metrics });
       addresses.otlpHttp = await listen(otlpHttp, h.endpoint);
+    }
+    if (z.enabled) {
+      zipkin = createHttpServer(log, 'zipkin', { bodyLimit: z.max_request_body_size_mib * 1024 * 1024 });
+      registerHttpBody(zipkin);
+      registerZipkinRoutes(zipkin, { queue, metrics });
+      addresses.zipkin = await listen(zipkin, z.endpoint);
     }
     const g = config.receivers.otlp.grpc;
     if (g.enabled) {
@@ -145,7 +159,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     stopping = true;
     const deadline = Date.now() + Math.max(1_000, config.shutdown_timeout_seconds * 1000 - 3_000);
     log.info('stopping: receivers close first, then the ingester drains what they accepted');
-    await Promise.all([(otlpHttp ? closeHttpServer(otlpHttp) : Promise.resolve()).then(() => log.debug('otlp http closed')), otlpGrpc?.close().then(() => log.debug('otlp grpc closed'))]);
+    await Promise.all([(otlpHttp ? closeHttpServer(otlpHttp) : Promise.resolve()).then(() => log.debug('otlp http closed')), otlpGrpc?.close().then(() => log.debug('otlp grpc closed')), zipkin ? closeHttpServer(zipkin).then(() => log.debug('zipkin closed')) : undefined]);
     let drained = true;
     if (ingester && queue) {
       log.info('receivers closed; waiting for the ingester to catch up');

@@ -30,6 +30,12 @@ const otlpHttp = z.strictObject({
   max_request_body_size_mib: positiveInt.default(20),
 });
 
+const zipkin = z.strictObject({
+  enabled: z.boolean().default(true),
+  endpoint: endpoint(9411),
+  max_request_body_size_mib: positiveInt.default(20),
+});
+
 const kafka = z.strictObject({
   brokers: z.array(z.string().min(1)).default([]),
   client_id: z.string().min(1).default('braid'),
@@ -83,6 +89,7 @@ export const BraidConfigSchema = z.strictObject({
   receivers: z
     .strictObject({
       otlp: z.strictObject({ grpc: otlpGrpc.prefault({}), http: otlpHttp.prefault({}) }).prefault({}),
+      zipkin: zipkin.prefault({}),
     })
     .prefault({}),
   query: z.strictObject({ endpoint: endpoint(16686) }).prefault({}),

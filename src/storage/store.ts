@@ -63,6 +63,69 @@ export interface WriteOutcome {
   rejected: RejectedDocument[];
 }
 
+/**
+ * A trace summary, one per trace (`_id` = trace ID), rebuilt by the ingester as the trace's
+ * records pass through its partition.
+ */
+export interface TraceSummaryDocument {
+  '@timestamp': string;
+  'trace.id': string;
+  'root.service.name'?: string;
+  'root.span.name'?: string;
+  'trace.start.us': number;
+  'trace.duration.us': number;
+  'span.count': number;
+  'error.count': number;
+  'service.names': string[];
+}
+
+/** One call from a span of one service to a child span of another (`_id` = trace + child span). */
+export interface ServiceEdgeDocument {
+  '@timestamp': string;
+  'trace.id': string;
+  'span.id': string;
+  'parent.service.name': string;
+  'child.service.name': string;
+  'event.outcome': 'success' | 'failure';
+}
+
+/** One (service, operation, span kind) seen by the ingester. */
+export interface OperationDocument {
+  'service.name': string;
+  'span.name': string;
+  'span.kind': string;
+  /** Last time seen, so the catalog can age out. */
+  '@timestamp': string;
+}
+
+/** Trace search, Jaeger's semantics: a trace matches when one of its spans matches every filter. */
+export interface TraceQuery {
+  service?: string;
+  operation?: string;
+  /** Exact values of span attributes, resource attributes, or the `error` / `span.kind` keys. */
+  tags: Record<string, string>;
+  minDurationUs?: number;
+  maxDurationUs?: number;
+  startUs: number;
+  endUs: number;
+  limit: number;
+}
+
+/** A dependency edge aggregated over a time range. */
+export interface DependencyLink {
+  parent: string;
+  child: string;
+  callCount: number;
+  errorCount: number;
+}
+
+/** Everything the ingester derives from one batch, written together. */
+export interface DerivedDocuments {
+  summaries: TraceSummaryDocument[];
+  edges: ServiceEdgeDocument[];
+  operations: OperationDocument[];
+}
+
 /** The storage port. */
 export interface Store {
   readonly kind: 'elasticsearch' | 'memory';
@@ -73,9 +136,27 @@ export interface Store {
    * cannot be reached; per-document refusals come back in the outcome.
    */
   writeSpans(docs: SpanDocument[]): Promise<WriteOutcome>;
+  /** Writes derived documents (summaries, edges, catalog); idempotent by document ID. */
+  writeDerived(docs: DerivedDocuments): Promise<WriteOutcome>;
   /** Every span of a trace, ordered by start time; empty when the trace is unknown. */
   getTrace(traceId: string): Promise<SpanDocument[]>;
+  /** Stored summaries of the given traces (absent ones are left out). */
+  getSummaries(traceIds: string[]): Promise<TraceSummaryDocument[]>;
+  /** IDs of the newest traces matching `q`, newest first: filters first, limit after. */
+  findTraceIds(q: TraceQuery): Promise<string[]>;
+  /** Every service name seen. */
+  services(): Promise<string[]>;
+  /** Operations of a service, optionally of one span kind. */
+  operations(service: string, spanKind?: string): Promise<Array<{ name: string; spanKind: string }>>;
+  /** Service-to-service calls between `startUs` and `endUs`. */
+  dependencies(startUs: number, endUs: number): Promise<DependencyLink[]>;
   /** Rejects when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Orders operations by name, then span kind, by code point (the same in every store). */
+export function compareOperations(a: { name: string; spanKind: string }, b: { name: string; spanKind: string }): number {
+  const k = (x: { name: string; spanKind: string }) => `${x.name}\u0000${x.spanKind}`;
+  return k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0;
 }

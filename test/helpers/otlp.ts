@@ -70,3 +70,47 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** One span of a `multiServiceTrace`. */
+export interface SpanSpec {
+  id: string;
+  parent?: string;
+  service: string;
+  name: string;
+  kind?: number;
+  startMs: number;
+  durationMs: number;
+  error?: boolean;
+  attributes?: Record<string, string | number | boolean>;
+}
+
+const toAnyValue = (v: string | number | boolean) =>
+  typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v };
+
+/** An OTLP/JSON request with one ResourceSpans per service. */
+export function multiServiceTrace(traceId: string, spans: SpanSpec[]) {
+  const ns = (ms: number) => `${BigInt(Math.round(ms * 1000)) * 1000n}`;
+  const services = [...new Set(spans.map((s) => s.service))];
+  return {
+    resourceSpans: services.map((service) => ({
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }, { key: 'deployment.environment', value: { stringValue: 'test' } }] },
+      scopeSpans: [
+        {
+          spans: spans
+            .filter((s) => s.service === service)
+            .map((s) => ({
+              traceId,
+              spanId: s.id,
+              ...(s.parent ? { parentSpanId: s.parent } : {}),
+              name: s.name,
+              kind: s.kind ?? 1,
+              startTimeUnixNano: ns(s.startMs),
+              endTimeUnixNano: ns(s.startMs + s.durationMs),
+              attributes: Object.entries(s.attributes ?? {}).map(([key, value]) => ({ key, value: toAnyValue(value) })),
+              status: s.error ? { code: 2, message: 'failed' } : {},
+            })),
+        },
+      ],
+    })),
+  };
+}

@@ -37,6 +37,9 @@ const LINK: MessageSchema = {
 };
 const STATUS: MessageSchema = { name: 'Status', fields: [undefined, undefined, ['message', LEN], ['code', VARINT]] };
 
+/** Field names and wire types of the trace messages, shared with the wire-level splitter so errors read alike. */
+export const TRACE_SCHEMAS = { REQUEST, RESOURCE_SPANS, SCOPE_SPANS, SPAN, EVENT, LINK, STATUS } as const;
+
 /** Decodes an ExportTraceServiceRequest; throws on the first invalid span. */
 export function decodeTraceRequest(buf: Uint8Array): TracesData {
   return decode(buf, null).data;
@@ -60,10 +63,20 @@ function decode(buf: Uint8Array, errors: string[] | null): { data: TracesData; r
       else r.unknown(tag, REQUEST);
     }
   } catch (err) {
-    if (err instanceof ProtobufError) throw new BraidError('BRAID_ERR_OTLP_DECODE', `malformed ExportTraceServiceRequest: ${err.message}`, { cause: err });
-    throw err;
+    throw asDecodeError(err);
   }
   return { data, rejected: state.rejected };
+}
+
+/** Wire corruption (ProtobufError) as the BRAID_ERR_OTLP_DECODE error receivers answer with; other errors unchanged. */
+export function asDecodeError(err: unknown): unknown {
+  if (err instanceof ProtobufError) return new BraidError('BRAID_ERR_OTLP_DECODE', `malformed ExportTraceServiceRequest: ${err.message}`, { cause: err });
+  return err;
+}
+
+/** The message reporting an invalid span: its request path, then the problem (relative to the span). */
+export function rejectedSpanMessage(rsIndex: number, ssIndex: number, spanIndex: number, problem: string): string {
+  return `${spanPath(rsIndex, ssIndex, spanIndex)}.${problem}`;
 }
 
 interface DecodeState {
@@ -95,7 +108,7 @@ function decodeScopeSpans(r: ProtoReader, rsIndex: number, ssIndex: number, stat
       const span = decodeSpan(r);
       if (typeof span !== 'string') ss.spans.push(span);
       else {
-        const message = `${spanPath(rsIndex, ssIndex, spanIndex)}.${span}`;
+        const message = rejectedSpanMessage(rsIndex, ssIndex, spanIndex, span);
         if (state.errors === null) throw new BraidError('BRAID_ERR_OTLP_INVALID', message);
         state.errors.push(message);
         state.rejected++;
@@ -116,12 +129,31 @@ function idProblem(buf: Uint8Array, start: number, end: number, size: number): s
   return undefined;
 }
 
+/** Why a span with these ID byte ranges (and first link problem) is invalid, or undefined when it is valid. */
+export function spanProblem(buf: Uint8Array, tStart: number, tEnd: number, sStart: number, sEnd: number, pStart: number, pEnd: number, linkProblem: string | undefined): string | undefined {
+  const tp = idProblem(buf, tStart, tEnd, 16);
+  if (tp !== undefined) return `traceId: ${tp}`;
+  const sp = idProblem(buf, sStart, sEnd, 8);
+  if (sp !== undefined) return `spanId: ${sp}`;
+  if (pEnd - pStart !== 0 && pEnd - pStart !== 8) return `parentSpanId: expected 8 bytes or none, got ${pEnd - pStart}`;
+  return linkProblem;
+}
+
+/** Why a link with these ID byte ranges is invalid, relative to the span: `links[i].traceId: ...`; undefined when valid. */
+export function linkProblem(buf: Uint8Array, validLinksBefore: number, tStart: number, tEnd: number, sStart: number, sEnd: number): string | undefined {
+  const tp = idProblem(buf, tStart, tEnd, 16);
+  if (tp !== undefined) return `links[${validLinksBefore}].traceId: ${tp}`;
+  const sp = idProblem(buf, sStart, sEnd, 8);
+  if (sp !== undefined) return `links[${validLinksBefore}].spanId: ${sp}`;
+  return undefined;
+}
+
 /** Decodes a Span, or returns why it is invalid (relative to the span's path). */
 function decodeSpan(r: ProtoReader): Span | string {
   const buf = r.buf;
   // ID fields are kept as offsets until the span is complete, so validating them allocates nothing.
   let tStart = 0, tEnd = 0, sStart = 0, sEnd = 0, pStart = 0, pEnd = 0;
-  let linkProblem: string | undefined;
+  let firstLinkProblem: string | undefined;
   const span: Span = {
     traceId: '', spanId: '', traceState: '', parentSpanId: '', flags: 0, name: '', kind: 0,
     startTimeUnixNano: 0n, endTimeUnixNano: 0n, attributes: {}, droppedAttributesCount: 0,
@@ -144,9 +176,9 @@ function decodeSpan(r: ProtoReader): Span | string {
       case 90: span.events.push(decodeEvent(r)); break;
       case 96: span.droppedEventsCount = r.uint32(); break;
       case 106: {
-        const link = decodeLink(r);
+        const link = decodeLink(r, span.links.length);
         if (typeof link !== 'string') span.links.push(link);
-        else linkProblem ??= `links[${span.links.length}].${link}`;
+        else firstLinkProblem ??= link;
         break;
       }
       case 112: span.droppedLinksCount = r.uint32(); break;
@@ -156,12 +188,8 @@ function decodeSpan(r: ProtoReader): Span | string {
     }
   }
   r.leave(outer);
-  const tp = idProblem(buf, tStart, tEnd, 16);
-  if (tp !== undefined) return `traceId: ${tp}`;
-  const sp = idProblem(buf, sStart, sEnd, 8);
-  if (sp !== undefined) return `spanId: ${sp}`;
-  if (pEnd - pStart !== 0 && pEnd - pStart !== 8) return `parentSpanId: expected 8 bytes or none, got ${pEnd - pStart}`;
-  if (linkProblem !== undefined) return linkProblem;
+  const problem = spanProblem(buf, tStart, tEnd, sStart, sEnd, pStart, pEnd, firstLinkProblem);
+  if (problem !== undefined) return problem;
   span.traceId = bytesToHex(buf, tStart, tEnd);
   span.spanId = bytesToHex(buf, sStart, sEnd);
   // Some SDKs send eight zero bytes for "no parent"; both spellings mean a root span.
@@ -184,7 +212,7 @@ function decodeEvent(r: ProtoReader): SpanEvent {
   return ev;
 }
 
-function decodeLink(r: ProtoReader): SpanLink | string {
+function decodeLink(r: ProtoReader, validLinksBefore: number): SpanLink | string {
   const buf = r.buf;
   let tStart = 0, tEnd = 0, sStart = 0, sEnd = 0;
   const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 };
@@ -200,10 +228,8 @@ function decodeLink(r: ProtoReader): SpanLink | string {
     else r.unknown(tag, LINK);
   }
   r.leave(outer);
-  const tp = idProblem(buf, tStart, tEnd, 16);
-  if (tp !== undefined) return `traceId: ${tp}`;
-  const sp = idProblem(buf, sStart, sEnd, 8);
-  if (sp !== undefined) return `spanId: ${sp}`;
+  const problem = linkProblem(buf, validLinksBefore, tStart, tEnd, sStart, sEnd);
+  if (problem !== undefined) return problem;
   link.traceId = bytesToHex(buf, tStart, tEnd);
   link.spanId = bytesToHex(buf, sStart, sEnd);
   return link;

@@ -1,26 +1,78 @@
 /** The Jaeger query HTTP API routes (jaegertracing/jaeger cmd/query/app/http_handler.go). */
 import type { FastifyInstance } from 'fastify';
-import type { Store } from '../../storage/store.js';
-import { toJaegerTrace } from './convert.js';
+import { BraidError } from '../../errors.js';
+import type { SpanDocument, Store } from '../../storage/store.js';
+import { toJaegerTrace, type JaegerTrace } from './convert.js';
+import { integerParam, oneParam, parseTraceQuery, traceIdsParam, type QueryValue } from './params.js';
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
+const FETCH_CONCURRENCY = 8;
 
 /** The Jaeger envelope. */
 function envelope<T>(data: T, errors: Array<{ code: number; msg: string }> | null = null) {
   return { data, total: Array.isArray(data) ? data.length : 0, limit: 0, offset: 0, errors };
 }
 
+/** Jaeger accepts short (64-bit) IDs; stored IDs are 32 lowercase hex characters. */
+function normaliseTraceId(raw: string): string {
+  if (!TRACE_ID.test(raw)) throw new BraidError('BRAID_ERR_QUERY_INVALID', `invalid trace ID "${raw}": expected up to 32 hex characters`);
+  return raw.toLowerCase().padStart(32, '0');
+}
+
+const jaegerKind = (kind: string) => (kind === 'unspecified' ? '' : kind);
+
+/** Reads several traces, a few at a time. */
+async function fetchTraces(store: Store, ids: string[]): Promise<JaegerTrace[]> {
+  const out: Array<JaegerTrace | undefined> = new Array(ids.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(FETCH_CONCURRENCY, ids.length) }, async () => {
+      while (next < ids.length) {
+        const i = next++;
+        const docs: SpanDocument[] = await store.getTrace(ids[i] as string);
+        if (docs.length > 0) out[i] = toJaegerTrace(ids[i] as string, docs);
+      }
+    }),
+  );
+  return out.filter((t): t is JaegerTrace => t !== undefined);
+}
+
 /** Registers the Jaeger API routes under /api. */
-export function registerJaegerRoutes(app: FastifyInstance, store: Store): void {
+export function registerJaegerRoutes(app: FastifyInstance, store: Store, now: () => number = Date.now): void {
   app.get<{ Params: { traceId: string } }>('/api/traces/:traceId', async (req, reply) => {
-    const raw = req.params.traceId;
-    if (!TRACE_ID.test(raw)) {
-      return reply.code(400).send(envelope(null, [{ code: 400, msg: `invalid trace ID "${raw}": expected up to 32 hex characters` }]));
-    }
-    // Jaeger accepts short IDs (64-bit trace IDs); stored IDs are 32 lowercase hex characters.
-    const traceId = raw.toLowerCase().padStart(32, '0');
+    const traceId = normaliseTraceId(req.params.traceId);
     const docs = await store.getTrace(traceId);
     if (docs.length === 0) return reply.code(404).send(envelope(null, [{ code: 404, msg: 'trace not found' }]));
     return envelope([toJaegerTrace(traceId, docs)]);
+  });
+
+  app.get<{ Querystring: Record<string, QueryValue> }>('/api/traces', async (req, reply) => {
+    const ids = traceIdsParam(req.query).map(normaliseTraceId);
+    if (ids.length > 0) return envelope(await fetchTraces(store, ids));
+    const query = parseTraceQuery(req.query, now() * 1000);
+    if (query.service === undefined) return reply.code(400).send(envelope(null, [{ code: 400, msg: 'parameter \'service\' is required' }]));
+    return envelope(await fetchTraces(store, await store.findTraceIds(query)));
+  });
+
+  app.get('/api/services', async () => envelope(await store.services()));
+
+  app.get<{ Params: { service: string } }>('/api/services/:service/operations', async (req) => {
+    const ops = await store.operations(req.params.service);
+    return envelope([...new Set(ops.map((o) => o.name))].sort());
+  });
+
+  app.get<{ Querystring: Record<string, QueryValue> }>('/api/operations', async (req, reply) => {
+    const service = oneParam(req.query.service);
+    if (!service) return reply.code(400).send(envelope(null, [{ code: 400, msg: 'parameter \'service\' is required' }]));
+    const kind = oneParam(req.query.spanKind);
+    const ops = await store.operations(service, kind ? kind : undefined);
+    return envelope(ops.map((o) => ({ name: o.name, spanKind: jaegerKind(o.spanKind) })));
+  });
+
+  app.get<{ Querystring: Record<string, QueryValue> }>('/api/dependencies', async (req) => {
+    const endMs = integerParam(req.query.endTs, 'endTs') ?? now();
+    const lookbackMs = integerParam(req.query.lookback, 'lookback') ?? 24 * 3_600_000;
+    const links = await store.dependencies((endMs - lookbackMs) * 1000, endMs * 1000);
+    return envelope(links.map((l) => ({ parent: l.parent, child: l.child, callCount: l.callCount })));
   });
 }

@@ -1,11 +1,13 @@
 /**
  * The transport-independent half of the OTLP trace receiver: hands the valid spans of a request
  * to the queue and reports the invalid ones as partial success. It resolves only after the queue
- * acknowledged every record, so a 2xx or OK means the spans are in the queue.
+ * acknowledged every record, so a 2xx or OK means the spans are in the queue. Protobuf bodies are
+ * split by trace ID on the wire (docs/adr/0004-wire-level-split.md); JSON is parsed and re-encoded.
  */
+import { splitTraceRequestWire } from '../../model/otlp/trace-wire.js';
 import type { TracesData } from '../../model/trace.js';
 import { countSpans } from '../../model/trace.js';
-import type { Queue } from '../../queue/queue.js';
+import type { Queue, QueueRecord } from '../../queue/queue.js';
 import { traceRecords } from '../trace-records.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 
@@ -21,14 +23,38 @@ export interface ExportResult {
   partial?: { rejectedSpans: number; errorMessage: string };
 }
 
+/** A request already cut into queue records (splitTraceRequestWire): how many spans they hold, and the rejected ones. */
+export interface TraceRecords {
+  records: QueueRecord[];
+  spans: number;
+  rejected: number;
+  errors: string[];
+}
+
 /** Exports one decoded request to the queue. Rejects with the queue's retryable errors. */
 export async function exportTraces(req: LenientTraces, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<ExportResult> {
   const spans = countSpans(req.data);
   if (spans > 0) await queue.send('spans', traceRecords(req.data, queue.maxRecordBytes('spans')));
+  return report(spans, req.rejected, req.errors, transport, metrics);
+}
+
+/** Exports a request's records as they are. Rejects with the queue's retryable errors. */
+export async function exportTraceRecords(req: TraceRecords, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<ExportResult> {
+  if (req.spans > 0) await queue.send('spans', req.records);
+  return report(req.spans, req.rejected, req.errors, transport, metrics);
+}
+
+/** Splits an OTLP/protobuf body by trace ID on the wire and exports the records; throws BRAID_ERR_OTLP_DECODE on wire corruption. */
+export async function exportTraceProtobuf(body: Uint8Array, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<ExportResult> {
+  return exportTraceRecords(splitTraceRequestWire(body, queue.maxRecordBytes('spans')), transport, queue, metrics);
+}
+
+/** Counts accepted and rejected spans, and words the partial success of a request with rejected spans. */
+function report(spans: number, rejected: number, errors: string[], transport: string, metrics: OtlpReceiverMetrics): ExportResult {
   metrics.acceptedSpans.inc({ transport }, spans);
-  if (req.rejected === 0) return {};
-  metrics.rejectedSpans.inc({ transport }, req.rejected);
-  const shown = req.errors.slice(0, 10).join('; ');
-  const more = req.errors.length > 10 ? ` (and ${req.errors.length - 10} more)` : '';
-  return { partial: { rejectedSpans: req.rejected, errorMessage: `${req.rejected} spans rejected: ${shown}${more}` } };
+  if (rejected === 0) return {};
+  metrics.rejectedSpans.inc({ transport }, rejected);
+  const shown = errors.slice(0, 10).join('; ');
+  const more = errors.length > 10 ? ` (and ${errors.length - 10} more)` : '';
+  return { partial: { rejectedSpans: rejected, errorMessage: `${rejected} spans rejected: ${shown}${more}` } };
 }

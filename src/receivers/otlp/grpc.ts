@@ -1,14 +1,14 @@
 /**
  * OTLP/gRPC receiver (opentelemetry.proto.collector.trace.v1.TraceService/Export). Messages are
- * handled as raw bytes and decoded by Braid's own codec. Retryable failures answer UNAVAILABLE
- * with a google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP specification asks.
+ * handled as raw bytes and split by trace ID on the wire by Braid's own codec. Retryable failures
+ * answer UNAVAILABLE with a google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP spec asks.
  */
 import { Metadata, Server, ServerCredentials, status, type ServiceDefinition, type handleUnaryCall } from '@grpc/grpc-js';
 import { BraidError } from '../../errors.js';
-import { decodeTraceRequestLenient, encodeTraceResponse } from '../../model/otlp/trace-proto.js';
+import { encodeTraceResponse } from '../../model/otlp/trace-proto.js';
 import type { Queue } from '../../queue/queue.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { exportTraces } from './export.js';
+import { exportTraceProtobuf } from './export.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 import { encodeStatus } from './status.js';
 
@@ -45,8 +45,7 @@ export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Q
   const server = new Server({ 'grpc.max_receive_message_length': settings.maxRecvMsgSizeMiB * 1024 * 1024 });
   const exportCall: handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     (async () => {
-      const decoded = decodeTraceRequestLenient(call.request);
-      const result = await exportTraces(decoded, 'grpc', deps.queue, deps.metrics);
+      const result = await exportTraceProtobuf(call.request, 'grpc', deps.queue, deps.metrics);
       return Buffer.from(encodeTraceResponse(result.partial));
     })().then(
       (res) => callback(null, res),

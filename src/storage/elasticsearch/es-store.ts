@@ -7,8 +7,19 @@
 import { Client, errors as esErrors } from '@elastic/elasticsearch';
 import { BraidError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { spanDocumentId, type RejectedDocument, type SpanDocument, type Store, type WriteOutcome } from '../store.js';
-import { dailyIndex, spansTemplate } from './templates.js';
+import { createHash } from 'node:crypto';
+import {
+  compareOperations,
+  spanDocumentId,
+  type DependencyLink,
+  type RejectedDocument,
+  type SpanDocument,
+  type Store,
+  type TraceSummaryDocument,
+  type WriteOutcome,
+} from '../store.js';
+import { dependenciesBody, findTracesBody } from './queries.js';
+import { dailyIndex, derivedTemplates, spansTemplate } from './templates.js';
 
 /** Settings of the Elasticsearch store (`storage.elasticsearch`). */
 export interface ElasticsearchStoreSettings {
@@ -37,6 +48,17 @@ interface SearchHit {
   sort: unknown[];
 }
 
+interface BulkOp {
+  index: string;
+  id: string;
+  doc: object;
+}
+
+interface Bucket {
+  key: string;
+  doc_count: number;
+}
+
 const PAGE = 5_000;
 
 /** Creates the Elasticsearch store; nothing connects until `start`. */
@@ -62,16 +84,12 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     }
   }
 
-  async function writeSpans(docs: SpanDocument[]): Promise<WriteOutcome> {
-    if (docs.length === 0) return { rejected: [] };
+  /** One bulk request; each document serialised once into the NDJSON body. */
+  async function bulk(ops: BulkOp[]): Promise<WriteOutcome> {
+    if (ops.length === 0) return { rejected: [] };
     let body = '';
-    for (const doc of docs) {
-      const index = dailyIndex(prefix, 'spans', doc['span.start.us'] / 1000);
-      body += `{"index":{"_index":"${index}","_id":"${spanDocumentId(doc)}"}}\n${JSON.stringify(doc)}\n`;
-    }
-    const res = await call('bulk write', () =>
-      client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: body }),
-    );
+    for (const op of ops) body += `{"index":{"_index":"${op.index}","_id":"${op.id}"}}\n${JSON.stringify(op.doc)}\n`;
+    const res = await call('bulk write', () => client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: body }));
     if (!res.errors) return { rejected: [] };
     const rejected: RejectedDocument[] = [];
     res.items.forEach((item, index) => {
@@ -82,6 +100,9 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     });
     return { rejected };
   }
+
+  const day = (kind: string, epochMs: number) => dailyIndex(prefix, kind, epochMs);
+  const opId = (...parts: string[]) => createHash('sha1').update(parts.join('\u0000')).digest('base64url');
 
   /** Pages with search_after, so a trace of any size comes back whole (no 10k window). */
   async function getTrace(traceId: string): Promise<SpanDocument[]> {
@@ -106,15 +127,60 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     }
   }
 
+  async function search<T>(what: string, index: string, body: object): Promise<{ hits: T[]; aggregations: Record<string, unknown> }> {
+    const res = await call(what, () => client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...body }));
+    return { hits: res.hits.hits.map((h) => h._source as T), aggregations: (res.aggregations ?? {}) as Record<string, unknown> };
+  }
+
+  const buckets = (agg: unknown): Bucket[] => ((agg as { buckets?: Bucket[] } | undefined)?.buckets ?? []);
+
   return {
     kind: 'elasticsearch',
     async start() {
-      const t = spansTemplate(settings);
-      await call('index template install', () => client.indices.putIndexTemplate({ name: t.name, ...(t.body as object) }));
-      log.info({ url: settings.url, template: t.name }, 'elasticsearch index templates installed');
+      const templates = [spansTemplate(settings), ...derivedTemplates(settings)];
+      for (const t of templates) {
+        await call('index template install', () => client.indices.putIndexTemplate({ name: t.name, ...(t.body as object) }));
+      }
+      log.info({ url: settings.url, templates: templates.map((t) => t.name) }, 'elasticsearch index templates installed');
     },
-    writeSpans,
+    writeSpans: (docs) => bulk(docs.map((doc) => ({ index: day('spans', doc['span.start.us'] / 1000), id: spanDocumentId(doc), doc }))),
+    writeDerived: (d) =>
+      bulk([
+        ...d.summaries.map((doc) => ({ index: day('traces', doc['trace.start.us'] / 1000), id: doc['trace.id'], doc })),
+        ...d.edges.map((doc) => ({ index: day('edges', Date.parse(doc['@timestamp'])), id: doc['trace.id'] + doc['span.id'], doc })),
+        ...d.operations.map((doc) => ({ index: `${prefix}-operations`, id: opId(doc['service.name'], doc['span.name'], doc['span.kind']), doc })),
+      ]),
     getTrace,
+    async getSummaries(traceIds) {
+      if (traceIds.length === 0) return [];
+      const r = await search<TraceSummaryDocument>('summary read', `${prefix}-traces-*`, { size: traceIds.length * 2, query: { ids: { values: traceIds } } });
+      return r.hits;
+    },
+    async findTraceIds(q) {
+      const r = await search('trace search', `${prefix}-spans-*`, findTracesBody(q));
+      return buckets(r.aggregations.traces).map((b) => b.key);
+    },
+    async services() {
+      const r = await search('service list', `${prefix}-operations`, { size: 0, aggs: { s: { terms: { field: 'service.name', size: 10_000, order: { _key: 'asc' } } } } });
+      return buckets(r.aggregations.s).map((b) => b.key);
+    },
+    async operations(service, spanKind) {
+      const filter: object[] = [{ term: { 'service.name': service } }];
+      if (spanKind !== undefined) filter.push({ term: { 'span.kind': spanKind } });
+      const r = await search<{ 'span.name': string; 'span.kind': string }>('operation list', `${prefix}-operations`, { size: 10_000, query: { bool: { filter } } });
+      return r.hits.map((h) => ({ name: h['span.name'], spanKind: h['span.kind'] })).sort(compareOperations);
+    },
+    async dependencies(startUs, endUs) {
+      const r = await search('dependencies', `${prefix}-edges-*`, dependenciesBody(startUs, endUs));
+      const links: DependencyLink[] = [];
+      for (const p of buckets(r.aggregations.parents)) {
+        for (const c of buckets((p as unknown as { children: unknown }).children)) {
+          const errors = (c as unknown as { errors: { doc_count: number } }).errors.doc_count;
+          links.push({ parent: p.key, child: c.key, callCount: c.doc_count, errorCount: errors });
+        }
+      }
+      return links;
+    },
     async ping() {
       await call('ping', () => client.cluster.health({ timeout: '2s' }));
     },

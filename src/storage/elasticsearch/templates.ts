@@ -58,6 +58,48 @@ export function spansTemplate(s: TemplateSettings): { name: string; body: Record
   };
 }
 
+function template(s: TemplateSettings, kind: string, properties: Record<string, unknown>, daily = true): { name: string; body: Record<string, unknown> } {
+  return {
+    name: `${s.index_prefix}-${kind}`,
+    body: {
+      index_patterns: [daily ? `${s.index_prefix}-${kind}-*` : `${s.index_prefix}-${kind}`],
+      priority: 200,
+      _meta: { managed_by: 'braid', version: 1 },
+      template: {
+        settings: { number_of_shards: s.shards, number_of_replicas: s.replicas, 'index.codec': 'best_compression' },
+        mappings: { dynamic: false, properties },
+      },
+    },
+  };
+}
+
+/** Templates of the derived documents: trace summaries, service edges, the operation catalog. */
+export function derivedTemplates(s: TemplateSettings): Array<{ name: string; body: Record<string, unknown> }> {
+  return [
+    template(s, 'traces', {
+      '@timestamp': { type: 'date' },
+      trace: { properties: { id: keyword, start: { properties: { us: { type: 'long' } } }, duration: { properties: { us: { type: 'long' } } } } },
+      root: { properties: { service: { properties: { name: keyword } }, span: { properties: { name: keyword } } } },
+      span: { properties: { count: { type: 'integer' } } },
+      error: { properties: { count: { type: 'integer' } } },
+      service: { properties: { names: keyword } },
+    }),
+    template(s, 'edges', {
+      '@timestamp': { type: 'date' },
+      trace: { properties: { id: keyword } },
+      span: { properties: { id: keyword } },
+      parent: { properties: { service: { properties: { name: keyword } } } },
+      child: { properties: { service: { properties: { name: keyword } } } },
+      event: { properties: { outcome: keyword } },
+    }),
+    template(s, 'operations', {
+      '@timestamp': { type: 'date' },
+      service: { properties: { name: keyword } },
+      span: { properties: { name: keyword, kind: keyword } },
+    }, false),
+  ];
+}
+
 /** The daily index a document of `kind` at `epochMs` belongs to. */
 export function dailyIndex(prefix: string, kind: string, epochMs: number): string {
   const d = new Date(epochMs);

@@ -1,19 +1,54 @@
 /**
  * The bounded memory store of the embedded all-in-one (Jaeger's all-in-one keeps traces in
  * memory the same way). When it holds more than `max_spans`, the traces written longest ago go
- * first.
+ * first, with their summaries and edges.
  */
-import { spanDocumentId, type SpanDocument, type Store, type WriteOutcome } from '../store.js';
+import type {
+  DependencyLink,
+  OperationDocument,
+  ServiceEdgeDocument,
+  SpanDocument,
+  Store,
+  StoredValue,
+  TraceQuery,
+  TraceSummaryDocument,
+  WriteOutcome,
+} from '../store.js';
+import { compareOperations, spanDocumentId } from '../store.js';
 
 /** Settings of the memory store (`storage.memory`). */
 export interface MemoryStoreSettings {
   max_spans: number;
 }
 
+const asString = (v: StoredValue | undefined): string | undefined =>
+  v === undefined ? undefined : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+
+/** Whether one span matches every filter of a trace query (Jaeger's per-span semantics). */
+export function spanMatches(doc: SpanDocument, q: TraceQuery): boolean {
+  if (q.service !== undefined && doc['service.name'] !== q.service) return false;
+  if (q.operation !== undefined && doc['span.name'] !== q.operation) return false;
+  const start = doc['span.start.us'];
+  if (start < q.startUs || start > q.endUs) return false;
+  const d = doc['span.duration.us'];
+  if (q.minDurationUs !== undefined && d < q.minDurationUs) return false;
+  if (q.maxDurationUs !== undefined && d > q.maxDurationUs) return false;
+  for (const [key, want] of Object.entries(q.tags)) {
+    if (key === 'error' && (doc['span.status.code'] === 'error') === (want === 'true')) continue;
+    if (key === 'span.kind' && doc['span.kind'] === want) continue;
+    if (asString(doc.attributes[key]) === want || asString(doc['resource.attributes'][key]) === want) continue;
+    return false;
+  }
+  return true;
+}
+
 /** Creates the memory store. */
 export function createMemoryStore(settings: MemoryStoreSettings): Store {
   /** Trace ID -> (document ID -> span); Map keeps insertion order, which eviction follows. */
   const traces = new Map<string, Map<string, SpanDocument>>();
+  const summaries = new Map<string, TraceSummaryDocument>();
+  const edges = new Map<string, ServiceEdgeDocument>();
+  const operations = new Map<string, OperationDocument>();
   let spans = 0;
 
   function evict(): void {
@@ -21,6 +56,8 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
       if (spans <= settings.max_spans) return;
       spans -= trace.size;
       traces.delete(traceId);
+      summaries.delete(traceId);
+      for (const id of trace.keys()) edges.delete(id);
     }
   }
 
@@ -42,10 +79,50 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
       evict();
       return { rejected: [] };
     },
+    async writeDerived(docs): Promise<WriteOutcome> {
+      for (const s of docs.summaries) summaries.set(s['trace.id'], s);
+      for (const e of docs.edges) edges.set(e['trace.id'] + e['span.id'], e);
+      for (const o of docs.operations) operations.set(`${o['service.name']}\u0000${o['span.name']}\u0000${o['span.kind']}`, o);
+      return { rejected: [] };
+    },
     async getTrace(traceId) {
       const trace = traces.get(traceId);
       if (!trace) return [];
       return [...trace.values()].sort((a, b) => a['span.start.us'] - b['span.start.us'] || a['span.id'].localeCompare(b['span.id']));
+    },
+    async getSummaries(traceIds) {
+      return traceIds.flatMap((id) => summaries.get(id) ?? []);
+    },
+    async findTraceIds(q) {
+      const found: Array<[string, number]> = [];
+      for (const [traceId, trace] of traces) {
+        let latest = -1;
+        for (const doc of trace.values()) if (spanMatches(doc, q)) latest = Math.max(latest, doc['span.start.us']);
+        if (latest >= 0) found.push([traceId, latest]);
+      }
+      return found.sort((a, b) => b[1] - a[1]).slice(0, q.limit).map(([id]) => id);
+    },
+    async services() {
+      return [...new Set([...operations.values()].map((o) => o['service.name']))].sort();
+    },
+    async operations(service, spanKind) {
+      const out = [...operations.values()]
+        .filter((o) => o['service.name'] === service && (spanKind === undefined || o['span.kind'] === spanKind))
+        .map((o) => ({ name: o['span.name'], spanKind: o['span.kind'] }));
+      return out.sort(compareOperations);
+    },
+    async dependencies(startUs, endUs) {
+      const links = new Map<string, DependencyLink>();
+      for (const e of edges.values()) {
+        const t = Date.parse(e['@timestamp']) * 1000;
+        if (t < startUs || t > endUs) continue;
+        const key = `${e['parent.service.name']}\u0000${e['child.service.name']}`;
+        const link = links.get(key) ?? { parent: e['parent.service.name'], child: e['child.service.name'], callCount: 0, errorCount: 0 };
+        link.callCount++;
+        if (e['event.outcome'] === 'failure') link.errorCount++;
+        links.set(key, link);
+      }
+      return [...links.values()];
     },
     async ping() {},
     async close() {},

@@ -1,0 +1,23 @@
+/**
+ * Metrics shared by every receiver, in the OTel Collector's spirit (accepted / refused), one set
+ * per process: receivers tell themselves apart by the `transport` label (http/json,
+ * http/protobuf, grpc, zipkin).
+ */
+import { Counter, type Registry } from 'prom-client';
+
+/** The receivers' metrics object. */
+export interface ReceiverMetrics {
+  acceptedSpans: Counter<'transport'>;
+  rejectedSpans: Counter<'transport'>;
+  refusedRequests: Counter<'transport' | 'code'>;
+}
+
+/** Registers the receivers' metrics. */
+export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
+  const r = [registry];
+  return {
+    acceptedSpans: new Counter({ name: 'braid_receiver_accepted_spans_total', help: 'Spans acknowledged to the sender (in the queue).', labelNames: ['transport'], registers: r }),
+    rejectedSpans: new Counter({ name: 'braid_receiver_rejected_spans_total', help: 'Spans rejected as invalid (OTLP: reported as partial success; Zipkin: the request is refused).', labelNames: ['transport'], registers: r }),
+    refusedRequests: new Counter({ name: 'braid_receiver_refused_requests_total', help: 'Requests answered with an error, by error code.', labelNames: ['transport', 'code'], registers: r }),
+  };
+}

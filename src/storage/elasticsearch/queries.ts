@@ -1,0 +1,54 @@
+/** Elasticsearch query bodies for trace search, kept apart from the transport code. */
+import type { TraceQuery } from '../store.js';
+
+type Clause = Record<string, unknown>;
+
+/** The filter of one span matching every condition of `q` (Jaeger's per-span semantics). */
+export function spanFilter(q: TraceQuery): Clause[] {
+  const filter: Clause[] = [{ range: { 'span.start.us': { gte: q.startUs, lte: q.endUs } } }];
+  if (q.service !== undefined) filter.push({ term: { 'service.name': q.service } });
+  if (q.operation !== undefined) filter.push({ term: { 'span.name': q.operation } });
+  if (q.minDurationUs !== undefined || q.maxDurationUs !== undefined) {
+    filter.push({ range: { 'span.duration.us': { ...(q.minDurationUs !== undefined ? { gte: q.minDurationUs } : {}), ...(q.maxDurationUs !== undefined ? { lte: q.maxDurationUs } : {}) } } });
+  }
+  for (const [key, value] of Object.entries(q.tags)) {
+    const should: Clause[] = [{ term: { [`attributes.${key}`]: value } }, { term: { [`resource.attributes.${key}`]: value } }];
+    if (key === 'error') should.push(value === 'true' ? { term: { 'span.status.code': 'error' } } : { bool: { must_not: { term: { 'span.status.code': 'error' } } } });
+    if (key === 'span.kind') should.push({ term: { 'span.kind': value } });
+    filter.push({ bool: { should, minimum_should_match: 1 } });
+  }
+  return filter;
+}
+
+/** Filters spans first, then keeps the `limit` traces whose newest matching span is newest. */
+export function findTracesBody(q: TraceQuery): Clause {
+  return {
+    size: 0,
+    query: { bool: { filter: spanFilter(q) } },
+    aggs: {
+      traces: {
+        terms: { field: 'trace.id', size: q.limit, order: { latest: 'desc' } },
+        aggs: { latest: { max: { field: 'span.start.us' } } },
+      },
+    },
+  };
+}
+
+/** Calls between services, counted per (parent, child), with failures. */
+export function dependenciesBody(startUs: number, endUs: number): Clause {
+  return {
+    size: 0,
+    query: { range: { '@timestamp': { gte: Math.floor(startUs / 1000), lte: Math.ceil(endUs / 1000), format: 'epoch_millis' } } },
+    aggs: {
+      parents: {
+        terms: { field: 'parent.service.name', size: 1_000 },
+        aggs: {
+          children: {
+            terms: { field: 'child.service.name', size: 1_000 },
+            aggs: { errors: { filter: { term: { 'event.outcome': 'failure' } } } },
+          },
+        },
+      },
+    },
+  };
+}
