@@ -14,7 +14,7 @@ import { uniqueName } from '../helpers/braid.js';
 describe('graceful shutdown', () => {
   it('drains on SIGTERM during load and exits 0 within 10 s', async () => {
     const prefix = uniqueName('drain');
-    const [http, grpc, query, admin] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [http, grpc, query, admin, zipkin] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const dir = mkdtempSync(join(tmpdir(), 'braid-drain-'));
     const configFile = join(dir, 'braid.yaml');
     writeFileSync(
@@ -22,6 +22,7 @@ describe('graceful shutdown', () => {
       [
         'receivers:',
         `  otlp: { http: { endpoint: "127.0.0.1:${http}" }, grpc: { endpoint: "127.0.0.1:${grpc}" } }`,
+        `  zipkin: { endpoint: "127.0.0.1:${zipkin}" }`,
         `query: { endpoint: "127.0.0.1:${query}" }`,
         `admin: { endpoint: "127.0.0.1:${admin}" }`,
         `queue: { kafka: { topic_prefix: "${prefix}.", group_id: "${prefix}", partitions: 3 } }`,
