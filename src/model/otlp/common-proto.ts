@@ -24,6 +24,9 @@ const SCOPE: MessageSchema = {
   fields: [undefined, ['name', LEN], ['version', LEN], ['attributes', LEN], ['dropped_attributes_count', VARINT]],
 };
 
+/** Schemas of common.proto/resource.proto, shared with the wire-level checks (trace-wire-check.ts). */
+export const COMMON_SCHEMAS = { ANY_VALUE, KEY_VALUE, ARRAY_VALUE, KV_LIST, RESOURCE, SCOPE } as const;
+
 // Shared by every decode: the same few hundred attribute keys recur across all requests, and so
 // do short values (methods, hosts, span names). Separate caches so unique values cannot evict keys.
 const KEYS = new StringCache(4096, 64);

@@ -5,26 +5,10 @@
  * ingester's decode fail is found here first, with the same error message and offset.
  */
 import { ProtobufError, type MessageSchema, type ProtoReader } from '../protobuf/reader.js';
+import { COMMON_SCHEMAS } from './common-proto.js';
 import { TRACE_SCHEMAS, linkProblem, spanProblem } from './trace-proto.js';
 
-const VARINT = 0;
-const I64 = 1;
-const LEN = 2;
-
-// The schemas of common.proto/resource.proto as common-proto.ts declares them (it does not export
-// them); test/model/trace-wire.test.ts checks that both report malformed nested values alike.
-const ANY_VALUE: MessageSchema = {
-  name: 'AnyValue',
-  fields: [undefined, ['string_value', LEN], ['bool_value', VARINT], ['int_value', VARINT], ['double_value', I64], ['array_value', LEN], ['kvlist_value', LEN], ['bytes_value', LEN]],
-};
-const KEY_VALUE: MessageSchema = { name: 'KeyValue', fields: [undefined, ['key', LEN], ['value', LEN]] };
-const ARRAY_VALUE: MessageSchema = { name: 'ArrayValue', fields: [undefined, ['values', LEN]] };
-const KV_LIST: MessageSchema = { name: 'KeyValueList', fields: [undefined, ['values', LEN]] };
-const RESOURCE: MessageSchema = { name: 'Resource', fields: [undefined, ['attributes', LEN], ['dropped_attributes_count', VARINT]] };
-const SCOPE: MessageSchema = {
-  name: 'InstrumentationScope',
-  fields: [undefined, ['name', LEN], ['version', LEN], ['attributes', LEN], ['dropped_attributes_count', VARINT]],
-};
+const { ANY_VALUE, KEY_VALUE, ARRAY_VALUE, KV_LIST, RESOURCE, SCOPE } = COMMON_SCHEMAS;
 const { SPAN, EVENT, LINK, STATUS } = TRACE_SCHEMAS;
 
 // As in common-proto.ts: protobuf's default recursion limit.
