@@ -117,6 +117,10 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     );
   }
 
+  // Retention is Braid's own job (no ILM, no cron): the ingesters sweep at start and hourly.
+  const retention = new AbortController();
+  const retentionLoop = ingester && store ? sweepRetentionLoop(store, es.retention_days, log, retention.signal) : Promise.resolve();
+
   let otlpHttp: FastifyInstance | undefined;
   let otlpGrpc: OtlpGrpcServer | undefined;
   let zipkin: FastifyInstance | undefined;
@@ -165,6 +169,8 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       log.info('receivers closed; waiting for the ingester to catch up');
       drained = await waitDrained(queue, config.queue.kafka.group_id, deadline, log);
       await ingester.stop();
+      retention.abort();
+      await retentionLoop;
     }
     await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, closeHttpServer(admin, 1_000)]);
     await Promise.allSettled([queue?.close(), store?.close(), stopTracing()]);
@@ -172,6 +178,18 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     return drained;
   }
   return { addresses, registry, stop };
+}
+
+/** Deletes indices past retention now and every hour until `signal` aborts. */
+async function sweepRetentionLoop(store: Store, retentionDays: number, log: Logger, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await store.sweepRetention(retentionDays, Date.now());
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'retention sweep failed; next try in an hour');
+    }
+    await sleep(3_600_000, signal);
+  }
 }
 
 /** Waits until the ingester has committed everything in the queue, or the deadline passes. */

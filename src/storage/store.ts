@@ -150,6 +150,8 @@ export interface Store {
   operations(service: string, spanKind?: string): Promise<Array<{ name: string; spanKind: string }>>;
   /** Service-to-service calls between `startUs` and `endUs`. */
   dependencies(startUs: number, endUs: number): Promise<DependencyLink[]>;
+  /** Deletes whole days older than `retentionDays` (before today, UTC); returns what went. */
+  sweepRetention(retentionDays: number, nowMs: number): Promise<string[]>;
   /** Rejects when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -19,7 +19,7 @@ import {
   type WriteOutcome,
 } from '../store.js';
 import { dependenciesBody, findTracesBody } from './queries.js';
-import { dailyIndex, derivedTemplates, spansTemplate } from './templates.js';
+import { dailyIndex, derivedTemplates, expiredIndices, spansTemplate } from './templates.js';
 
 /** Settings of the Elasticsearch store (`storage.elasticsearch`). */
 export interface ElasticsearchStoreSettings {
@@ -180,6 +180,16 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
         }
       }
       return links;
+    },
+    async sweepRetention(retentionDays, nowMs) {
+      const res = await call('index list', () => client.cat.indices({ index: `${prefix}-*`, h: 'index', format: 'json', expand_wildcards: 'open' }));
+      const names = (res as Array<{ index?: string }>).flatMap((r) => (r.index ? [r.index] : []));
+      const expired = expiredIndices(prefix, names, retentionDays, nowMs);
+      if (expired.length > 0) {
+        await call('retention delete', () => client.indices.delete({ index: expired.join(',') }));
+        log.info({ indices: expired, retentionDays }, 'deleted indices past retention');
+      }
+      return expired;
     },
     async ping() {
       await call('ping', () => client.cluster.health({ timeout: '2s' }));

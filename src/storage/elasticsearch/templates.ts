@@ -107,3 +107,14 @@ export function dailyIndex(prefix: string, kind: string, epochMs: number): strin
   const dd = String(d.getUTCDate()).padStart(2, '0');
   return `${prefix}-${kind}-${d.getUTCFullYear()}.${mm}.${dd}`;
 }
+
+/** The daily indices among `names` whose day is more than `retentionDays` before `nowMs`. */
+export function expiredIndices(prefix: string, names: string[], retentionDays: number, nowMs: number): string[] {
+  const today = Date.UTC(new Date(nowMs).getUTCFullYear(), new Date(nowMs).getUTCMonth(), new Date(nowMs).getUTCDate());
+  const cutoff = today - retentionDays * 86_400_000;
+  const re = new RegExp(`^${prefix.replace(/[-]/g, '\\-')}-(spans|traces|edges|logs|samples)-(\\d{4})\\.(\\d{2})\\.(\\d{2})$`);
+  return names.filter((name) => {
+    const m = re.exec(name);
+    return m !== null && Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])) < cutoff;
+  });
+}
