@@ -112,7 +112,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let ingester: Ingester | undefined;
   if (has('ingester') && queue && store) {
     ingester = await startIngester(
-      { groupId: config.queue.kafka.group_id, bulkMaxDocs: es.bulk_max_docs },
+      { groupId: config.queue.kafka.group_id },
       { queue, store, metrics: createIngestMetrics(registry), log: log.child({ component: 'ingester' }) },
     );
   }

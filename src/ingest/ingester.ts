@@ -2,14 +2,16 @@
  * The ingester: consumes span records, decodes each once, builds documents and bulk-writes them.
  * It resolves a batch (letting the queue commit) only after the store acknowledged every
  * document of it; documents refused for a transient reason are retried with backoff, and a whole
- * store outage rejects the batch so the queue delivers it again.
+ * store outage rejects the batch so the queue delivers it again. A record that cannot be decoded,
+ * or a document the store refuses for good, goes to the dead-letter topic with the reason, and
+ * the partition moves on.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { backoffDelay, sleep } from '../backoff.js';
 import { BraidError } from '../errors.js';
 import { decodeTraceRequest } from '../model/otlp/trace-proto.js';
-import type { ConsumedBatch, Queue, QueueConsumer } from '../queue/queue.js';
-import type { SpanDocument, Store, WriteOutcome } from '../storage/store.js';
+import type { ConsumedBatch, ConsumedRecord, DeadLetter, Queue, QueueConsumer } from '../queue/queue.js';
+import { derivedFromItems, derivedItems, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { braidTracer } from '../telemetry/tracing.js';
 import { spanDocuments } from './documents.js';
@@ -19,7 +21,6 @@ import { TraceTracker } from './traces.js';
 /** Settings of the ingester. */
 export interface IngesterSettings {
   groupId: string;
-  bulkMaxDocs: number;
   /** Spans of recent traces kept in memory to derive summaries and edges (default 500k). */
   trackedSpans?: number;
   /** Transient per-document failures retried this many times before the batch is redelivered. */
@@ -40,33 +41,46 @@ export interface IngesterDeps {
   log: Logger;
 }
 
+/** The documents of a batch, each with the record it came from, and the records that failed to decode. */
+interface Decoded {
+  docs: SpanDocument[];
+  origins: ConsumedRecord[];
+  letters: DeadLetter[];
+}
+
+const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
+
 /** Starts consuming spans into the store. */
 export async function startIngester(settings: IngesterSettings, deps: IngesterDeps): Promise<Ingester> {
   const { queue, store, metrics, log } = deps;
   const maxAttempts = settings.maxWriteAttempts ?? 8;
   const tracker = new TraceTracker({ maxSpans: settings.trackedSpans ?? 500_000, maxOperations: 100_000 });
 
-  function decode(batch: ConsumedBatch): SpanDocument[] {
-    const docs: SpanDocument[] = [];
-    let bad = 0;
-    let firstError = '';
+  function decode(batch: ConsumedBatch): Decoded {
+    const out: Decoded = { docs: [], origins: [], letters: [] };
     for (const record of batch.records) {
       try {
-        for (const d of spanDocuments(decodeTraceRequest(record.value))) docs.push(d);
+        for (const d of spanDocuments(decodeTraceRequest(record.value))) {
+          out.docs.push(d);
+          out.origins.push(record);
+        }
       } catch (err) {
-        bad++;
-        firstError ||= `offset ${record.offset}: ${(err as Error).message}`;
+        const reason = `undecodable ${batch.kind} record: ${(err as Error).message}`;
+        out.letters.push({ kind: batch.kind, key: record.key, value: record.value, contentType: 'application/x-protobuf', stage: 'decode', reason, partition: record.partition, offset: record.offset });
       }
     }
-    if (bad > 0) {
-      metrics.undecodable.inc({ kind: batch.kind }, bad);
-      log.error({ partition: batch.partition, records: bad, first: firstError }, 'skipped undecodable span records');
+    if (out.letters.length > 0) {
+      metrics.undecodable.inc({ kind: batch.kind }, out.letters.length);
+      log.error({ partition: batch.partition, records: out.letters.length, first: out.letters[0]?.reason }, 'undecodable records go to the dead-letter topic');
     }
-    return docs;
+    return out;
   }
 
-  /** Writes with retries of the documents refused for a transient reason. */
-  async function write<T>(docs: T[], writeFn: (d: T[]) => Promise<WriteOutcome>, describe: (d: T) => string, signal: AbortSignal): Promise<void> {
+  /**
+   * Writes, retrying the documents refused for a transient reason with backoff. Those refused
+   * for good are handed to `refused`; the rest of the write goes on.
+   */
+  async function write<T>(docs: T[], writeFn: (d: T[]) => Promise<WriteOutcome>, refused: (doc: T, reason: string) => void, signal: AbortSignal): Promise<void> {
     let pending = docs;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= maxAttempts) {
@@ -81,10 +95,11 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       end();
       const retry: T[] = [];
       for (const r of outcome.rejected) {
-        if (r.transient) retry.push(pending[r.index] as T);
+        const doc = pending[r.index] as T;
+        if (r.transient) retry.push(doc);
         else {
-          metrics.rejectedDocuments.inc({ reason: r.reason.split(':')[0] ?? 'unknown' });
-          log.error({ reason: r.reason, document: describe(pending[r.index] as T) }, 'store refused a document for good');
+          metrics.rejectedDocuments.inc({ reason: /^\d+ ([\w.]+)/.exec(r.reason)?.[1] ?? 'unknown' });
+          refused(doc, r.reason);
         }
       }
       pending = retry;
@@ -101,17 +116,24 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   }
 
   async function handle(batch: ConsumedBatch, signal: AbortSignal): Promise<number> {
-    const docs = decode(batch);
+    const { docs, origins, letters } = decode(batch);
+    const last = batch.records[batch.records.length - 1] as ConsumedRecord;
+    const refusedBy = (origin: (doc: never) => ConsumedRecord) => (doc: unknown, reason: string) => {
+      const from = origin(doc as never);
+      letters.push({ kind: batch.kind, key: from.key, value: json(doc), contentType: 'application/json', stage: 'index', reason, partition: from.partition, offset: from.offset });
+    };
     try {
       await seedUnknown(docs);
       const derived = tracker.observe(docs);
-      const spanId = (d: SpanDocument) => `${d['trace.id']}/${d['span.id']}`;
-      for (let i = 0; i < docs.length; i += settings.bulkMaxDocs) {
-        const chunk = docs.slice(i, i + settings.bulkMaxDocs);
-        await write(chunk, (d) => store.writeSpans(d), spanId, signal);
-        metrics.spans.inc(chunk.length);
+      const originOf = new Map<SpanDocument, ConsumedRecord>(docs.map((d, i) => [d, origins[i] as ConsumedRecord]));
+      const decodeLetters = letters.length;
+      await write(docs, (d) => store.writeSpans(d), refusedBy((d: SpanDocument) => originOf.get(d) ?? last), signal);
+      metrics.spans.inc(docs.length - (letters.length - decodeLetters));
+      await write(derivedItems(derived), (items) => store.writeDerived(derivedFromItems(items)), refusedBy(() => last), signal);
+      if (letters.length > 0) {
+        log.error({ partition: batch.partition, letters: letters.length, first: letters[0]?.reason }, 'records that can never be stored go to the dead-letter topic');
+        await queue.sendDeadLetters(letters);
       }
-      await write([derived], async ([d]) => store.writeDerived(d!), () => 'derived documents', signal);
     } catch (err) {
       // The batch comes again; forget what it taught the tracker so nothing is derived twice
       // or skipped: the redelivery re-seeds from the store.

@@ -9,6 +9,7 @@ export interface QueueMetrics {
   consumed: Counter<'topic'>;
   handlerFailures: Counter<'topic'>;
   bufferedBytes: Gauge;
+  deadLetters: Counter<'topic' | 'stage'>;
 }
 
 /** Registers the queue's metrics. */
@@ -21,5 +22,6 @@ export function createQueueMetrics(registry: Registry): QueueMetrics {
     consumed: new Counter({ name: 'braid_queue_records_consumed_total', help: 'Records handled and committed by consumers.', labelNames: ['topic'], registers: r }),
     handlerFailures: new Counter({ name: 'braid_queue_batch_retries_total', help: 'Batches whose handler failed and that will be delivered again.', labelNames: ['topic'], registers: r }),
     bufferedBytes: new Gauge({ name: 'braid_queue_memory_buffered_bytes', help: 'Bytes held by the in-process queue, not yet committed.', registers: r }),
+    deadLetters: new Counter({ name: 'braid_queue_dead_letters_total', help: 'Records put on the dead-letter topic, by source topic and stage (decode, index).', labelNames: ['topic', 'stage'], registers: r }),
   };
 }

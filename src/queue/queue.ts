@@ -14,6 +14,41 @@ export function topicName(prefix: string, kind: RecordKind): string {
   return `${prefix}${kind}.v1`;
 }
 
+/** The dead-letter topic: `<prefix>deadletter.v1`, e.g. braid.deadletter.v1. */
+export function deadLetterTopicName(prefix: string): string {
+  return `${prefix}deadletter.v1`;
+}
+
+/**
+ * A record the ingester could never store: an undecodable record (its bytes as consumed) or a
+ * document the store refused for good (the document as JSON). It goes to the dead-letter topic
+ * with the reason, and the partition moves on.
+ */
+export interface DeadLetter {
+  /** The stream it was consumed from. */
+  kind: RecordKind;
+  key: Buffer | null;
+  value: Buffer;
+  contentType: 'application/x-protobuf' | 'application/json';
+  /** decode: the record could not be decoded; index: the store refused the document. */
+  stage: 'decode' | 'index';
+  reason: string;
+  partition: number;
+  offset: string;
+}
+
+/** The Kafka headers of a dead letter: where it came from and why it is there. */
+export function deadLetterHeaders(letter: DeadLetter, sourceTopic: string): Record<string, string> {
+  return {
+    'content-type': letter.contentType,
+    'braid.dlq.stage': letter.stage,
+    'braid.dlq.reason': letter.reason,
+    'braid.dlq.topic': sourceTopic,
+    'braid.dlq.partition': String(letter.partition),
+    'braid.dlq.offset': letter.offset,
+  };
+}
+
 /** A record to produce. Records with the same key land on the same partition, in order. */
 export interface QueueRecord {
   key: Buffer | null;
@@ -56,6 +91,11 @@ export interface Queue {
    * replicas). Rejects with BRAID_ERR_QUEUE_UNAVAILABLE or BRAID_ERR_QUEUE_FULL, both retryable.
    */
   send(kind: RecordKind, records: QueueRecord[]): Promise<void>;
+  /**
+   * Puts records that can never be stored on the dead-letter topic. Resolves once they are
+   * durably held; rejects like `send`, and the batch that found them is then delivered again.
+   */
+  sendDeadLetters(letters: DeadLetter[]): Promise<void>;
   /** The largest record value the stream's topic accepts, in bytes. */
   maxRecordBytes(kind: RecordKind): number;
   /** Joins consumer group `group` on the given streams. */

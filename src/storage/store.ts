@@ -126,6 +126,28 @@ export interface DerivedDocuments {
   operations: OperationDocument[];
 }
 
+/** One derived document, tagged with its kind. */
+export type DerivedItem = { summary: TraceSummaryDocument } | { edge: ServiceEdgeDocument } | { operation: OperationDocument };
+
+/**
+ * Derived documents as one list, in the order `writeDerived` writes them (summaries, edges,
+ * operations), so a WriteOutcome's indices point into it.
+ */
+export function derivedItems(d: DerivedDocuments): DerivedItem[] {
+  return [...d.summaries.map((summary) => ({ summary })), ...d.edges.map((edge) => ({ edge })), ...d.operations.map((operation) => ({ operation }))];
+}
+
+/** Groups a list from `derivedItems` (or a part of it, order kept) back into DerivedDocuments. */
+export function derivedFromItems(items: DerivedItem[]): DerivedDocuments {
+  const d: DerivedDocuments = { summaries: [], edges: [], operations: [] };
+  for (const item of items) {
+    if ('summary' in item) d.summaries.push(item.summary);
+    else if ('edge' in item) d.edges.push(item.edge);
+    else d.operations.push(item.operation);
+  }
+  return d;
+}
+
 /** The storage port. */
 export interface Store {
   readonly kind: 'elasticsearch' | 'memory';

@@ -5,12 +5,12 @@
  * record before it. kafkajs's default partitioner is murmur2 like the Java client's, so records
  * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
  */
-import { Kafka, Partitioners, logLevel, type Admin, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Message, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
-import { RECORD_KINDS, topicName, type BatchHandler, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, topicName, type BatchHandler, type DeadLetter, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 
 /** Settings of the Kafka queue (`queue.kafka`). */
 export interface KafkaQueueSettings {
@@ -42,7 +42,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
 
   async function ensureTopics(): Promise<void> {
     const existing = new Set(await admin.listTopics());
-    const missing = RECORD_KINDS.map(topic).filter((t) => !existing.has(t));
+    const missing = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix)].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
@@ -61,14 +61,14 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     }
   }
 
-  async function send(kind: RecordKind, records: QueueRecord[]): Promise<void> {
-    const t = topic(kind);
+  /** Produces with acks=-1, bounded by produce_timeout_ms so a caller can answer "retry later". */
+  async function produce(t: string, messages: Message[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no acknowledgement within ${settings.produce_timeout_ms} ms`)), settings.produce_timeout_ms);
     });
     try {
-      await Promise.race([producer.send({ topic: t, acks: -1, messages: records.map((r) => ({ key: r.key, value: r.value })) }), timeout]);
+      await Promise.race([producer.send({ topic: t, acks: -1, messages }), timeout]);
     } catch (cause) {
       metrics.produceFailures.inc({ topic: t, reason: 'unavailable' });
       throw new BraidError('BRAID_ERR_QUEUE_UNAVAILABLE', `kafka did not accept the records for ${t}: ${(cause as Error).message}`, { cause, retryAfterSeconds: 5 });
@@ -76,9 +76,20 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       clearTimeout(timer);
     }
     let bytes = 0;
-    for (const r of records) bytes += r.value.length;
-    metrics.produced.inc({ topic: t }, records.length);
+    for (const m of messages) bytes += (m.value as Buffer).length;
+    metrics.produced.inc({ topic: t }, messages.length);
     metrics.producedBytes.inc({ topic: t }, bytes);
+  }
+
+  async function send(kind: RecordKind, records: QueueRecord[]): Promise<void> {
+    await produce(topic(kind), records.map((r) => ({ key: r.key, value: r.value })));
+  }
+
+  async function sendDeadLetters(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    const t = deadLetterTopicName(settings.topic_prefix);
+    await produce(t, letters.map((l) => ({ key: l.key, value: l.value, headers: deadLetterHeaders(l, topic(l.kind)) })));
+    for (const l of letters) metrics.deadLetters.inc({ topic: topic(l.kind), stage: l.stage });
   }
 
   async function consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler): Promise<QueueConsumer> {
@@ -143,6 +154,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       log.info({ brokers: settings.brokers }, 'connected to kafka');
     },
     send,
+    sendDeadLetters,
     maxRecordBytes: (kind) => maxBytes.get(kind) ?? DEFAULT_MAX_MESSAGE_BYTES,
     consume,
     async lag(group, kinds) {

@@ -8,7 +8,7 @@ import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
-import { topicName, type BatchHandler, type ConsumedRecord, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { topicName, type BatchHandler, type DeadLetter, type ConsumedRecord, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 import { partitionFor } from './partition.js';
 
 /** Settings of the in-process queue (`queue.memory`). */
@@ -30,11 +30,20 @@ interface Partition {
 }
 
 const MAX_BATCH_RECORDS = 500;
+/** Dead letters the in-process queue keeps (the newest; each is also logged). */
+const MAX_DEAD_LETTERS = 1_000;
+
+/** The in-process queue, which also shows what it holds on its dead-letter list. */
+export interface MemoryQueue extends Queue {
+  /** The newest dead letters, oldest first. */
+  deadLetters(): readonly DeadLetter[];
+}
 
 /** Creates the in-process queue. */
-export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueMetrics, log: Logger): Queue {
+export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueMetrics, log: Logger): MemoryQueue {
   const streams = new Map<RecordKind, Partition[]>();
   let buffered = 0;
+  const deadLetters: DeadLetter[] = [];
   const maxRecordBytes = settings.maxRecordBytes ?? 1_048_576;
 
   function partitionsOf(kind: RecordKind): Partition[] {
@@ -129,6 +138,16 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
     kind: 'memory',
     async start() {},
     send,
+    async sendDeadLetters(letters) {
+      for (const l of letters) {
+        const topic = topicName(settings.topicPrefix, l.kind);
+        log.error({ topic, partition: l.partition, offset: l.offset, stage: l.stage, reason: l.reason }, 'dead letter');
+        metrics.deadLetters.inc({ topic, stage: l.stage });
+        deadLetters.push(l);
+      }
+      if (deadLetters.length > MAX_DEAD_LETTERS) deadLetters.splice(0, deadLetters.length - MAX_DEAD_LETTERS);
+    },
+    deadLetters: () => deadLetters,
     maxRecordBytes: () => maxRecordBytes,
     async consume(group, kinds, handler): Promise<QueueConsumer> {
       const ac = new AbortController();

@@ -31,11 +31,15 @@ export interface ElasticsearchStoreSettings {
   shards: number;
   replicas: number;
   request_timeout_ms: number;
+  /** A bulk request carries at most this many documents ... */
+  bulk_max_docs: number;
+  /** ... and at most this many bytes of body (a single larger document goes alone). */
+  bulk_max_bytes: number;
 }
 
 interface BulkItem {
   status: number;
-  error?: { type?: string; reason?: string };
+  error?: { type?: string; reason?: string; caused_by?: { type?: string; reason?: string } };
 }
 
 interface BulkResponse {
@@ -84,20 +88,42 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     }
   }
 
-  /** One bulk request; each document serialised once into the NDJSON body. */
-  async function bulk(ops: BulkOp[]): Promise<WriteOutcome> {
-    if (ops.length === 0) return { rejected: [] };
-    let body = '';
-    for (const op of ops) body += `{"index":{"_index":"${op.index}","_id":"${op.id}"}}\n${JSON.stringify(op.doc)}\n`;
+  /** One bulk request of NDJSON lines; `first` is the index of its first document in the write. */
+  async function bulkRequest(lines: Buffer[], bytes: number, first: number, rejected: RejectedDocument[]): Promise<void> {
+    const body = Buffer.concat(lines, bytes);
     const res = await call('bulk write', () => client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: body }));
-    if (!res.errors) return { rejected: [] };
-    const rejected: RejectedDocument[] = [];
-    res.items.forEach((item, index) => {
+    if (!res.errors) return;
+    res.items.forEach((item, i) => {
       const r = Object.values(item)[0];
       if (!r || r.status < 300) return;
       const transient = r.status === 429 || r.status >= 500;
-      rejected.push({ index, transient, reason: `${r.status} ${r.error?.type ?? ''}: ${r.error?.reason ?? 'unknown'}` });
+      const cause = r.error?.caused_by ? ` (caused by ${r.error.caused_by.type ?? ''}: ${r.error.caused_by.reason ?? ''})` : '';
+      rejected.push({ index: first + i, transient, reason: `${r.status} ${r.error?.type ?? ''}: ${r.error?.reason ?? 'unknown'}${cause}` });
     });
+  }
+
+  /**
+   * Writes documents in bulk requests of at most bulk_max_docs documents and bulk_max_bytes bytes.
+   * Each document is serialised once, straight into the buffer the request sends.
+   */
+  async function bulk(ops: BulkOp[]): Promise<WriteOutcome> {
+    const rejected: RejectedDocument[] = [];
+    let lines: Buffer[] = [];
+    let bytes = 0;
+    let first = 0;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as BulkOp;
+      const line = Buffer.from(`{"index":{"_index":"${op.index}","_id":"${op.id}"}}\n${JSON.stringify(op.doc)}\n`);
+      if (lines.length > 0 && (lines.length >= settings.bulk_max_docs || bytes + line.length > settings.bulk_max_bytes)) {
+        await bulkRequest(lines, bytes, first, rejected);
+        lines = [];
+        bytes = 0;
+        first = i;
+      }
+      lines.push(line);
+      bytes += line.length;
+    }
+    if (lines.length > 0) await bulkRequest(lines, bytes, first, rejected);
     return { rejected };
   }
 

@@ -1,0 +1,86 @@
+/** Bulk writes are cut by count and by bytes, and refusals point at the right documents. */
+import { Client } from '@elastic/elasticsearch';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createElasticsearchStore } from '../../src/storage/elasticsearch/es-store.js';
+import type { SpanDocument } from '../../src/storage/store.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { newSpanId, newTraceId } from '../helpers/otlp.js';
+import { uniqueName } from '../helpers/braid.js';
+
+const DAY_MS = Date.UTC(2026, 10, 20, 12);
+
+function span(traceId: string, attributes: SpanDocument['attributes'] = {}): SpanDocument {
+  return {
+    '@timestamp': new Date(DAY_MS).toISOString(),
+    'trace.id': traceId,
+    'span.id': newSpanId(),
+    'service.name': 'bulk-test',
+    'span.name': 'op',
+    'span.kind': 'internal',
+    'span.start.us': DAY_MS * 1000,
+    'span.duration.us': 10,
+    'span.status.code': 'unset',
+    'event.outcome': 'unknown',
+    attributes,
+    'resource.attributes': {},
+  };
+}
+
+describe('Elasticsearch bulk writes (real Elasticsearch)', () => {
+  const es = new Client({ node: inject('elasticsearchUrl') });
+  const created: string[] = [];
+  afterAll(async () => {
+    if (created.length > 0) await es.indices.delete({ index: created.join(','), ignore_unavailable: true });
+    await es.close();
+  });
+
+  async function run(limits: { docs: number; bytes: number }, docs: SpanDocument[]) {
+    const prefix = uniqueName('bulk');
+    const index = `${prefix}-spans-2026.11.20`;
+    created.push(index);
+    const store = createElasticsearchStore(
+      { url: inject('elasticsearchUrl'), index_prefix: prefix, shards: 1, replicas: 0, request_timeout_ms: 30_000, bulk_max_docs: limits.docs, bulk_max_bytes: limits.bytes },
+      createLogger('silent'),
+    );
+    await store.start();
+    const outcome = await store.writeSpans(docs);
+    await store.close();
+    await es.indices.refresh({ index });
+    const stats = await es.indices.stats({ index, metric: 'bulk' });
+    const requests = (stats._all.primaries as { bulk?: { total_operations: number } }).bulk?.total_operations;
+    const count = (await es.count({ index })).count;
+    return { outcome, requests, count };
+  }
+
+  it('cuts by bulk_max_docs', async () => {
+    const t = newTraceId();
+    const r = await run({ docs: 10, bytes: 8 * 1024 * 1024 }, Array.from({ length: 45 }, () => span(t)));
+    expect(r.outcome.rejected).toEqual([]);
+    expect(r.count).toBe(45);
+    expect(r.requests).toBe(5);
+  });
+
+  it('cuts by bulk_max_bytes, sending a single larger document alone', async () => {
+    const t = newTraceId();
+    const docs = Array.from({ length: 20 }, () => span(t, { pad: 'x'.repeat(900) }));
+    docs[7] = span(t, { pad: 'y'.repeat(5_000) });
+    // About 1.3 KB per document: three fit in 4 KB, and the 5 KB one goes alone.
+    const r = await run({ docs: 1_000, bytes: 4_096 }, docs);
+    expect(r.outcome.rejected).toEqual([]);
+    expect(r.count).toBe(20);
+    expect(r.requests).toBeGreaterThanOrEqual(8);
+  });
+
+  it('reports a refused document by its index in the whole write, across requests', async () => {
+    const t = newTraceId();
+    let deep: SpanDocument['attributes'] = { leaf: 'x' };
+    for (let i = 0; i < 25; i++) deep = { [`l${i}`]: deep };
+    const docs = Array.from({ length: 30 }, () => span(t));
+    docs[23] = span(t, deep);
+    const r = await run({ docs: 10, bytes: 8 * 1024 * 1024 }, docs);
+    expect(r.outcome.rejected).toHaveLength(1);
+    expect(r.outcome.rejected[0]).toMatchObject({ index: 23, transient: false });
+    expect(r.outcome.rejected[0]?.reason).toMatch(/^400 document_parsing_exception/);
+    expect(r.count).toBe(29);
+  });
+});
