@@ -167,3 +167,39 @@ export async function infraStatus(): Promise<ServerStatus[]> {
     }),
   );
 }
+
+/** A Kafka broker a test owns alone, so it can stop and start it (outage tests). */
+export interface OwnKafka {
+  brokers: string;
+  /** Starts the broker (formatting its storage the first time) and waits until it is healthy. */
+  start(): Promise<void>;
+  /** Stops the broker: SIGTERM to its process group, SIGKILL after the timeout. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A second single-node Kafka on `port` (controller on port + 1) with its state under `dir`, from
+ * the same cached download as infraUp. Topics and offsets survive stop/start.
+ */
+export function ownKafka(opts: { port: number; dir: string; log?: Logger; timeoutMs?: number }): OwnKafka {
+  const c: InfraConfig = { ...loadConfig(), infraDir: opts.dir, kafkaPort: opts.port, kafkaControllerPort: opts.port + 1 };
+  const log = opts.log ?? defaultLog;
+  const s = servers(c)[0] as Server;
+  let pid: number | undefined;
+  return {
+    brokers: `127.0.0.1:${opts.port}`,
+    async start() {
+      pid = await s.start(requireTools(), log);
+      try {
+        await waitForHealth({ name: 'kafka', healthy: s.healthy, pid, timeoutMs: opts.timeoutMs ?? 120_000, logs: [s.paths.serverLog, s.paths.stdoutLog] });
+      } catch (e) {
+        await this.stop();
+        throw e;
+      }
+    },
+    async stop() {
+      if (pid !== undefined) await stopGroup(pid, 20_000);
+      pid = undefined;
+    },
+  };
+}

@@ -30,3 +30,20 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port p such that p and p + 1 were both free a moment ago on 127.0.0.1. */
+export async function freePortPair(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const p = await freePort();
+    if (p < 65_000 && (await canListen(p + 1))) return p;
+  }
+  throw new Error('no two adjacent free ports found');
+}

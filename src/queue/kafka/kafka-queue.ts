@@ -23,6 +23,42 @@ export interface KafkaQueueSettings {
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/**
+ * What a record batch needs besides its values: the batch header (61 bytes), each record's
+ * framing, key and headers. The broker's max.message.bytes bounds the whole batch.
+ */
+const BATCH_HEADER_BYTES = 61;
+const RECORD_FRAMING_BYTES = 64;
+const RECORD_MARGIN_BYTES = 1_024;
+
+const messageBytes = (m: Message): number => {
+  let n = (m.value as Buffer).length + ((m.key as Buffer | null)?.length ?? 0) + RECORD_FRAMING_BYTES;
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + String(v).length + 8;
+  return n;
+};
+
+/**
+ * Cuts messages into produce calls whose record batches stay under `limit` bytes: kafkajs puts
+ * every message of one call and partition into one batch, which the broker refuses whole when it
+ * exceeds max.message.bytes.
+ */
+export function produceChunks(messages: Message[], limit: number): Message[][] {
+  const chunks: Message[][] = [];
+  let chunk: Message[] = [];
+  let bytes = BATCH_HEADER_BYTES;
+  for (const m of messages) {
+    const n = messageBytes(m);
+    if (chunk.length > 0 && bytes + n > limit) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = BATCH_HEADER_BYTES;
+    }
+    chunk.push(m);
+    bytes += n;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
 
 /** Creates the Kafka queue; nothing connects until `start`. */
 export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMetrics, log: Logger): Queue {
@@ -37,7 +73,9 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   });
   const admin: Admin = kafka.admin();
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 } });
-  const maxBytes = new Map<RecordKind, number>();
+  /** max.message.bytes of each topic Braid uses. */
+  const maxBytes = new Map<string, number>();
+  const limitOf = (t: string) => maxBytes.get(t) ?? DEFAULT_MAX_MESSAGE_BYTES;
   const topic = (kind: RecordKind) => topicName(settings.topic_prefix, kind);
 
   async function ensureTopics(): Promise<void> {
@@ -50,14 +88,14 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       });
       log.info({ topics: missing }, 'created kafka topics');
     }
+    const names = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix)];
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: RECORD_KINDS.map((k) => ({ type: 2 /* TOPIC */, name: topic(k), configNames: ['max.message.bytes'] })),
+      resources: names.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ['max.message.bytes'] })),
     });
     for (const res of described.resources) {
-      const kind = RECORD_KINDS.find((k) => topic(k) === res.resourceName);
       const value = Number(res.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
-      if (kind) maxBytes.set(kind, Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES);
+      maxBytes.set(res.resourceName, Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES);
     }
   }
 
@@ -68,7 +106,8 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       timer = setTimeout(() => reject(new Error(`no acknowledgement within ${settings.produce_timeout_ms} ms`)), settings.produce_timeout_ms);
     });
     try {
-      await Promise.race([producer.send({ topic: t, acks: -1, messages }), timeout]);
+      const sends = produceChunks(messages, limitOf(t)).map((chunk) => producer.send({ topic: t, acks: -1, messages: chunk }));
+      await Promise.race([Promise.all(sends), timeout]);
     } catch (cause) {
       metrics.produceFailures.inc({ topic: t, reason: 'unavailable' });
       throw new BraidError('BRAID_ERR_QUEUE_UNAVAILABLE', `kafka did not accept the records for ${t}: ${(cause as Error).message}`, { cause, retryAfterSeconds: 5 });
@@ -88,7 +127,16 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   async function sendDeadLetters(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const t = deadLetterTopicName(settings.topic_prefix);
-    await produce(t, letters.map((l) => ({ key: l.key, value: l.value, headers: deadLetterHeaders(l, topic(l.kind)) })));
+    // A dead letter must never be refused itself, or its partition would stall: cut what does not fit.
+    const room = limitOf(t) - BATCH_HEADER_BYTES - RECORD_FRAMING_BYTES - RECORD_MARGIN_BYTES;
+    await produce(
+      t,
+      letters.map((l) => {
+        const headers = deadLetterHeaders({ ...l, reason: l.reason.slice(0, 4_096) }, topic(l.kind));
+        const value = l.value.length > room ? l.value.subarray(0, room) : l.value;
+        return { key: l.key, value, headers: value === l.value ? headers : { ...headers, 'braid.dlq.truncated.from': String(l.value.length) } };
+      }),
+    );
     for (const l of letters) metrics.deadLetters.inc({ topic: topic(l.kind), stage: l.stage });
   }
 
@@ -155,7 +203,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     },
     send,
     sendDeadLetters,
-    maxRecordBytes: (kind) => maxBytes.get(kind) ?? DEFAULT_MAX_MESSAGE_BYTES,
+    maxRecordBytes: (kind) => limitOf(topic(kind)) - BATCH_HEADER_BYTES - RECORD_FRAMING_BYTES - RECORD_MARGIN_BYTES,
     consume,
     async lag(group, kinds) {
       let n = 0;
