@@ -1,40 +1,17 @@
 /**
- * End-to-end figures of the running pipeline: OTLP/HTTP protobuf requests of 100 spans posted
- * by 8 concurrent senders (bounded count), spans/s acknowledged, time until every span is
- * acknowledged by the store, and RSS. Embedded mode by default; with BRAID_KAFKA_BROKERS and
- * BRAID_ELASTICSEARCH_URL set (npm run infra:up), through real Kafka and Elasticsearch.
- * Prints the median of 3 runs. Not a test: it asserts nothing.
+ * End-to-end figures of the embedded all-in-one (in-process queue, memory store): OTLP/HTTP
+ * protobuf requests of 100 spans posted by 8 concurrent senders (bounded count), spans/s
+ * acknowledged, time until every span is acknowledged by the store, and RSS. The same path
+ * through real Kafka and Elasticsearch is measured by kafka-es.ts. Prints the median of 3 runs. Not a test: it asserts nothing.
  */
-import { randomBytes } from 'node:crypto';
 import { validateConfig } from '../../src/config/load.js';
 import { startBraid } from '../../src/main.js';
-import { encodeTraceRequest } from '../../src/model/otlp/trace-proto.js';
-import type { Span, TracesData } from '../../src/model/trace.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { benchRequest, SPANS_PER_REQUEST } from './requests.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
-const SPANS_PER_REQUEST = 100;
 const CONCURRENCY = 8;
 const RUNS = 3;
-
-function request(): Buffer {
-  const spans: Span[] = [];
-  let traceId = '';
-  const now = BigInt(Date.now()) * 1_000_000n;
-  for (let i = 0; i < SPANS_PER_REQUEST; i++) {
-    if (i % 10 === 0) traceId = randomBytes(16).toString('hex');
-    spans.push({
-      traceId, spanId: randomBytes(8).toString('hex'), traceState: '', parentSpanId: '', flags: 1,
-      name: `GET /api/orders/${i % 7}`, kind: 2, startTimeUnixNano: now, endTimeUnixNano: now + 5_000_000n,
-      attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200n, 'url.path': `/api/orders/${i}`, 'server.port': 8080n },
-      droppedAttributesCount: 0, events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' },
-    });
-  }
-  const data: TracesData = {
-    resourceSpans: [{ resource: { attributes: { 'service.name': 'bench', 'host.name': 'bench-host' }, droppedAttributesCount: 0 }, schemaUrl: '', scopeSpans: [{ scope: { name: 'bench', version: '1', attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', spans }] }],
-  };
-  return Buffer.from(encodeTraceRequest(data));
-}
 
 async function run(runIndex: number): Promise<{ acceptedPerS: number; endToEndPerS: number; rssMb: number }> {
   const prefix = `bench${Date.now().toString(36)}${runIndex}`;
@@ -43,14 +20,13 @@ async function run(runIndex: number): Promise<{ acceptedPerS: number; endToEndPe
       receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } }, zipkin: { endpoint: '127.0.0.1:0' } },
       query: { endpoint: '127.0.0.1:0' },
       admin: { endpoint: '127.0.0.1:0' },
-      queue: { kafka: { brokers: process.env.BRAID_KAFKA_BROKERS ? [process.env.BRAID_KAFKA_BROKERS] : [], topic_prefix: `${prefix}.`, group_id: prefix } },
-      storage: { elasticsearch: { url: process.env.BRAID_ELASTICSEARCH_URL, index_prefix: prefix } },
+      queue: { kafka: { brokers: [], topic_prefix: `${prefix}.`, group_id: prefix } },
       telemetry: { log_level: 'error' },
     },
     'bench',
   );
   const braid = await startBraid(config, { log: createLogger('error') });
-  const bodies = Array.from({ length: 50 }, request);
+  const bodies = Array.from({ length: 50 }, () => benchRequest());
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -73,7 +49,7 @@ async function run(runIndex: number): Promise<{ acceptedPerS: number; endToEndPe
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const mode = process.env.BRAID_KAFKA_BROKERS ? 'kafka + elasticsearch' : 'embedded (in-process queue, memory store)';
+const mode = 'embedded (in-process queue, memory store)';
 const results = [];
 for (let i = 0; i < RUNS; i++) results.push(await run(i));
 console.log(`pipeline, ${mode}: ${REQUESTS} OTLP/HTTP protobuf requests x ${SPANS_PER_REQUEST} spans, ${CONCURRENCY} senders, median of ${RUNS}`);

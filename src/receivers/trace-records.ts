@@ -24,7 +24,7 @@ function encodeWithin(data: TracesData, maxBytes: number): Buffer[] {
   if (bytes.length <= maxBytes) return [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)];
   const n = countSpans(data);
   if (n <= 1) {
-    throw new BraidError('BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE', `one span encodes to ${bytes.length} bytes, more than the topic's max.message.bytes (${maxBytes})`);
+    throw new BraidError('BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE', `one span encodes to ${bytes.length} bytes, more than the largest record the topic takes (${maxBytes} bytes, from its max.message.bytes)`);
   }
   const [a, b] = halve(data, Math.floor(n / 2));
   return [...encodeWithin(a, maxBytes), ...encodeWithin(b, maxBytes)];

@@ -403,7 +403,7 @@ describe('splitTraceRequestWire: record size', () => {
     expect(() => traceRecords(decodeTraceRequest(buf), 4000)).toThrow(BraidError);
     const alone = encodeTraceRequest(request([makeSpan({ spanId: sid(2), attributes: { big: 'x'.repeat(5000) } })])).length;
     expectBraidError(() => splitTraceRequestWire(buf, 4000), 'BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE',
-      `one span encodes to ${alone} bytes, more than the topic's max.message.bytes (4000)`);
+      `one span encodes to ${alone} bytes, more than the largest record the topic takes (4000 bytes, from its max.message.bytes)`);
   });
 });
 
@@ -413,6 +413,7 @@ function recordingQueue(maxBytes: number): { queue: Queue; sends: QueueRecord[][
   const queue: Queue = {
     kind: 'memory', start: async () => {}, maxRecordBytes: () => maxBytes, lag: async () => 0, ping: async () => {}, close: async () => {},
     send: async (_kind, records) => void sends.push(records),
+    sendDeadLetters: async () => {},
     consume: async () => ({ stop: async () => {} }),
   };
   return { queue, sends };

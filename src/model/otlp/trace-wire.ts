@@ -219,7 +219,7 @@ export function assembleRecords(l: TraceRequestLayout, maxBytes: number): Array<
       const next = c + fieldSize(rb + fieldSize(sb));
       if (next > maxBytes) {
         if (j === from) {
-          throw new BraidError('BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE', `one span encodes to ${next} bytes, more than the topic's max.message.bytes (${maxBytes})`);
+          throw new BraidError('BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE', `one span encodes to ${next} bytes, more than the largest record the topic takes (${maxBytes} bytes, from its max.message.bytes)`);
         }
         out.push({ key: trace.key, value: writeRequest(l, spans, from, j, size) });
         from = j--; // this span again, as the first of the next request

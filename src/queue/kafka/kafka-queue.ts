@@ -30,6 +30,8 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 const BATCH_HEADER_BYTES = 61;
 const RECORD_FRAMING_BYTES = 64;
 const RECORD_MARGIN_BYTES = 1_024;
+/** Partitions a consumer handles at once (measured: see docs/adr/0005). */
+export const CONSUMER_CONCURRENCY = 2;
 
 const messageBytes = (m: Message): number => {
   let n = (m.value as Buffer).length + ((m.key as Buffer | null)?.length ?? 0) + RECORD_FRAMING_BYTES;
@@ -153,7 +155,9 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     const stopping = new AbortController();
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 1,
+      // Two partitions at once: one decodes and builds documents while the other waits for
+      // Elasticsearch. Each partition is still handled in order, one batch at a time.
+      partitionsConsumedConcurrently: CONSUMER_CONCURRENCY,
       eachBatch: async (payload) => handleBatch(payload, kinds, handler, consumer.commitOffsets.bind(consumer), stopping.signal),
     });
     return {

@@ -12,6 +12,8 @@ export interface TemplateSettings {
 }
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
+/** A keyword only ever matched by term queries, never sorted or aggregated on: no doc values. */
+const termOnly = { type: 'keyword', ignore_above: 1024, doc_values: false } as const;
 
 /** The spans index template body for PUT _index_template/<name>. */
 export function spansTemplate(s: TemplateSettings): { name: string; body: Record<string, unknown> } {
@@ -20,7 +22,7 @@ export function spansTemplate(s: TemplateSettings): { name: string; body: Record
     body: {
       index_patterns: [`${s.index_prefix}-spans-*`],
       priority: 200,
-      _meta: { managed_by: 'braid', version: 1 },
+      _meta: { managed_by: 'braid', version: 2 },
       template: {
         settings: {
           number_of_shards: s.shards,
@@ -43,12 +45,13 @@ export function spansTemplate(s: TemplateSettings): { name: string; body: Record
                 status: { properties: { code: keyword, message: { type: 'text' } } },
               },
             },
-            parent: { properties: { id: keyword } },
+            parent: { properties: { id: termOnly } },
             service: { properties: { name: keyword } },
-            event: { properties: { outcome: keyword } },
-            scope: { properties: { name: keyword, version: keyword } },
-            attributes: { type: 'flattened', ignore_above: 1024 },
-            resource: { properties: { attributes: { type: 'flattened', ignore_above: 1024 } } },
+            event: { properties: { outcome: termOnly } },
+            scope: { properties: { name: termOnly, version: termOnly } },
+            // Attributes are matched by exact value (Jaeger tag search), never aggregated.
+            attributes: { type: 'flattened', ignore_above: 1024, doc_values: false },
+            resource: { properties: { attributes: { type: 'flattened', ignore_above: 1024, doc_values: false } } },
             events: { type: 'object', enabled: false },
             links: { type: 'object', enabled: false },
           },
