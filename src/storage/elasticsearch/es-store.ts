@@ -64,6 +64,8 @@ interface Bucket {
 }
 
 const PAGE = 5_000;
+/** Only what the ingester reads of a bulk answer: a fifth of its size, and of the time to parse it. */
+const BULK_FILTER = 'errors,items.*.status,items.*.error';
 
 /** Creates the Elasticsearch store; nothing connects until `start`. */
 export function createElasticsearchStore(settings: ElasticsearchStoreSettings, log: Logger): Store {
@@ -91,7 +93,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   /** One bulk request of NDJSON lines; `first` is the index of its first document in the write. */
   async function bulkRequest(lines: Buffer[], bytes: number, first: number, rejected: RejectedDocument[]): Promise<void> {
     const body = Buffer.concat(lines, bytes);
-    const res = await call('bulk write', () => client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', bulkBody: body }));
+    const res = await call('bulk write', () => client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', querystring: { filter_path: BULK_FILTER }, bulkBody: body }));
     if (!res.errors) return;
     res.items.forEach((item, i) => {
       const r = Object.values(item)[0];
