@@ -1,5 +1,9 @@
-/** `braid trace <traceId>`: the call chain as an indented tree, read from the Jaeger API. */
-import type { JaegerSpan, JaegerTrace } from '../query/jaeger/convert.js';
+/**
+ * `braid trace <traceId>`: the call chain as an indented tree with service, operation, duration
+ * and error marks, and under each span the log lines it wrote, read from the native API
+ * (GET /braid/v1/traces/{traceId}).
+ */
+import type { LogView, SpanNode, TraceView } from '../query/braid/routes.js';
 
 /** Formats microseconds the way people read durations. */
 export function formatDuration(us: number): string {
@@ -8,39 +12,49 @@ export function formatDuration(us: number): string {
   return `${(us / 1_000_000).toFixed(2)}s`;
 }
 
-const isError = (s: JaegerSpan) => s.tags.some((t) => (t.key === 'error' && t.value === true) || (t.key === 'otel.status_code' && t.value === 'ERROR'));
+/** Microseconds since the epoch of a nine-digit RFC 3339 timestamp. */
+const logUs = (l: LogView) => Date.parse(l.timestamp) * 1000 + Number(l.timestamp.slice(23, 26) || 0);
 
-/** Renders a trace as lines: one per span, children indented under their parent, by start time. */
-export function renderTrace(trace: JaegerTrace): string[] {
-  const byId = new Set(trace.spans.map((s) => s.spanID));
-  const children = new Map<string, JaegerSpan[]>();
-  const roots: JaegerSpan[] = [];
-  for (const s of trace.spans) {
-    const parent = s.references.find((r) => r.refType === 'CHILD_OF' && byId.has(r.spanID))?.spanID;
-    if (parent) children.set(parent, [...(children.get(parent) ?? []), s]);
-    else roots.push(s);
-  }
-  const byStart = (a: JaegerSpan, b: JaegerSpan) => a.startTime - b.startTime;
-  const t0 = Math.min(...trace.spans.map((s) => s.startTime));
-  const lines = [`trace ${trace.traceID}  ${trace.spans.length} spans`];
-  const walk = (s: JaegerSpan, prefix: string, last: boolean, depth: number) => {
-    const svc = trace.processes[s.processID]?.serviceName ?? '?';
-    const branch = depth === 0 ? '' : last ? '└─ ' : '├─ ';
-    const mark = isError(s) ? '  ✗ ERROR' : '';
-    lines.push(`${prefix}${branch}${svc}: ${s.operationName}  ${formatDuration(s.duration)}  (+${formatDuration(s.startTime - t0)})${mark}`);
-    const kids = (children.get(s.spanID) ?? []).sort(byStart);
-    const nextPrefix = depth === 0 ? '' : prefix + (last ? '   ' : '│  ');
-    kids.forEach((k, i) => walk(k, nextPrefix, i === kids.length - 1, depth + 1));
+function logLine(l: LogView, t0: number): string {
+  const level = l.level.toUpperCase().padEnd(5);
+  const mark = l.severityNumber >= 17 || l.level === 'error' || l.level === 'fatal' ? ' ✗' : '';
+  return `${level} ${l.message}  (+${formatDuration(Math.max(0, logUs(l) - t0))})${mark}`;
+}
+
+/** Renders a trace as lines: one per span, children indented under their parent, logs under their span. */
+export function renderTrace(trace: TraceView): string[] {
+  const all: SpanNode[] = [];
+  const collect = (n: SpanNode) => {
+    all.push(n);
+    n.children.forEach(collect);
   };
-  roots.sort(byStart).forEach((r, i) => walk(r, '', i === roots.length - 1, 0));
+  trace.spans.forEach(collect);
+  const starts = [...all.map((s) => s.startTimeUs), ...trace.logs.map(logUs)];
+  const t0 = starts.length > 0 ? Math.min(...starts) : 0;
+  const logCount = all.reduce((n, s) => n + s.logs.length, trace.logs.length);
+  const lines = [`trace ${trace.traceId}  ${all.length} spans, ${logCount} logs`];
+  const walk = (s: SpanNode, prefix: string, last: boolean, depth: number) => {
+    const branch = depth === 0 ? '' : last ? '└─ ' : '├─ ';
+    const mark = s.status.code === 'error' ? `  ✗ ERROR${s.status.message ? `: ${s.status.message}` : ''}` : '';
+    lines.push(`${prefix}${branch}${s.service}: ${s.name}  ${formatDuration(s.durationUs)}  (+${formatDuration(s.startTimeUs - t0)})${mark}`);
+    const inner = depth === 0 ? '' : prefix + (last ? '   ' : '│  ');
+    const bar = s.children.length > 0 ? '│  ' : '   ';
+    for (const l of s.logs) lines.push(`${inner}${bar}· ${logLine(l, t0)}`);
+    s.children.forEach((k, i) => walk(k, inner, i === s.children.length - 1, depth + 1));
+  };
+  trace.spans.forEach((r, i) => walk(r, '', i === trace.spans.length - 1, 0));
+  if (trace.logs.length > 0) {
+    lines.push('logs of the trace without a span:');
+    for (const l of trace.logs) lines.push(`  · ${l.service}: ${logLine(l, t0)}`);
+  }
   return lines;
 }
 
-/** Fetches a trace from the query API; undefined when it does not exist. */
-export async function fetchTrace(baseUrl: string, traceId: string): Promise<JaegerTrace | undefined> {
-  const res = await fetch(`${baseUrl.replace(/\/$/, '')}/api/traces/${encodeURIComponent(traceId)}`);
+/** Fetches a trace from the native query API; undefined when it does not exist. */
+export async function fetchTrace(baseUrl: string, traceId: string): Promise<TraceView | undefined> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, '')}/braid/v1/traces/${encodeURIComponent(traceId)}`);
   if (res.status === 404) return undefined;
-  const body = (await res.json()) as { data: JaegerTrace[] | null; errors: Array<{ msg: string }> | null };
-  if (!res.ok || !body.data?.[0]) throw new Error(`query API answered ${res.status}: ${body.errors?.map((e) => e.msg).join('; ') ?? ''}`);
-  return body.data[0];
+  const body = (await res.json()) as TraceView & { error?: { message: string } };
+  if (!res.ok) throw new Error(`query API answered ${res.status}: ${body.error?.message ?? ''}`);
+  return body;
 }

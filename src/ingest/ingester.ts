@@ -1,5 +1,5 @@
 /**
- * The ingester: consumes span records, decodes each once, builds documents and bulk-writes them.
+ * The ingester: consumes span and log records, decodes each once, builds documents and bulk-writes them.
  * It resolves a batch (letting the queue commit) only after the store acknowledged every
  * document of it; documents refused for a transient reason are retried with backoff, and a whole
  * store outage rejects the batch so the queue delivers it again. A record that cannot be decoded,
@@ -9,14 +9,16 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { backoffDelay, sleep } from '../backoff.js';
 import { BraidError } from '../errors.js';
+import { decodeLogsRequest } from '../model/otlp/logs-proto.js';
 import { decodeTraceRequest } from '../model/otlp/trace-proto.js';
 import type { ConsumedBatch, ConsumedRecord, DeadLetter, Queue, QueueConsumer } from '../queue/queue.js';
-import { derivedFromItems, derivedItems, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
+import { derivedFromItems, derivedItems, type LogDocument, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { braidTracer } from '../telemetry/tracing.js';
 import { spanDocuments } from './documents.js';
 import type { IngestMetrics } from './metrics.js';
-import { TraceTracker } from './traces.js';
+import { logDocuments } from './log-documents.js';
+import { TraceTracker, type Derived } from './traces.js';
 
 /** Settings of the ingester. */
 export interface IngesterSettings {
@@ -42,25 +44,51 @@ export interface IngesterDeps {
 }
 
 /** The documents of a batch, each with the record it came from, and the records that failed to decode. */
-interface Decoded {
-  docs: SpanDocument[];
+interface Decoded<D> {
+  docs: D[];
   origins: ConsumedRecord[];
   letters: DeadLetter[];
 }
 
+/** How one stream's records become documents and are written. */
+interface Stream<D> {
+  toDocuments(value: Buffer): D[];
+  traceId(doc: D): string | undefined;
+  observe(docs: D[]): Derived;
+  write(docs: D[]): Promise<WriteOutcome>;
+  written(n: number): void;
+}
+
 const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 
-/** Starts consuming spans into the store. */
+/** Starts consuming spans and logs into the store. */
 export async function startIngester(settings: IngesterSettings, deps: IngesterDeps): Promise<Ingester> {
   const { queue, store, metrics, log } = deps;
   const maxAttempts = settings.maxWriteAttempts ?? 8;
   const tracker = new TraceTracker({ maxSpans: settings.trackedSpans ?? 500_000, maxOperations: 100_000 });
 
-  function decode(batch: ConsumedBatch): Decoded {
-    const out: Decoded = { docs: [], origins: [], letters: [] };
+  const streams: { spans: Stream<SpanDocument>; logs: Stream<LogDocument> } = {
+    spans: {
+      toDocuments: (value) => spanDocuments(decodeTraceRequest(value)),
+      traceId: (d) => d['trace.id'],
+      observe: (docs) => tracker.observe(docs),
+      write: (docs) => store.writeSpans(docs),
+      written: (n) => metrics.spans.inc(n),
+    },
+    logs: {
+      toDocuments: (value) => logDocuments(decodeLogsRequest(value)),
+      traceId: (d) => d['trace.id'],
+      observe: (docs) => tracker.observeLogs(docs),
+      write: (docs) => store.writeLogs(docs),
+      written: (n) => metrics.logs.inc(n),
+    },
+  };
+
+  function decode<D>(batch: ConsumedBatch, stream: Stream<D>): Decoded<D> {
+    const out: Decoded<D> = { docs: [], origins: [], letters: [] };
     for (const record of batch.records) {
       try {
-        for (const d of spanDocuments(decodeTraceRequest(record.value))) {
+        for (const d of stream.toDocuments(record.value)) {
           out.docs.push(d);
           out.origins.push(record);
         }
@@ -107,28 +135,53 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   }
 
   /** Seeds the tracker with traces it lost (restart, eviction) that the store already has. */
-  async function seedUnknown(docs: SpanDocument[]): Promise<void> {
-    const unknown = tracker.unknown(docs.map((d) => d['trace.id']));
+  async function seedUnknown(traceIds: Array<string | undefined>): Promise<void> {
+    const unknown = tracker.unknown(traceIds.filter((id): id is string => id !== undefined));
     if (unknown.length === 0) return;
     for (const summary of await store.getSummaries(unknown)) {
-      tracker.seed(summary['trace.id'], await store.getTrace(summary['trace.id']));
+      const id = summary['trace.id'];
+      const [spans, logs] = await Promise.all([store.getTrace(id), summary['log.count'] ? store.getTraceLogs(id) : Promise.resolve([])]);
+      tracker.seed(id, spans, logs);
     }
   }
 
+  /**
+   * Spans and logs of one trace share a partition number; their batches are handled one at a
+   * time per partition number, so a trace's summary is never written from two places at once.
+   */
+  const partitionLocks = new Map<number, Promise<unknown>>();
+  function serialised<T>(partition: number, fn: () => Promise<T>): Promise<T> {
+    const previous = partitionLocks.get(partition) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    partitionLocks.set(partition, settled);
+    void settled.then(() => {
+      if (partitionLocks.get(partition) === settled) partitionLocks.delete(partition);
+    });
+    return next;
+  }
+
   async function handle(batch: ConsumedBatch, signal: AbortSignal): Promise<number> {
-    const { docs, origins, letters } = decode(batch);
+    return batch.kind === 'logs' ? handleStream(batch, streams.logs, signal) : handleStream(batch, streams.spans, signal);
+  }
+
+  async function handleStream<D extends object>(batch: ConsumedBatch, stream: Stream<D>, signal: AbortSignal): Promise<number> {
+    const { docs, origins, letters } = decode(batch, stream);
     const last = batch.records[batch.records.length - 1] as ConsumedRecord;
     const refusedBy = (origin: (doc: never) => ConsumedRecord) => (doc: unknown, reason: string) => {
       const from = origin(doc as never);
       letters.push({ kind: batch.kind, key: from.key, value: json(doc), contentType: 'application/json', stage: 'index', reason, partition: from.partition, offset: from.offset });
     };
     try {
-      await seedUnknown(docs);
-      const derived = tracker.observe(docs);
-      const originOf = new Map<SpanDocument, ConsumedRecord>(docs.map((d, i) => [d, origins[i] as ConsumedRecord]));
+      await seedUnknown(docs.map(stream.traceId));
+      const derived = stream.observe(docs);
+      const originOf = new Map<D, ConsumedRecord>(docs.map((d, i) => [d, origins[i] as ConsumedRecord]));
       const decodeLetters = letters.length;
-      await write(docs, (d) => store.writeSpans(d), refusedBy((d: SpanDocument) => originOf.get(d) ?? last), signal);
-      metrics.spans.inc(docs.length - (letters.length - decodeLetters));
+      await write(docs, (d) => stream.write(d), refusedBy((d: D) => originOf.get(d) ?? last), signal);
+      stream.written(docs.length - (letters.length - decodeLetters));
       await write(derivedItems(derived), (items) => store.writeDerived(derivedFromItems(items)), refusedBy(() => last), signal);
       if (letters.length > 0) {
         log.error({ partition: batch.partition, letters: letters.length, first: letters[0]?.reason }, 'records that can never be stored go to the dead-letter topic');
@@ -145,9 +198,9 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   }
 
   const tracer = braidTracer();
-  const consumer: QueueConsumer = await queue.consume(settings.groupId, ['spans'], (batch, signal) =>
+  const consumer: QueueConsumer = await queue.consume(settings.groupId, ['spans', 'logs'], (batch, signal) =>
     // One self-trace span per batch, never per record.
-    tracer.startActiveSpan('ingest batch', { attributes: { 'messaging.destination.partition.id': String(batch.partition), 'braid.records': batch.records.length } }, async (span) => {
+    serialised(batch.partition, () => tracer.startActiveSpan('ingest batch', { attributes: { 'messaging.destination.partition.id': String(batch.partition), 'braid.records': batch.records.length } }, async (span) => {
       try {
         span.setAttribute('braid.documents', await handle(batch, signal));
       } catch (err) {
@@ -156,7 +209,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       } finally {
         span.end();
       }
-    }),
+    })),
   );
   log.info({ group: settings.groupId }, 'ingester started');
   return {

@@ -5,7 +5,7 @@
  * memory (bounded, least recently used first out). A trace evicted or lost in a restart is
  * rebuilt from the store when more of its spans arrive, so replays never double-count.
  */
-import type { OperationDocument, ServiceEdgeDocument, SpanDocument, TraceSummaryDocument } from '../storage/store.js';
+import { isErrorLog, type LogDocument, type OperationDocument, type ServiceEdgeDocument, type SpanDocument, type TraceSummaryDocument } from '../storage/store.js';
 
 interface SpanInfo {
   service: string;
@@ -16,8 +16,17 @@ interface SpanInfo {
   error: boolean;
 }
 
+interface LogInfo {
+  /** Microseconds since the epoch. */
+  time: number;
+  service: string;
+  error: boolean;
+}
+
 interface TraceState {
   spans: Map<string, SpanInfo>;
+  /** Log records that carry the trace ID, by log ID (a replayed record changes nothing). */
+  logs: Map<string, LogInfo>;
   /** parent span ID -> child span IDs, for edges whose parent arrives after its child. */
   children: Map<string, string[]>;
 }
@@ -31,7 +40,7 @@ export interface Derived {
 
 /** Bounds of the in-memory trace state. */
 export interface TraceTrackerSettings {
-  /** Spans held across all tracked traces; past it the least recently touched traces go. */
+  /** Spans and log records held across all tracked traces; past it the least recently touched traces go. */
   maxSpans: number;
   /** Distinct (service, operation, kind) remembered as already written to the catalog. */
   maxOperations: number;
@@ -59,10 +68,32 @@ export class TraceTracker {
     return [...new Set(traceIds)].filter((id) => !this.traces.has(id));
   }
 
-  /** Seeds a trace's state from spans already stored (after a restart or an eviction). */
-  seed(traceId: string, stored: SpanDocument[]): void {
+  /** Seeds a trace's state from spans and logs already stored (after a restart or an eviction). */
+  seed(traceId: string, stored: SpanDocument[], storedLogs: LogDocument[] = []): void {
     const state = this.stateOf(traceId);
     for (const doc of stored) this.add(state, doc, traceId, []);
+    for (const doc of storedLogs) this.addLog(state, doc);
+  }
+
+  /** Adds a batch's log records; returns the summaries of the traces they belong to. */
+  observeLogs(docs: LogDocument[]): Derived {
+    const touched = new Set<string>();
+    for (const doc of docs) {
+      const traceId = doc['trace.id'];
+      if (traceId === undefined) continue;
+      touched.add(traceId);
+      this.addLog(this.stateOf(traceId), doc);
+    }
+    const summaries = [...touched].map((id) => this.summary(id, this.traces.get(id)!));
+    this.evict();
+    return { summaries, edges: [], operations: [] };
+  }
+
+  private addLog(state: TraceState, doc: LogDocument): void {
+    const id = doc['log.id'];
+    if (state.logs.has(id)) return;
+    state.logs.set(id, { time: Math.floor(Date.parse(doc['@timestamp']) * 1000), service: doc['service.name'], error: isErrorLog(doc) });
+    this.spanCount++;
   }
 
   /** Adds a batch's spans; returns what to write besides the spans themselves. */
@@ -92,7 +123,7 @@ export class TraceTracker {
       // Re-insert: Map order is the eviction order, least recently touched first.
       this.traces.delete(traceId);
     } else {
-      state = { spans: new Map(), children: new Map() };
+      state = { spans: new Map(), logs: new Map(), children: new Map() };
     }
     this.traces.set(traceId, state);
     return state;
@@ -151,6 +182,16 @@ export class TraceTracker {
       const rank = (x: SpanInfo) => (x.parent === undefined ? 0 : 1);
       if (!root || rank(s) < rank(root) || (rank(s) === rank(root) && s.start < root.start)) root = s;
     }
+    let errorLogs = 0;
+    for (const l of state.logs.values()) {
+      if (l.error) errorLogs++;
+      services.add(l.service);
+      // A trace known only by its logs spans the time of its logs.
+      if (state.spans.size === 0) {
+        start = Math.min(start, l.time);
+        end = Math.max(end, l.time);
+      }
+    }
     const doc: TraceSummaryDocument = {
       '@timestamp': iso(start),
       'trace.id': traceId,
@@ -159,6 +200,8 @@ export class TraceTracker {
       'span.count': state.spans.size,
       'error.count': errors,
       'service.names': [...services].sort(),
+      'log.count': state.logs.size,
+      'error.log.count': errorLogs,
     };
     if (root) {
       doc['root.service.name'] = root.service;
@@ -170,7 +213,7 @@ export class TraceTracker {
   private evict(): void {
     for (const [traceId, state] of this.traces) {
       if (this.spanCount <= this.settings.maxSpans) return;
-      this.spanCount -= state.spans.size;
+      this.spanCount -= state.spans.size + state.logs.size;
       this.traces.delete(traceId);
     }
   }

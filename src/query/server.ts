@@ -1,22 +1,26 @@
-/** The query target's HTTP server (port 16686): the Jaeger API now, Prometheus and native APIs later. */
+/** The query target's HTTP server (port 16686): the Jaeger API (/api) and Braid's native API (/braid/v1). */
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../telemetry/http-server.js';
 import { BraidError } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
+import { registerBraidRoutes } from './braid/routes.js';
 import { registerJaegerRoutes } from './jaeger/routes.js';
 
 /** Builds the query server (not yet listening). */
 export function createQueryServer(store: Store, log: Logger): FastifyInstance {
   const app = createHttpServer(log, 'query');
   registerJaegerRoutes(app, store);
-  app.setErrorHandler((err, _req, reply) => {
+  registerBraidRoutes(app, store);
+  app.setErrorHandler((err, req, reply) => {
     const e = err instanceof BraidError ? err : undefined;
     const code = e?.httpStatus ?? (typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500);
     if (code >= 500 && !e?.transient) log.error({ err }, 'query failed');
     else if (code >= 500) log.warn({ err: e?.message }, 'query failed; store unavailable');
     if (e?.transient && e.retryAfterSeconds) reply.header('retry-after', String(e.retryAfterSeconds));
-    return reply.code(code).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg: e ? `${e.code}: ${e.message}` : (err as Error).message }] });
+    const msg = e ? `${e.code}: ${e.message}` : (err as Error).message;
+    if (req.url.startsWith('/braid/')) return reply.code(code).send({ error: { code, message: msg } });
+    return reply.code(code).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg }] });
   });
   return app;
 }

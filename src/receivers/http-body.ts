@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { BraidError } from '../errors.js';
 
 /** Content types whose bodies reach the routes as Buffers. */
-export const BUFFER_CONTENT_TYPES = ['application/x-protobuf', 'application/json'] as const;
+export const BUFFER_CONTENT_TYPES = ['application/x-protobuf', 'application/json', 'application/x-ndjson', 'application/ndjson', 'application/jsonlines'] as const;
 
 /** Registers the Buffer body parsers and the decompression hook on `app`. */
 export function registerHttpBody(app: FastifyInstance): void {

@@ -10,6 +10,8 @@ export interface ReceiverMetrics {
   acceptedSpans: Counter<'transport'>;
   rejectedSpans: Counter<'transport'>;
   refusedRequests: Counter<'transport' | 'code'>;
+  acceptedLogRecords: Counter<'transport'>;
+  rejectedLogRecords: Counter<'transport'>;
 }
 
 /** Registers the receivers' metrics. */
@@ -19,5 +21,7 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
     acceptedSpans: new Counter({ name: 'braid_receiver_accepted_spans_total', help: 'Spans acknowledged to the sender (in the queue).', labelNames: ['transport'], registers: r }),
     rejectedSpans: new Counter({ name: 'braid_receiver_rejected_spans_total', help: 'Spans rejected as invalid (OTLP: reported as partial success; Zipkin: the request is refused).', labelNames: ['transport'], registers: r }),
     refusedRequests: new Counter({ name: 'braid_receiver_refused_requests_total', help: 'Requests answered with an error, by error code.', labelNames: ['transport', 'code'], registers: r }),
+    acceptedLogRecords: new Counter({ name: 'braid_receiver_accepted_log_records_total', help: 'Log records acknowledged to the sender (in the queue).', labelNames: ['transport'], registers: r }),
+    rejectedLogRecords: new Counter({ name: 'braid_receiver_rejected_log_records_total', help: 'Log records rejected as invalid (OTLP partial success; NDJSON: the bad lines).', labelNames: ['transport'], registers: r }),
   };
 }

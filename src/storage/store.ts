@@ -45,6 +45,56 @@ export interface SpanDocument {
   links?: StoredSpanLink[];
 }
 
+/**
+ * One log record, with the ECS correlation fields. `_id` = `log.id`, derived from the record's
+ * content and its position in its request, so a replay overwrites instead of duplicating.
+ */
+export interface LogDocument {
+  /** RFC 3339 with nine fractional digits (nanoseconds), so string order is time order. */
+  '@timestamp': string;
+  'log.id': string;
+  'trace.id'?: string;
+  'span.id'?: string;
+  'service.name': string;
+  /** Lowercase severity: trace, debug, info, warn, error, fatal, or the sender's own text. */
+  'log.level': string;
+  /** OTLP SeverityNumber (0 when unknown). */
+  'severity.number': number;
+  message: string;
+  'event.name'?: string;
+  'scope.name'?: string;
+  attributes: Record<string, StoredValue>;
+  'resource.attributes': Record<string, StoredValue>;
+}
+
+/** Log search: every given filter must match. */
+export interface LogQuery {
+  /** Words that must all occur in the message (case-insensitive). */
+  text?: string;
+  service?: string;
+  level?: string;
+  traceId?: string;
+  /** Exact values of log attributes or resource attributes. */
+  attributes: Record<string, string>;
+  /** Inclusive bounds on `@timestamp`, in the same nine-digit RFC 3339 form. */
+  start: string;
+  end: string;
+  limit: number;
+  /** Opaque position after which the next page starts (from a previous page's `next`). */
+  after?: string;
+}
+
+/** One page of log search results, newest first. */
+export interface LogPage {
+  logs: LogDocument[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
+/** Whether a log record is an error or worse (OTLP severity ERROR and FATAL, 17-24). */
+export const isErrorLog = (doc: Pick<LogDocument, 'severity.number' | 'log.level'>): boolean =>
+  doc['severity.number'] >= 17 || ['error', 'fatal', 'critical', 'alert', 'emergency'].includes(doc['log.level']);
+
 /** The deterministic document ID of a span. */
 export function spanDocumentId(doc: Pick<SpanDocument, 'trace.id' | 'span.id'>): string {
   return doc['trace.id'] + doc['span.id'];
@@ -77,6 +127,9 @@ export interface TraceSummaryDocument {
   'span.count': number;
   'error.count': number;
   'service.names': string[];
+  /** Log records that carry the trace ID, and how many of them are errors. */
+  'log.count'?: number;
+  'error.log.count'?: number;
 }
 
 /** One call from a span of one service to a child span of another (`_id` = trace + child span). */
@@ -160,6 +213,12 @@ export interface Store {
   writeSpans(docs: SpanDocument[]): Promise<WriteOutcome>;
   /** Writes derived documents (summaries, edges, catalog); idempotent by document ID. */
   writeDerived(docs: DerivedDocuments): Promise<WriteOutcome>;
+  /** Writes log documents; refusals as for spans. */
+  writeLogs(docs: LogDocument[]): Promise<WriteOutcome>;
+  /** Every log record of a trace, oldest first. */
+  getTraceLogs(traceId: string): Promise<LogDocument[]>;
+  /** Log search, newest first, paged by `after`. */
+  searchLogs(q: LogQuery): Promise<LogPage>;
   /** Every span of a trace, ordered by start time; empty when the trace is unknown. */
   getTrace(traceId: string): Promise<SpanDocument[]>;
   /** Stored summaries of the given traces (absent ones are left out). */

@@ -1,6 +1,6 @@
 /**
  * Protobuf codecs for the messages of opentelemetry/proto/common/v1 and resource/v1, shared by the
- * trace codec and the log and metric codecs to come. Field numbers follow common.proto/resource.proto.
+ * trace and log codecs and the metric codec to come. Field numbers follow common.proto/resource.proto.
  */
 import type { AnyValue, Attributes, InstrumentationScope, KvList, Resource } from '../trace.js';
 import { ProtobufError, type MessageSchema, type ProtoReader } from '../protobuf/reader.js';
@@ -221,6 +221,20 @@ export function encodeAnyValueBody(w: ProtoWriter, value: AnyValue): void {
     encodeAttributes(w, 1, value);
     w.ldelim(list);
   }
+}
+
+/** Writes string field `field`, omitting it when empty as proto3 does. */
+export function encodeString(w: ProtoWriter, field: number, s: string): void {
+  if (s === '') return;
+  w.tag(field, LEN);
+  w.string(s);
+}
+
+/** Writes uint32 field `field`, omitting it when zero as proto3 does. */
+export function encodeUint32(w: ProtoWriter, field: number, n: number): void {
+  if (n === 0) return;
+  w.tag(field, VARINT);
+  w.uint32(n);
 }
 
 /** Writes `res` as field `field`, omitting it when it is empty. */

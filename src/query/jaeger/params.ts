@@ -78,4 +78,4 @@ export function traceIdsParam(q: Record<string, QueryValue>): string[] {
   return all(q.traceID);
 }
 
-export { integer as integerParam, one as oneParam };
+export { all as allParams, integer as integerParam, one as oneParam };

@@ -14,7 +14,7 @@ function envelope<T>(data: T, errors: Array<{ code: number; msg: string }> | nul
 }
 
 /** Jaeger accepts short (64-bit) IDs; stored IDs are 32 lowercase hex characters. */
-function normaliseTraceId(raw: string): string {
+export function normaliseTraceId(raw: string): string {
   if (!TRACE_ID.test(raw)) throw new BraidError('BRAID_ERR_QUERY_INVALID', `invalid trace ID "${raw}": expected up to 32 hex characters`);
   return raw.toLowerCase().padStart(32, '0');
 }

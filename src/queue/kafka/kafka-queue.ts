@@ -5,7 +5,7 @@
  * record before it. kafkajs's default partitioner is murmur2 like the Java client's, so records
  * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
  */
-import { Kafka, Partitioners, logLevel, type Admin, type Message, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { AssignerProtocol, Kafka, Partitioners, logLevel, type PartitionAssigner, type Admin, type Message, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -61,6 +61,30 @@ export function produceChunks(messages: Message[], limit: number): Message[][] {
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
 }
+
+/**
+ * Assigns partition p of every subscribed topic to the same member (members sorted by ID, p mod
+ * their count). Spans and logs of a trace share the key, so the same partition number: one
+ * ingester sees both, and derives the trace's summary alone.
+ */
+export const CoPartitionedAssigner: PartitionAssigner = ({ cluster }) => ({
+  name: 'BraidCoPartitioned',
+  version: 1,
+  async assign({ members, topics }) {
+    const ids = members.map((m) => m.memberId).sort();
+    const plan = new Map<string, Record<string, number[]>>(ids.map((id) => [id, {}]));
+    for (const topic of topics) {
+      for (const { partitionId } of cluster.findTopicPartitionMetadata(topic)) {
+        const owner = plan.get(ids[partitionId % ids.length] as string) as Record<string, number[]>;
+        (owner[topic] ??= []).push(partitionId);
+      }
+    }
+    return ids.map((memberId) => ({ memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: plan.get(memberId) ?? {}, userData: Buffer.alloc(0) }) }));
+  },
+  protocol({ topics }) {
+    return { name: 'BraidCoPartitioned', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.alloc(0) }) };
+  },
+});
 
 /** Creates the Kafka queue; nothing connects until `start`. */
 export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMetrics, log: Logger): Queue {
@@ -145,6 +169,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   async function consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler): Promise<QueueConsumer> {
     const consumer = kafka.consumer({
       groupId: group,
+      partitionAssigners: [CoPartitionedAssigner],
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 4 * 1024 * 1024,
       // A fetch waits at most this long for data; disconnect waits for the fetch in flight.

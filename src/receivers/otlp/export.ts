@@ -54,7 +54,12 @@ function report(spans: number, rejected: number, errors: string[], transport: st
   metrics.acceptedSpans.inc({ transport }, spans);
   if (rejected === 0) return {};
   metrics.rejectedSpans.inc({ transport }, rejected);
+  return { partial: { rejectedSpans: rejected, errorMessage: rejectionMessage(rejected, 'spans', errors) } };
+}
+
+/** "n <things> rejected: " and the first ten reasons. */
+export function rejectionMessage(rejected: number, noun: string, errors: string[]): string {
   const shown = errors.slice(0, 10).join('; ');
   const more = errors.length > 10 ? ` (and ${errors.length - 10} more)` : '';
-  return { partial: { rejectedSpans: rejected, errorMessage: `${rejected} spans rejected: ${shown}${more}` } };
+  return `${rejected} ${noun} rejected: ${shown}${more}`;
 }

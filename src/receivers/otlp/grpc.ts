@@ -1,13 +1,15 @@
 /**
- * OTLP/gRPC receiver (opentelemetry.proto.collector.trace.v1.TraceService/Export). Messages are
+ * OTLP/gRPC receiver (TraceService/Export and LogsService/Export of opentelemetry.proto.collector). Messages are
  * handled as raw bytes and split by trace ID on the wire by Braid's own codec. Retryable failures
  * answer UNAVAILABLE with a google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP spec asks.
  */
 import { Metadata, Server, ServerCredentials, status, type ServiceDefinition, type handleUnaryCall } from '@grpc/grpc-js';
 import { BraidError } from '../../errors.js';
+import { decodeLogsRequestLenient, encodeLogsResponse } from '../../model/otlp/logs-proto.js';
 import { encodeTraceResponse } from '../../model/otlp/trace-proto.js';
 import type { Queue } from '../../queue/queue.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { exportLogs } from './export-logs.js';
 import { exportTraceProtobuf } from './export.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 import { encodeStatus } from './status.js';
@@ -28,27 +30,20 @@ export interface OtlpGrpcServer {
 
 const identity = (b: Buffer): Buffer => b;
 
-const traceService: ServiceDefinition = {
-  Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: identity,
-    requestDeserialize: identity,
-    responseSerialize: identity,
-    responseDeserialize: identity,
-  },
-};
+/** A unary Export method on raw bytes. */
+const exportService = (path: string): ServiceDefinition => ({
+  Export: { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
+});
+const traceService = exportService('/opentelemetry.proto.collector.trace.v1.TraceService/Export');
+const logsService = exportService('/opentelemetry.proto.collector.logs.v1.LogsService/Export');
 
 /** Starts the OTLP/gRPC receiver. */
 export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Queue; metrics: OtlpReceiverMetrics; log: Logger }): Promise<OtlpGrpcServer> {
   const server = new Server({ 'grpc.max_receive_message_length': settings.maxRecvMsgSizeMiB * 1024 * 1024 });
-  const exportCall: handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    (async () => {
-      const result = await exportTraceProtobuf(call.request, 'grpc', deps.queue, deps.metrics);
-      return Buffer.from(encodeTraceResponse(result.partial));
-    })().then(
-      (res) => callback(null, res),
+  /** A handler answering OK with `handle`'s bytes, or the error's gRPC status with google.rpc.Status details. */
+  const unary = (handle: (request: Buffer) => Promise<Uint8Array>): handleUnaryCall<Buffer, Buffer> => (call, callback) => {
+    handle(call.request).then(
+      (res) => callback(null, Buffer.from(res)),
       (err: unknown) => {
         const e = err instanceof BraidError ? err : new BraidError('BRAID_ERR_INTERNAL', `internal error: ${(err as Error).message}`, { cause: err });
         deps.metrics.refusedRequests.inc({ transport: 'grpc', code: e.code });
@@ -60,7 +55,10 @@ export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Q
       },
     );
   };
-  server.addService(traceService, { Export: exportCall });
+  server.addService(traceService, { Export: unary(async (req) => encodeTraceResponse((await exportTraceProtobuf(req, 'grpc', deps.queue, deps.metrics)).partial)) });
+  server.addService(logsService, {
+    Export: unary(async (req) => encodeLogsResponse((await exportLogs(decodeLogsRequestLenient(req), 'grpc', deps.queue, deps.metrics)).partial)),
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${settings.host}:${settings.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );

@@ -1,19 +1,25 @@
 /**
- * OTLP/HTTP receiver (POST /v1/traces), protobuf and JSON, gzip or not. Replies in the request's
- * content type. Errors carry a google.rpc.Status; retryable ones (429/503) carry Retry-After.
+ * OTLP/HTTP receiver: POST /v1/traces and /v1/logs, protobuf and JSON, gzip or not; /v1/logs
+ * also takes NDJSON (one JSON log object per line). Replies in the request's content type. Errors
+ * carry a google.rpc.Status; retryable ones (429/503) carry Retry-After.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BraidError } from '../../errors.js';
 import { encodeTraceResponse, traceResponseJson } from '../../model/otlp/trace-proto.js';
 import { parseTraceRequestJsonLenient } from '../../model/otlp/trace-json.js';
 import type { Queue } from '../../queue/queue.js';
+import { decodeLogsRequestLenient, encodeLogsResponse, logsResponseJson } from '../../model/otlp/logs-proto.js';
+import { parseLogsRequestJsonLenient } from '../../model/otlp/logs-json.js';
 import { toBraidError } from '../http-errors.js';
-import { exportTraceProtobuf, exportTraces, type LenientTraces } from './export.js';
+import { parseNdjsonLogs } from '../ndjson/parse.js';
+import { exportLogs } from './export-logs.js';
+import { exportTraceProtobuf, exportTraces, rejectionMessage, type LenientTraces } from './export.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 import { encodeStatus, statusJson } from './status.js';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
+const NDJSON = 'application/x-ndjson';
 const ERROR_CONTEXT = { decodeCode: 'BRAID_ERR_OTLP_DECODE', contentTypes: `${PROTOBUF} or ${JSON_TYPE}` } as const;
 
 /** Dependencies of the OTLP/HTTP routes. */
@@ -25,7 +31,7 @@ export interface OtlpHttpDeps {
 type Body = Buffer;
 
 /**
- * Registers POST /v1/traces on a fastify instance whose body handling (src/receivers/http-body.ts)
+ * Registers POST /v1/traces and /v1/logs on a fastify instance whose body handling (src/receivers/http-body.ts)
  * is already registered. Its error handler is the route's own, so other receivers' routes can
  * share the instance.
  */
@@ -39,13 +45,7 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
     let decoded: LenientTraces;
     const body = req.body ?? Buffer.alloc(0);
     if (json) {
-      let parsed: unknown;
-      try {
-        parsed = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
-      } catch (cause) {
-        throw new BraidError('BRAID_ERR_OTLP_DECODE', `request body is not valid JSON: ${(cause as Error).message}`, { cause });
-      }
-      decoded = parseTraceRequestJsonLenient(parsed);
+      decoded = parseTraceRequestJsonLenient(parseJsonBody(body));
     } else {
       // Split by trace ID on the wire, without a full decode: the ingester decodes each record once.
       const result = await exportTraceProtobuf(body, 'http/protobuf', deps.queue, deps.metrics);
@@ -54,6 +54,43 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
     const result = await exportTraces(decoded, 'http/json', deps.queue, deps.metrics);
     return reply.type(JSON_TYPE).send(traceResponseJson(result.partial));
   });
+
+  app.post<{ Body: Body }>('/v1/logs', { errorHandler }, async (req, reply) => {
+    const body = req.body ?? Buffer.alloc(0);
+    if (isNdjson(req)) {
+      const parsed = parseNdjsonLogs(body.toString('utf8'), BigInt(Date.now()) * 1_000_000n);
+      const errors = parsed.errors.map((e) => `line ${e.line}: ${e.reason}`);
+      if (parsed.accepted === 0 && errors.length > 0) {
+        deps.metrics.rejectedLogRecords.inc({ transport: 'http/ndjson' }, errors.length);
+        throw new BraidError('BRAID_ERR_NDJSON_INVALID', `no valid log line: ${rejectionMessage(errors.length, 'lines', errors)}`);
+      }
+      const result = await exportLogs({ data: parsed.data, rejected: errors.length, errors }, 'http/ndjson', deps.queue, deps.metrics);
+      return reply.type(JSON_TYPE).send(logsResponseJson(result.partial));
+    }
+    if (isJson(req)) {
+      const result = await exportLogs(parseLogsRequestJsonLenient(parseJsonBody(body)), 'http/json', deps.queue, deps.metrics);
+      return reply.type(JSON_TYPE).send(logsResponseJson(result.partial));
+    }
+    if (isProtobuf(req)) {
+      const result = await exportLogs(decodeLogsRequestLenient(body), 'http/protobuf', deps.queue, deps.metrics);
+      return reply.type(PROTOBUF).send(Buffer.from(encodeLogsResponse(result.partial)));
+    }
+    throw new BraidError('BRAID_ERR_HTTP_CONTENT_TYPE', `unsupported Content-Type "${req.headers['content-type'] ?? ''}": use ${PROTOBUF}, ${JSON_TYPE} or ${NDJSON}`);
+  });
+}
+
+/** An OTLP/JSON body; an empty body is an empty request. */
+function parseJsonBody(body: Buffer): unknown {
+  try {
+    return body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+  } catch (cause) {
+    throw new BraidError('BRAID_ERR_OTLP_DECODE', `request body is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function isNdjson(req: FastifyRequest): boolean {
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  return type.startsWith(NDJSON) || type.startsWith('application/ndjson') || type.startsWith('application/jsonlines');
 }
 
 function isProtobuf(req: FastifyRequest): boolean {
@@ -67,7 +104,7 @@ function isJson(req: FastifyRequest): boolean {
 /** Maps any failure to the OTLP answer: status code, Retry-After, google.rpc.Status body. */
 function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, metrics: OtlpReceiverMetrics): FastifyReply {
   const e = toBraidError(err, ERROR_CONTEXT);
-  metrics.refusedRequests.inc({ transport: isJson(req) ? 'http/json' : 'http/protobuf', code: e.code });
+  metrics.refusedRequests.inc({ transport: isNdjson(req) ? 'http/ndjson' : isJson(req) ? 'http/json' : 'http/protobuf', code: e.code });
   if (e.httpStatus >= 500 && !e.transient) req.log.error({ err }, 'request failed');
   if (e.transient && e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
   const message = `${e.code}: ${e.message}`;

@@ -12,14 +12,16 @@ import {
   compareOperations,
   spanDocumentId,
   type DependencyLink,
+  type LogDocument,
   type RejectedDocument,
   type SpanDocument,
   type Store,
   type TraceSummaryDocument,
   type WriteOutcome,
 } from '../store.js';
-import { dependenciesBody, findTracesBody } from './queries.js';
-import { dailyIndex, derivedTemplates, expiredIndices, spansTemplate } from './templates.js';
+import { dependenciesBody, findTracesBody, logSearchBody, LOG_SORT_OLDEST_FIRST } from './queries.js';
+import { dailyIndex, derivedTemplates, expiredIndices, logsTemplate, spansTemplate } from './templates.js';
+import { decodeLogCursor, encodeLogCursor } from '../memory/memory-store.js';
 
 /** Settings of the Elasticsearch store (`storage.elasticsearch`). */
 export interface ElasticsearchStoreSettings {
@@ -45,11 +47,6 @@ interface BulkItem {
 interface BulkResponse {
   errors: boolean;
   items: Array<Record<string, BulkItem>>;
-}
-
-interface SearchHit {
-  _source: SpanDocument;
-  sort: unknown[];
 }
 
 interface BulkOp {
@@ -132,28 +129,23 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   const day = (kind: string, epochMs: number) => dailyIndex(prefix, kind, epochMs);
   const opId = (...parts: string[]) => createHash('sha1').update(parts.join('\u0000')).digest('base64url');
 
-  /** Pages with search_after, so a trace of any size comes back whole (no 10k window). */
-  async function getTrace(traceId: string): Promise<SpanDocument[]> {
-    const out: SpanDocument[] = [];
+  /** Every hit of `query`, paged with search_after: no 10k window, so a trace of any size comes back whole. */
+  async function all<T>(what: string, index: string, query: object, sort: object[]): Promise<T[]> {
+    const out: T[] = [];
     let after: unknown[] | undefined;
     for (;;) {
-      const res = await call('trace read', () =>
-        client.search<SpanDocument>({
-          index: `${prefix}-spans-*`,
-          ignore_unavailable: true,
-          allow_no_indices: true,
-          size: PAGE,
-          query: { term: { 'trace.id': traceId } },
-          sort: [{ 'span.start.us': 'asc' }, { 'span.id': 'asc' }],
-          ...(after ? { search_after: after as never } : {}),
-        }),
+      const res = await call(what, () =>
+        client.search<T>({ index, ignore_unavailable: true, allow_no_indices: true, size: PAGE, query, sort: sort as never, ...(after ? { search_after: after as never } : {}) }),
       );
-      const hits = res.hits.hits as unknown as SearchHit[];
+      const hits = res.hits.hits as unknown as Array<{ _source: T; sort: unknown[] }>;
       for (const h of hits) out.push(h._source);
       if (hits.length < PAGE) return out;
       after = hits[hits.length - 1]?.sort;
     }
   }
+
+  const getTrace = (traceId: string) =>
+    all<SpanDocument>('trace read', `${prefix}-spans-*`, { term: { 'trace.id': traceId } }, [{ 'span.start.us': 'asc' }, { 'span.id': 'asc' }]);
 
   async function search<T>(what: string, index: string, body: object): Promise<{ hits: T[]; aggregations: Record<string, unknown> }> {
     const res = await call(what, () => client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...body }));
@@ -165,7 +157,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   return {
     kind: 'elasticsearch',
     async start() {
-      const templates = [spansTemplate(settings), ...derivedTemplates(settings)];
+      const templates = [spansTemplate(settings), logsTemplate(settings), ...derivedTemplates(settings)];
       for (const t of templates) {
         await call('index template install', () => client.indices.putIndexTemplate({ name: t.name, ...(t.body as object) }));
       }
@@ -178,6 +170,18 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
         ...d.edges.map((doc) => ({ index: day('edges', Date.parse(doc['@timestamp'])), id: doc['trace.id'] + doc['span.id'], doc })),
         ...d.operations.map((doc) => ({ index: `${prefix}-operations`, id: opId(doc['service.name'], doc['span.name'], doc['span.kind']), doc })),
       ]),
+    writeLogs: (docs) => bulk(docs.map((doc) => ({ index: day('logs', Date.parse(doc['@timestamp'])), id: doc['log.id'], doc }))),
+    getTraceLogs: (traceId) => all<LogDocument>('trace logs read', `${prefix}-logs-*`, { term: { 'trace.id': traceId } }, LOG_SORT_OLDEST_FIRST),
+    async searchLogs(q) {
+      const after = q.after === undefined ? undefined : decodeLogCursor(q.after);
+      const res = await call('log search', () =>
+        client.search<LogDocument>({ index: `${prefix}-logs-*`, ignore_unavailable: true, allow_no_indices: true, ...logSearchBody(q, after) } as never),
+      );
+      const hits = res.hits.hits as unknown as Array<{ _source: LogDocument; sort: unknown[] }>;
+      const page = hits.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return hits.length > q.limit && last ? { logs: page.map((h) => h._source), next: encodeLogCursor(last.sort) } : { logs: page.map((h) => h._source) };
+    },
     getTrace,
     async getSummaries(traceIds) {
       if (traceIds.length === 0) return [];

@@ -1,5 +1,5 @@
 /** Elasticsearch query bodies for trace search, kept apart from the transport code. */
-import type { TraceQuery } from '../store.js';
+import type { LogQuery, TraceQuery } from '../store.js';
 
 type Clause = Record<string, unknown>;
 
@@ -51,4 +51,22 @@ export function dependenciesBody(startUs: number, endUs: number): Clause {
       },
     },
   };
+}
+
+/** Newest first; nanosecond timestamps come back as strings, so no precision is lost in a cursor. */
+export const LOG_SORT = [{ '@timestamp': { order: 'desc', format: 'strict_date_optional_time_nanos' } }, { 'log.id': { order: 'desc' } }];
+/** The logs of one trace, oldest first. */
+export const LOG_SORT_OLDEST_FIRST = [{ '@timestamp': { order: 'asc', format: 'strict_date_optional_time_nanos' } }, { 'log.id': { order: 'asc' } }];
+
+/** Log search: filters, then newest first; one hit more than the limit tells whether a next page exists. */
+export function logSearchBody(q: LogQuery, after: unknown[] | undefined): Clause {
+  const filter: Clause[] = [{ range: { '@timestamp': { gte: q.start, lte: q.end } } }];
+  if (q.service !== undefined) filter.push({ term: { 'service.name': q.service } });
+  if (q.level !== undefined) filter.push({ term: { 'log.level': q.level.toLowerCase() } });
+  if (q.traceId !== undefined) filter.push({ term: { 'trace.id': q.traceId } });
+  for (const [key, value] of Object.entries(q.attributes)) {
+    filter.push({ bool: { should: [{ term: { [`attributes.${key}`]: value } }, { term: { [`resource.attributes.${key}`]: value } }], minimum_should_match: 1 } });
+  }
+  const must: Clause[] = q.text ? [{ match: { message: { query: q.text, operator: 'and' } } }] : [];
+  return { size: q.limit + 1, query: { bool: { filter, must } }, sort: LOG_SORT, ...(after ? { search_after: after } : {}) };
 }

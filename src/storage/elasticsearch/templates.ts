@@ -76,6 +76,23 @@ function template(s: TemplateSettings, kind: string, properties: Record<string, 
   };
 }
 
+/** The logs index template: ECS correlation fields, nanosecond timestamps, full-text message. */
+export function logsTemplate(s: TemplateSettings): { name: string; body: Record<string, unknown> } {
+  return template(s, 'logs', {
+    '@timestamp': { type: 'date_nanos' },
+    log: { properties: { id: keyword, level: keyword } },
+    trace: { properties: { id: keyword } },
+    span: { properties: { id: termOnly } },
+    service: { properties: { name: keyword } },
+    severity: { properties: { number: { type: 'byte' } } },
+    message: { type: 'text' },
+    event: { properties: { name: termOnly } },
+    scope: { properties: { name: termOnly } },
+    attributes: { type: 'flattened', ignore_above: 1024, doc_values: false },
+    resource: { properties: { attributes: { type: 'flattened', ignore_above: 1024, doc_values: false } } },
+  });
+}
+
 /** Templates of the derived documents: trace summaries, service edges, the operation catalog. */
 export function derivedTemplates(s: TemplateSettings): Array<{ name: string; body: Record<string, unknown> }> {
   return [
@@ -84,7 +101,8 @@ export function derivedTemplates(s: TemplateSettings): Array<{ name: string; bod
       trace: { properties: { id: keyword, start: { properties: { us: { type: 'long' } } }, duration: { properties: { us: { type: 'long' } } } } },
       root: { properties: { service: { properties: { name: keyword } }, span: { properties: { name: keyword } } } },
       span: { properties: { count: { type: 'integer' } } },
-      error: { properties: { count: { type: 'integer' } } },
+      error: { properties: { count: { type: 'integer' }, log: { properties: { count: { type: 'integer' } } } } },
+      log: { properties: { count: { type: 'integer' } } },
       service: { properties: { names: keyword } },
     }),
     template(s, 'edges', {

@@ -5,6 +5,8 @@
  */
 import type {
   DependencyLink,
+  LogDocument,
+  LogQuery,
   OperationDocument,
   ServiceEdgeDocument,
   SpanDocument,
@@ -19,6 +21,8 @@ import { compareOperations, spanDocumentId } from '../store.js';
 /** Settings of the memory store (`storage.memory`). */
 export interface MemoryStoreSettings {
   max_spans: number;
+  /** Log records kept; past it the oldest written go first. */
+  max_logs: number;
 }
 
 const asString = (v: StoredValue | undefined): string | undefined =>
@@ -42,6 +46,40 @@ export function spanMatches(doc: SpanDocument, q: TraceQuery): boolean {
   return true;
 }
 
+/** The lowercase words of a text, split as Elasticsearch's standard analyzer roughly does. */
+export const logWords = (text: string): string[] => text.toLowerCase().split(/[^\p{L}\p{N}_']+/u).filter(Boolean);
+
+/** Whether one log record matches every filter of a log query. */
+export function logMatches(doc: LogDocument, q: LogQuery, words: string[]): boolean {
+  if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end) return false;
+  if (q.service !== undefined && doc['service.name'] !== q.service) return false;
+  if (q.level !== undefined && doc['log.level'] !== q.level.toLowerCase()) return false;
+  if (q.traceId !== undefined && doc['trace.id'] !== q.traceId) return false;
+  for (const [key, want] of Object.entries(q.attributes)) {
+    if (asString(doc.attributes[key]) !== want && asString(doc['resource.attributes'][key]) !== want) return false;
+  }
+  if (words.length > 0) {
+    const tokens = new Set(logWords(doc.message));
+    for (const w of words) if (!tokens.has(w)) return false;
+  }
+  return true;
+}
+
+/** The opaque cursor of a log page: the sort values of its last record. */
+export const encodeLogCursor = (values: unknown[]): string => Buffer.from(JSON.stringify(values)).toString('base64url');
+/** Reads a cursor from encodeLogCursor; undefined when it is not one. */
+export function decodeLogCursor(cursor: string): unknown[] | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    return Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const newestFirst = (a: LogDocument, b: LogDocument) =>
+  a['@timestamp'] < b['@timestamp'] ? 1 : a['@timestamp'] > b['@timestamp'] ? -1 : a['log.id'] < b['log.id'] ? 1 : a['log.id'] > b['log.id'] ? -1 : 0;
+
 /** Creates the memory store. */
 export function createMemoryStore(settings: MemoryStoreSettings): Store {
   /** Trace ID -> (document ID -> span); Map keeps insertion order, which eviction follows. */
@@ -50,6 +88,9 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
   const edges = new Map<string, ServiceEdgeDocument>();
   const operations = new Map<string, OperationDocument>();
   let spans = 0;
+  /** Log ID -> record, in write order (eviction order); trace ID -> its log IDs. */
+  const logs = new Map<string, LogDocument>();
+  const logsOfTrace = new Map<string, Set<string>>();
 
   function evict(): void {
     for (const [traceId, trace] of traces) {
@@ -84,6 +125,43 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
       for (const e of docs.edges) edges.set(e['trace.id'] + e['span.id'], e);
       for (const o of docs.operations) operations.set(`${o['service.name']}\u0000${o['span.name']}\u0000${o['span.kind']}`, o);
       return { rejected: [] };
+    },
+    async writeLogs(docs): Promise<WriteOutcome> {
+      for (const doc of docs) {
+        const id = doc['log.id'];
+        logs.delete(id);
+        logs.set(id, doc);
+        const traceId = doc['trace.id'];
+        if (traceId !== undefined) {
+          let set = logsOfTrace.get(traceId);
+          if (!set) logsOfTrace.set(traceId, (set = new Set()));
+          set.add(id);
+        }
+      }
+      for (const [id, doc] of logs) {
+        if (logs.size <= settings.max_logs) break;
+        logs.delete(id);
+        if (doc['trace.id'] !== undefined) logsOfTrace.get(doc['trace.id'])?.delete(id);
+      }
+      return { rejected: [] };
+    },
+    async getTraceLogs(traceId) {
+      const out = [...(logsOfTrace.get(traceId) ?? [])].flatMap((id) => logs.get(id) ?? []);
+      return out.sort((a, b) => -newestFirst(a, b));
+    },
+    async searchLogs(q) {
+      const words = logWords(q.text ?? '');
+      const after = q.after === undefined ? undefined : decodeLogCursor(q.after);
+      const found: LogDocument[] = [];
+      for (const doc of logs.values()) {
+        if (!logMatches(doc, q, words)) continue;
+        if (after && newestFirst(doc, { '@timestamp': String(after[0]), 'log.id': String(after[1]) } as LogDocument) <= 0) continue;
+        found.push(doc);
+      }
+      found.sort(newestFirst);
+      const page = found.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return found.length > q.limit && last ? { logs: page, next: encodeLogCursor([last['@timestamp'], last['log.id']]) } : { logs: page };
     },
     async getTrace(traceId) {
       const trace = traces.get(traceId);

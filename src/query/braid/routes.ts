@@ -1,0 +1,145 @@
+/**
+ * Braid's native query API (/braid/v1): the correlated record. A trace comes back as a tree of
+ * spans, each with the log records that carry its span ID; logs with only the trace ID (or a span
+ * ID the trace does not have) hang off the trace itself. Log search filters, then pages newest
+ * first with an opaque cursor.
+ */
+import type { FastifyInstance } from 'fastify';
+import { BraidError } from '../../errors.js';
+import { nanosToIso } from '../../ingest/log-documents.js';
+import type { LogDocument, LogQuery, SpanDocument, Store, StoredValue, TraceSummaryDocument } from '../../storage/store.js';
+import { allParams, integerParam, oneParam, parseGoDuration, type QueryValue } from '../jaeger/params.js';
+import { normaliseTraceId } from '../jaeger/routes.js';
+
+/** A log record as the native API shows it. */
+export interface LogView {
+  timestamp: string;
+  level: string;
+  severityNumber: number;
+  message: string;
+  service: string;
+  traceId?: string;
+  spanId?: string;
+  eventName?: string;
+  attributes: Record<string, StoredValue>;
+}
+
+/** A span of the tree, with its logs and children. */
+export interface SpanNode {
+  spanId: string;
+  parentSpanId?: string;
+  service: string;
+  name: string;
+  kind: string;
+  /** Microseconds since the epoch. */
+  startTimeUs: number;
+  durationUs: number;
+  status: { code: string; message?: string };
+  attributes: Record<string, StoredValue>;
+  events: Array<{ timeUs: number; name: string; attributes?: Record<string, StoredValue> }>;
+  logs: LogView[];
+  children: SpanNode[];
+}
+
+/** The answer of GET /braid/v1/traces/{traceId}. */
+export interface TraceView {
+  traceId: string;
+  summary: TraceSummaryDocument | null;
+  spans: SpanNode[];
+  /** Logs of the trace not attached to one of its spans. */
+  logs: LogView[];
+  /** Metric exemplars that point at the trace (metrics are not ingested yet: always empty). */
+  exemplars: unknown[];
+}
+
+export function logView(d: LogDocument): LogView {
+  const v: LogView = { timestamp: d['@timestamp'], level: d['log.level'], severityNumber: d['severity.number'], message: d.message, service: d['service.name'], attributes: d.attributes };
+  if (d['trace.id']) v.traceId = d['trace.id'];
+  if (d['span.id']) v.spanId = d['span.id'];
+  if (d['event.name']) v.eventName = d['event.name'];
+  return v;
+}
+
+/** Builds the span tree (children by start time) and attaches each log to its span. */
+export function traceView(traceId: string, spans: SpanDocument[], logs: LogDocument[], summary: TraceSummaryDocument | null): TraceView {
+  const nodes = new Map<string, SpanNode>();
+  for (const s of spans) {
+    const node: SpanNode = {
+      spanId: s['span.id'], service: s['service.name'], name: s['span.name'], kind: s['span.kind'], startTimeUs: s['span.start.us'], durationUs: s['span.duration.us'],
+      status: { code: s['span.status.code'], ...(s['span.status.message'] ? { message: s['span.status.message'] } : {}) },
+      attributes: s.attributes,
+      events: (s.events ?? []).map((e) => ({ timeUs: e['time.us'], name: e.name, ...(e.attributes ? { attributes: e.attributes } : {}) })),
+      logs: [], children: [],
+    };
+    if (s['parent.id']) node.parentSpanId = s['parent.id'];
+    nodes.set(node.spanId, node);
+  }
+  const roots: SpanNode[] = [];
+  for (const node of nodes.values()) {
+    const parent = node.parentSpanId === undefined ? undefined : nodes.get(node.parentSpanId);
+    if (parent && parent !== node) parent.children.push(node);
+    else roots.push(node);
+  }
+  const byStart = (a: SpanNode, b: SpanNode) => a.startTimeUs - b.startTimeUs || (a.spanId < b.spanId ? -1 : 1);
+  for (const node of nodes.values()) node.children.sort(byStart);
+  roots.sort(byStart);
+  const unattached: LogView[] = [];
+  for (const l of logs) {
+    const node = l['span.id'] === undefined ? undefined : nodes.get(l['span.id']);
+    (node ? node.logs : unattached).push(logView(l));
+  }
+  return { traceId, summary, spans: roots, logs: unattached, exemplars: [] };
+}
+
+/** A time bound: RFC 3339, or epoch milliseconds. */
+function timeParam(v: QueryValue, name: string): bigint | undefined {
+  const s = oneParam(v);
+  if (s === undefined || s === '') return undefined;
+  if (/^\d+$/.test(s)) return BigInt(s) * 1_000_000n;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(s);
+  const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
+  if (!m || Number.isNaN(ms)) throw new BraidError('BRAID_ERR_QUERY_INVALID', `unable to parse param '${name}': "${s}" is neither RFC 3339 (2026-11-23T17:00:00Z) nor epoch milliseconds`);
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+/** Parses GET /braid/v1/logs parameters. */
+export function parseLogQuery(q: Record<string, QueryValue>, nowMs: number): LogQuery {
+  const end = timeParam(q.end, 'end') ?? BigInt(nowMs) * 1_000_000n;
+  const lookback = oneParam(q.lookback);
+  const start = timeParam(q.start, 'start') ?? end - BigInt(parseGoDuration(lookback || '1h', 'lookback')) * 1_000n;
+  const limit = integerParam(q.limit, 'limit') ?? 100;
+  if (limit <= 0 || limit > 1_000) throw new BraidError('BRAID_ERR_QUERY_INVALID', `'limit' must be between 1 and 1000, got ${limit}`);
+  const attributes: Record<string, string> = {};
+  for (const a of allParams(q.attribute)) {
+    const i = a.indexOf(':');
+    if (i <= 0) throw new BraidError('BRAID_ERR_QUERY_INVALID', `malformed 'attribute' parameter "${a}": expected key:value`);
+    attributes[a.slice(0, i)] = a.slice(i + 1);
+  }
+  const query: LogQuery = { attributes, start: nanosToIso(start), end: nanosToIso(end), limit };
+  const text = oneParam(q.q);
+  const service = oneParam(q.service);
+  const level = oneParam(q.level);
+  const traceId = oneParam(q.traceId);
+  const cursor = oneParam(q.cursor);
+  if (text) query.text = text;
+  if (service) query.service = service;
+  if (level) query.level = level.toLowerCase();
+  if (traceId) query.traceId = normaliseTraceId(traceId);
+  if (cursor) query.after = cursor;
+  return query;
+}
+
+/** Registers the /braid/v1 routes. */
+export function registerBraidRoutes(app: FastifyInstance, store: Store, now: () => number = Date.now): void {
+  app.get<{ Params: { traceId: string } }>('/braid/v1/traces/:traceId', async (req, reply) => {
+    const traceId = normaliseTraceId(req.params.traceId);
+    const [spans, logs, summaries] = await Promise.all([store.getTrace(traceId), store.getTraceLogs(traceId), store.getSummaries([traceId])]);
+    if (spans.length === 0 && logs.length === 0) throw new BraidError('BRAID_ERR_QUERY_NOT_FOUND', `trace ${traceId} not found`);
+    return reply.send(traceView(traceId, spans, logs, summaries[0] ?? null));
+  });
+
+  app.get<{ Querystring: Record<string, QueryValue> }>('/braid/v1/logs', async (req) => {
+    const page = await store.searchLogs(parseLogQuery(req.query, now()));
+    return { logs: page.logs.map(logView), ...(page.next ? { next: page.next } : {}) };
+  });
+}
