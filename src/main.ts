@@ -19,6 +19,7 @@ import { registerHttpBody } from './receivers/http-body.js';
 import { createReceiverMetrics } from './receivers/metrics.js';
 import { registerOtlpHttp } from './receivers/otlp/http.js';
 import { startOtlpGrpc, type OtlpGrpcServer } from './receivers/otlp/grpc.js';
+import { registerElasticsearchRoutes } from './receivers/elasticsearch/http.js';
 import { registerZipkinRoutes } from './receivers/zipkin/http.js';
 import { createElasticsearchStore } from './storage/elasticsearch/es-store.js';
 import { createMemoryStore } from './storage/memory/memory-store.js';
@@ -34,6 +35,8 @@ export interface BraidAddresses {
   otlpHttp?: string;
   otlpGrpc?: string;
   zipkin?: string;
+  /** The Elasticsearch-compatible log receiver (`_bulk` for log shippers). */
+  elasticsearch?: string;
   query?: string;
 }
 
@@ -124,6 +127,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let otlpHttp: FastifyInstance | undefined;
   let otlpGrpc: OtlpGrpcServer | undefined;
   let zipkin: FastifyInstance | undefined;
+  let esReceiver: FastifyInstance | undefined;
   if (has('collector') && queue) {
     const metrics = createReceiverMetrics(registry);
     const h = config.receivers.otlp.http;
@@ -141,6 +145,13 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       registerHttpBody(zipkin);
       registerZipkinRoutes(zipkin, { queue, metrics });
       addresses.zipkin = await listen(zipkin, z.endpoint);
+    }
+    const e = config.receivers.elasticsearch;
+    if (e.enabled) {
+      esReceiver = createHttpServer(log, 'elasticsearch-receiver', { bodyLimit: e.max_request_body_size_mib * 1024 * 1024 });
+      registerHttpBody(esReceiver);
+      registerElasticsearchRoutes(esReceiver, { queue, metrics });
+      addresses.elasticsearch = await listen(esReceiver, e.endpoint);
     }
     const g = config.receivers.otlp.grpc;
     if (g.enabled) {
@@ -163,7 +174,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     stopping = true;
     const deadline = Date.now() + Math.max(1_000, config.shutdown_timeout_seconds * 1000 - 3_000);
     log.info('stopping: receivers close first, then the ingester drains what they accepted');
-    await Promise.all([(otlpHttp ? closeHttpServer(otlpHttp) : Promise.resolve()).then(() => log.debug('otlp http closed')), otlpGrpc?.close().then(() => log.debug('otlp grpc closed')), zipkin ? closeHttpServer(zipkin).then(() => log.debug('zipkin closed')) : undefined]);
+    await Promise.all([(otlpHttp ? closeHttpServer(otlpHttp) : Promise.resolve()).then(() => log.debug('otlp http closed')), otlpGrpc?.close().then(() => log.debug('otlp grpc closed')), zipkin ? closeHttpServer(zipkin).then(() => log.debug('zipkin closed')) : undefined, esReceiver ? closeHttpServer(esReceiver) : undefined]);
     let drained = true;
     if (ingester && queue) {
       log.info('receivers closed; waiting for the ingester to catch up');

@@ -50,7 +50,7 @@ async function startBraid(dir: string, name: string, yaml: string[], env: NodeJS
   writeFileSync(
     file,
     [
-      `receivers: { otlp: { http: { endpoint: "127.0.0.1:${p}" }, grpc: { endpoint: "127.0.0.1:${p + 1}" } }, zipkin: { endpoint: "127.0.0.1:${p + 2}" } }`,
+      `receivers: { otlp: { http: { endpoint: "127.0.0.1:${p}" }, grpc: { endpoint: "127.0.0.1:${p + 1}" } }, zipkin: { endpoint: "127.0.0.1:${p + 2}" }, elasticsearch: { endpoint: "127.0.0.1:${p + 5}" } }`,
       `query: { endpoint: "127.0.0.1:${p + 3}" }`,
       `admin: { endpoint: "127.0.0.1:${p + 4}" }`,
       'telemetry: { log_level: error }',

@@ -6,6 +6,7 @@
 import { parseTraceRequestJson, traceRequestToJson } from '../../src/model/otlp/trace-json.js';
 import { decodeTraceRequest, encodeTraceRequest } from '../../src/model/otlp/trace-proto.js';
 import { countSpans, type Span, type TracesData } from '../../src/model/trace.js';
+import { measure as measureRate } from './measure.js';
 
 const SPANS = 100;
 const RUNS = 5;
@@ -55,24 +56,7 @@ function request(): TracesData {
   };
 }
 
-/** Median spans/s of `fn`, each run calling it for about RUN_MS. */
-function measure(fn: () => unknown): number {
-  for (let i = 0; i < 200; i++) fn();
-  const rates: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    let calls = 0;
-    const start = process.hrtime.bigint();
-    let elapsedNs = 0n;
-    while (elapsedNs < BigInt(RUN_MS) * 1_000_000n) {
-      for (let i = 0; i < 20; i++) fn();
-      calls += 20;
-      elapsedNs = process.hrtime.bigint() - start;
-    }
-    rates.push((calls * SPANS) / (Number(elapsedNs) / 1e9));
-  }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(RUNS / 2)] as number;
-}
+const measure = (fn: () => unknown): number => measureRate(fn, SPANS, { runs: RUNS, runMs: RUN_MS, warmup: 200 });
 
 const data = request();
 const proto = encodeTraceRequest(data);

@@ -17,7 +17,7 @@ async function run(runIndex: number): Promise<{ acceptedPerS: number; endToEndPe
   const prefix = `bench${Date.now().toString(36)}${runIndex}`;
   const config = validateConfig(
     {
-      receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } }, zipkin: { endpoint: '127.0.0.1:0' } },
+      receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } }, zipkin: { endpoint: '127.0.0.1:0' }, elasticsearch: { endpoint: '127.0.0.1:0' } },
       query: { endpoint: '127.0.0.1:0' },
       admin: { endpoint: '127.0.0.1:0' },
       queue: { kafka: { brokers: [], topic_prefix: `${prefix}.`, group_id: prefix } },

@@ -14,6 +14,7 @@ import { assembleRecords, scanTraceRequest, splitTraceRequestWire, type TraceReq
 import { ProtoWriter } from '../../src/model/protobuf/writer.js';
 import type { Span, TracesData } from '../../src/model/trace.js';
 import { traceRecords } from '../../src/receivers/trace-records.js';
+import { measure as measureRate } from './measure.js';
 
 const SPANS = 100;
 const TRACES = 10;
@@ -102,24 +103,7 @@ function assembleWithWriter(l: TraceRequestLayout): Buffer[] {
   return out;
 }
 
-/** Median spans/s of `fn`, each run calling it for about RUN_MS. */
-function measure(fn: () => unknown): number {
-  for (let i = 0; i < 300; i++) fn();
-  const rates: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    let calls = 0;
-    const start = process.hrtime.bigint();
-    let elapsedNs = 0n;
-    while (elapsedNs < BigInt(RUN_MS) * 1_000_000n) {
-      for (let i = 0; i < 20; i++) fn();
-      calls += 20;
-      elapsedNs = process.hrtime.bigint() - start;
-    }
-    rates.push((calls * SPANS) / (Number(elapsedNs) / 1e9));
-  }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(RUNS / 2)] as number;
-}
+const measure = (fn: () => unknown): number => measureRate(fn, SPANS, { runs: RUNS, runMs: RUN_MS, warmup: 300 });
 
 /** Bytes allocated per call (heap plus ArrayBuffers), median over windows of calls during which no GC ran; undefined if too few were GC-free. */
 async function allocatedPerCall(fn: () => unknown): Promise<number | undefined> {

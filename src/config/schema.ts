@@ -36,6 +36,12 @@ const zipkin = z.strictObject({
   max_request_body_size_mib: positiveInt.default(20),
 });
 
+const elasticsearchReceiver = z.strictObject({
+  enabled: z.boolean().default(true),
+  endpoint: endpoint(9200),
+  max_request_body_size_mib: positiveInt.default(20),
+});
+
 const kafka = z.strictObject({
   brokers: z.array(z.string().min(1)).default([]),
   client_id: z.string().min(1).default('braid'),
@@ -91,6 +97,7 @@ export const BraidConfigSchema = z.strictObject({
     .strictObject({
       otlp: z.strictObject({ grpc: otlpGrpc.prefault({}), http: otlpHttp.prefault({}) }).prefault({}),
       zipkin: zipkin.prefault({}),
+      elasticsearch: elasticsearchReceiver.prefault({}),
     })
     .prefault({}),
   query: z.strictObject({ endpoint: endpoint(16686) }).prefault({}),

@@ -43,7 +43,7 @@ describe('OTLP trace receiver (embedded mode)', () => {
   let braid: RunningBraid;
   beforeAll(async () => {
     const input = testConfig({ queue: { memory: { max_bytes: 64 * 1024 } } });
-    braid = await startTestBraid({ ...input, receivers: { otlp: { http: { endpoint: '127.0.0.1:0', max_request_body_size_mib: 1 }, grpc: { endpoint: '127.0.0.1:0', max_recv_msg_size_mib: 1 } }, zipkin: { endpoint: '127.0.0.1:0' } } });
+    braid = await startTestBraid({ ...input, receivers: { otlp: { http: { endpoint: '127.0.0.1:0', max_request_body_size_mib: 1 }, grpc: { endpoint: '127.0.0.1:0', max_recv_msg_size_mib: 1 } }, zipkin: { endpoint: '127.0.0.1:0' }, elasticsearch: { endpoint: '127.0.0.1:0' } } });
   });
   afterAll(async () => {
     await braid?.stop();

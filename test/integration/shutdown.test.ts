@@ -23,6 +23,7 @@ describe('graceful shutdown', () => {
         'receivers:',
         `  otlp: { http: { endpoint: "127.0.0.1:${http}" }, grpc: { endpoint: "127.0.0.1:${grpc}" } }`,
         `  zipkin: { endpoint: "127.0.0.1:${zipkin}" }`,
+        "  elasticsearch: { endpoint: \"127.0.0.1:0\" }",
         `query: { endpoint: "127.0.0.1:${query}" }`,
         `admin: { endpoint: "127.0.0.1:${admin}" }`,
         `queue: { kafka: { topic_prefix: "${prefix}.", group_id: "${prefix}", partitions: 3 } }`,

@@ -1,6 +1,7 @@
 /** Builders shared by the log model tests. */
 import type { LogRecord, LogsData } from '../../src/model/logs.js';
-import { richTraces } from './helpers.js';
+import { LOGS_LAYOUT } from '../../src/model/otlp/logs-split.js';
+import { oneScopeRequest, richAttributes, richRequest } from './helpers.js';
 
 /** A log record with every field at a non-default value unless overridden. */
 export function makeLogRecord(overrides: Partial<LogRecord> = {}): LogRecord {
@@ -22,45 +23,21 @@ export function makeLogRecord(overrides: Partial<LogRecord> = {}): LogRecord {
 
 /** A request with one resource and one scope holding `records`. */
 export function logsRequest(...records: LogRecord[]): LogsData {
-  return {
-    resourceLogs: [{
-      resource: { attributes: { 'service.name': 's' }, droppedAttributesCount: 0 },
-      schemaUrl: '',
-      scopeLogs: [{ scope: { name: 'sc', version: '', attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', logRecords: records }],
-    }],
-  };
+  return oneScopeRequest(LOGS_LAYOUT, records);
 }
 
 /** A request exercising every field, every AnyValue kind as body and attribute, and records with and without trace context. */
 export function richLogs(): LogsData {
-  // The trace fixture's attributes already cover every AnyValue kind, unicode and int64 limits.
-  const attributes = richTraces().resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
-  return {
-    resourceLogs: [
-      {
-        resource: { attributes: { 'service.name': 'checkout', 'host.name': 'node-7' }, droppedAttributesCount: 4 },
-        schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
-        scopeLogs: [
-          {
-            scope: { name: '@braid/test', version: '1.0.0', attributes: { 'scope.attr': 'v' }, droppedAttributesCount: 5 },
-            schemaUrl: 'https://opentelemetry.io/schemas/1.25.0',
-            logRecords: [
-              makeLogRecord({ attributes }),
-              makeLogRecord({ body: { message: 'structured ✓', code: 7n, tags: ['a', 1.5, null], raw: new Uint8Array([0, 255]) }, spanId: '', flags: 0 }),
-              makeLogRecord({
-                timeUnixNano: 0n, observedTimeUnixNano: 2n ** 64n - 1n, severityNumber: 0, severityText: '', body: null, attributes: {},
-                droppedAttributesCount: 0, flags: 0, traceId: '', spanId: '', eventName: '',
-              }),
-            ],
-          },
-          { scope: { name: '', version: '', attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [makeLogRecord({ body: '', severityNumber: 24, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })] },
-        ],
-      },
-      {
-        resource: { attributes: {}, droppedAttributesCount: 0 },
-        schemaUrl: '',
-        scopeLogs: [{ scope: { name: 'other', version: '', attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [makeLogRecord({ body: [1n, 'two', true] })] }],
-      },
+  return richRequest(LOGS_LAYOUT,
+    [
+      makeLogRecord({ attributes: richAttributes() }),
+      makeLogRecord({ body: { message: 'structured ✓', code: 7n, tags: ['a', 1.5, null], raw: new Uint8Array([0, 255]) }, spanId: '', flags: 0 }),
+      makeLogRecord({
+        timeUnixNano: 0n, observedTimeUnixNano: 2n ** 64n - 1n, severityNumber: 0, severityText: '', body: null, attributes: {},
+        droppedAttributesCount: 0, flags: 0, traceId: '', spanId: '', eventName: '',
+      }),
     ],
-  };
+    [makeLogRecord({ body: '', severityNumber: 24, traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })],
+    [makeLogRecord({ body: [1n, 'two', true] })],
+  );
 }

@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { countLogRecords, type LogsData } from '../../src/model/logs.js';
 import { decodeLogsRequest, decodeLogsRequestLenient, encodeLogsRequest, encodeLogsResponse, logsResponseJson } from '../../src/model/otlp/logs-proto.js';
-import { ProtoReader, WireType } from '../../src/model/protobuf/reader.js';
-import { ProtoWriter } from '../../src/model/protobuf/writer.js';
-import { expectBraidError } from './helpers.js';
+import { WireType } from '../../src/model/protobuf/reader.js';
+import { expectBraidError, expectDecodesFromPooledView, expectPartialSuccess, expectTruncationReported, wrapItem } from './helpers.js';
 import { logsRequest, makeLogRecord, richLogs } from './logs-helpers.js';
-
-/** Wraps log-record body bytes as request → ResourceLogs → ScopeLogs → LogRecord. */
-function wrapRecord(body: (w: ProtoWriter) => void): Uint8Array {
-  const w = new ProtoWriter();
-  w.tag(1, WireType.LEN);
-  const rl = w.fork();
-  w.tag(2, WireType.LEN);
-  const sl = w.fork();
-  w.tag(2, WireType.LEN);
-  const rec = w.fork();
-  body(w);
-  w.ldelim(rec);
-  w.ldelim(sl);
-  w.ldelim(rl);
-  return w.finish();
-}
 
 function firstRecord(data: LogsData) {
   return data.resourceLogs[0]?.scopeLogs[0]?.logRecords[0];
@@ -37,7 +20,7 @@ describe('encodeLogsRequest / decodeLogsRequest', () => {
 
   it('decodes every LogRecord field from its logs.proto field number and wire type', () => {
     // Written by hand, not by encodeLogsRequest, so a wrong field number on either side shows.
-    const bytes = wrapRecord((w) => {
+    const bytes = wrapItem((w) => {
       w.tag(1, WireType.I64); w.fixed64(1_700_000_000_000_000_001n);
       w.tag(2, WireType.VARINT); w.uint32(13);
       w.tag(3, WireType.LEN); w.string('WARN');
@@ -67,14 +50,7 @@ describe('encodeLogsRequest / decodeLogsRequest', () => {
   });
 
   it('decodes from a view at an offset into a larger buffer, as Buffers from a pool are', () => {
-    const data = richLogs();
-    const bytes = encodeLogsRequest(data);
-    const pool = Buffer.alloc(bytes.length + 10, 0xff);
-    pool.set(bytes, 5);
-    const decoded = decodeLogsRequest(pool.subarray(5, 5 + bytes.length));
-    expect(decoded).toEqual(data);
-    pool.fill(0);
-    expect(decoded).toEqual(data);
+    expectDecodesFromPooledView(encodeLogsRequest, decodeLogsRequest, richLogs());
   });
 
   it('returns an independent copy each time, though the writer is shared', () => {
@@ -107,7 +83,7 @@ describe('encodeLogsRequest / decodeLogsRequest', () => {
   });
 
   it('skips unknown fields of every wire type, the reserved field 4, and reads fields in any order', () => {
-    const bytes = wrapRecord((w) => {
+    const bytes = wrapItem((w) => {
       w.tag(12, WireType.LEN); w.string('late');
       w.tag(4, WireType.LEN); w.string('old name field');
       w.tag(100, WireType.VARINT); w.uint64(2n ** 63n);
@@ -123,7 +99,7 @@ describe('encodeLogsRequest / decodeLogsRequest', () => {
   });
 
   it('reads all-zero IDs as no trace context, as logs.proto says receivers should', () => {
-    const bytes = wrapRecord((w) => {
+    const bytes = wrapItem((w) => {
       w.tag(9, WireType.LEN); w.bytes(new Uint8Array(16));
       w.tag(10, WireType.LEN); w.bytes(new Uint8Array(8));
     });
@@ -165,23 +141,17 @@ describe('invalid records', () => {
   });
 
   it('reports truncated data with its offset', () => {
-    expectBraidError(() => decodeLogsRequest(new Uint8Array([0x0a, 0x05, 0x12, 0x03, 0x12, 0x01])), 'BRAID_ERR_OTLP_DECODE',
-      'malformed ExportLogsServiceRequest: length 5 at offset 1 exceeds the 4 bytes remaining');
-    expectBraidError(() => decodeLogsRequest(new Uint8Array([0x0a, 0x80])), 'BRAID_ERR_OTLP_DECODE', 'malformed ExportLogsServiceRequest: truncated varint at offset 1');
-    const full = encodeLogsRequest(richLogs());
-    for (const cut of [1, 2, 10, 100, full.length - 1]) {
-      expect(() => decodeLogsRequest(full.subarray(0, cut))).toThrow(/^malformed ExportLogsServiceRequest: .* at offset \d+/);
-    }
+    expectTruncationReported(decodeLogsRequest, encodeLogsRequest(richLogs()), 'ExportLogsServiceRequest');
   });
 
   it('reports a known field sent with the wrong wire type', () => {
-    const idAsVarint = wrapRecord((w) => {
+    const idAsVarint = wrapItem((w) => {
       w.tag(9, WireType.VARINT);
       w.uint32(5);
     });
     expectBraidError(() => decodeLogsRequest(idAsVarint), 'BRAID_ERR_OTLP_DECODE',
       'malformed ExportLogsServiceRequest: LogRecord.trace_id (field 9) at offset 6: expected wire type 2 (length-delimited), got 0 (varint)');
-    const timeAsFixed32 = wrapRecord((w) => {
+    const timeAsFixed32 = wrapItem((w) => {
       w.tag(11, WireType.I32);
       w.fixed32(5);
     });
@@ -237,15 +207,7 @@ describe('responses', () => {
   });
 
   it('encodes partial success as ExportLogsPartialSuccess', () => {
-    const bytes = encodeLogsResponse({ rejectedLogRecords: 3, errorMessage: '3 log records rejected: ✗' });
-    const r = new ProtoReader(bytes);
-    expect(r.tag()).toBe(10);
-    r.enter();
-    expect(r.tag()).toBe(8);
-    expect(r.int64()).toBe(3n);
-    expect(r.tag()).toBe(18);
-    expect(r.string()).toBe('3 log records rejected: ✗');
-    expect(r.pos).toBe(bytes.length);
+    expectPartialSuccess(encodeLogsResponse({ rejectedLogRecords: 3, errorMessage: '3 log records rejected: ✗' }), 3n, '3 log records rejected: ✗');
     expect(logsResponseJson({ rejectedLogRecords: 3, errorMessage: 'why' })).toEqual({ partialSuccess: { rejectedLogRecords: '3', errorMessage: 'why' } });
   });
 });

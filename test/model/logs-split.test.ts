@@ -4,16 +4,11 @@ import { countLogRecords, type LogRecord, type LogsData, type ResourceLogs } fro
 import { decodeLogsRequest, encodeLogsRequest } from '../../src/model/otlp/logs-proto.js';
 import { splitLogsByTraceId } from '../../src/model/otlp/logs-split.js';
 import { logRecords } from '../../src/receivers/log-records.js';
-import { expectBraidError } from './helpers.js';
+import { T1, T2, T3, expectBraidError, namedScope as scope, serviceResource as resource } from './helpers.js';
 import { logsRequest, makeLogRecord } from './logs-helpers.js';
 
-const T1 = '11111111111111111111111111111111';
-const T2 = '22222222222222222222222222222222';
-const T3 = '33333333333333333333333333333333';
 const BIG = 64 * 1024 * 1024;
 
-const scope = (name: string) => ({ name, version: '', attributes: {}, droppedAttributesCount: 0 });
-const resource = (svc: string) => ({ attributes: { 'service.name': svc }, droppedAttributesCount: 0 });
 /** Record `n` of trace `traceId` ('' for none), told apart by its body. */
 const rec = (traceId: string, n: number): LogRecord => makeLogRecord({ traceId, spanId: traceId === '' ? '' : n.toString(16).padStart(16, '0'), body: `line ${n}` });
 

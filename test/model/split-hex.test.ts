@@ -2,15 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { bytesToHex, HEX_LOWER, HEX_UPPER, HEX_ZERO, hexKind, hexToBytes, isHex, isZeroBytes, isZeroHex, NOT_HEX, writeHex } from '../../src/model/hex.js';
 import { splitByTraceId } from '../../src/model/otlp/split.js';
 import { countSpans, type ResourceSpans, type TracesData } from '../../src/model/trace.js';
-import { makeSpan } from './helpers.js';
-
-const T1 = '11111111111111111111111111111111';
-const T2 = '22222222222222222222222222222222';
-const T3 = '33333333333333333333333333333333';
+import { T1, T2, T3, makeSpan, namedScope as scope, serviceResource as resource } from './helpers.js';
 
 describe('splitByTraceId', () => {
-  const scope = (name: string) => ({ name, version: '', attributes: {}, droppedAttributesCount: 0 });
-  const resource = (svc: string) => ({ attributes: { 'service.name': svc }, droppedAttributesCount: 0 });
   const span = (traceId: string, n: number) => makeSpan({ traceId, spanId: n.toString(16).padStart(16, '0') });
   const rsA: ResourceSpans = {
     resource: resource('a'), schemaUrl: 'sa',

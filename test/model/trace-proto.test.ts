@@ -1,36 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeTraceRequest, decodeTraceRequestLenient, encodeTraceRequest, encodeTraceResponse, traceResponseJson } from '../../src/model/otlp/trace-proto.js';
-import { ProtoReader, WireType } from '../../src/model/protobuf/reader.js';
-import { ProtoWriter } from '../../src/model/protobuf/writer.js';
+import { WireType } from '../../src/model/protobuf/reader.js';
 import { countSpans, type TracesData } from '../../src/model/trace.js';
-import { expectBraidError, makeSpan, manySpans, richTraces } from './helpers.js';
-
-/** A request with one resource and one scope holding `spans`. */
-function request(...spans: ReturnType<typeof makeSpan>[]): TracesData {
-  return {
-    resourceSpans: [{
-      resource: { attributes: { 'service.name': 's' }, droppedAttributesCount: 0 },
-      schemaUrl: '',
-      scopeSpans: [{ scope: { name: 'sc', version: '', attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', spans }],
-    }],
-  };
-}
-
-/** Wraps span-body bytes as request → ResourceSpans → ScopeSpans → Span. */
-function wrapSpan(body: (w: ProtoWriter) => void): Uint8Array {
-  const w = new ProtoWriter();
-  w.tag(1, WireType.LEN);
-  const rs = w.fork();
-  w.tag(2, WireType.LEN);
-  const ss = w.fork();
-  w.tag(2, WireType.LEN);
-  const span = w.fork();
-  body(w);
-  w.ldelim(span);
-  w.ldelim(ss);
-  w.ldelim(rs);
-  return w.finish();
-}
+import {
+  expectBraidError, expectDecodesFromPooledView, expectPartialSuccess, expectTruncationReported, makeSpan, manySpans, richTraces, tracesRequest, wrapItem,
+} from './helpers.js';
 
 describe('encodeTraceRequest / decodeTraceRequest', () => {
   it('round-trips a request using every field and AnyValue kind', () => {
@@ -39,26 +13,18 @@ describe('encodeTraceRequest / decodeTraceRequest', () => {
   });
 
   it('round-trips spans whose encoding needs multi-byte lengths at every level', () => {
-    const data = request(makeSpan({ attributes: { big: 'x'.repeat(70_000), nested: [['y'.repeat(200)]] } }));
+    const data = tracesRequest(makeSpan({ attributes: { big: 'x'.repeat(70_000), nested: [['y'.repeat(200)]] } }));
     expect(decodeTraceRequest(encodeTraceRequest(data))).toEqual(data);
   });
 
   it('decodes from a view at an offset into a larger buffer, as Buffers from a pool are', () => {
-    const data = richTraces();
-    const bytes = encodeTraceRequest(data);
-    const pool = Buffer.alloc(bytes.length + 10, 0xff);
-    pool.set(bytes, 5);
-    const decoded = decodeTraceRequest(pool.subarray(5, 5 + bytes.length));
-    expect(decoded).toEqual(data);
-    // Bytes values are copies, not views that would change (or pin) the request buffer.
-    pool.fill(0);
-    expect(decoded).toEqual(data);
+    expectDecodesFromPooledView(encodeTraceRequest, decodeTraceRequest, richTraces());
   });
 
   it('returns an independent copy each time, though the writer is shared', () => {
-    const a = encodeTraceRequest(request(makeSpan({ name: 'a' })));
+    const a = encodeTraceRequest(tracesRequest(makeSpan({ name: 'a' })));
     const copy = a.slice();
-    encodeTraceRequest(request(makeSpan({ name: 'b' })));
+    encodeTraceRequest(tracesRequest(makeSpan({ name: 'b' })));
     expect(a).toEqual(copy);
   });
 
@@ -79,7 +45,7 @@ describe('encodeTraceRequest / decodeTraceRequest', () => {
   });
 
   it('decodes spans with unknown fields of every wire type and fields in any order', () => {
-    const bytes = wrapSpan((w) => {
+    const bytes = wrapItem((w) => {
       w.tag(5, WireType.LEN);
       w.string('late name');
       w.tag(100, WireType.VARINT);
@@ -102,7 +68,7 @@ describe('encodeTraceRequest / decodeTraceRequest', () => {
   });
 
   it('treats an all-zero parent span ID as a root span', () => {
-    const bytes = encodeTraceRequest(request(makeSpan({ parentSpanId: '0000000000000000' })));
+    const bytes = encodeTraceRequest(tracesRequest(makeSpan({ parentSpanId: '0000000000000000' })));
     expect(decodeTraceRequest(bytes).resourceSpans[0]?.scopeSpans[0]?.spans[0]?.parentSpanId).toBe('');
   });
 
@@ -116,7 +82,7 @@ describe('encodeTraceRequest / decodeTraceRequest', () => {
 
 describe('invalid data', () => {
   it('rejects a 17-byte trace ID with the span path', () => {
-    const bytes = encodeTraceRequest(request(makeSpan(), makeSpan({ traceId: '0af7651916cd43dd8448eb211c80319c01' })));
+    const bytes = encodeTraceRequest(tracesRequest(makeSpan(), makeSpan({ traceId: '0af7651916cd43dd8448eb211c80319c01' })));
     expectBraidError(() => decodeTraceRequest(bytes), 'BRAID_ERR_OTLP_INVALID', 'resourceSpans[0].scopeSpans[0].spans[1].traceId: expected 16 bytes, got 17');
   });
 
@@ -131,23 +97,17 @@ describe('invalid data', () => {
       [{ links: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: '', traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 }] }, 'links[0].spanId: expected 8 bytes, got 0'],
     ];
     for (const [overrides, message] of cases) {
-      const bytes = encodeTraceRequest(request(makeSpan(overrides)));
+      const bytes = encodeTraceRequest(tracesRequest(makeSpan(overrides)));
       expectBraidError(() => decodeTraceRequest(bytes), 'BRAID_ERR_OTLP_INVALID', `resourceSpans[0].scopeSpans[0].spans[0].${message}`);
     }
   });
 
   it('reports truncated data with its offset', () => {
-    expectBraidError(() => decodeTraceRequest(new Uint8Array([0x0a, 0x05, 0x12, 0x03, 0x12, 0x01])), 'BRAID_ERR_OTLP_DECODE',
-      'malformed ExportTraceServiceRequest: length 5 at offset 1 exceeds the 4 bytes remaining');
-    expectBraidError(() => decodeTraceRequest(new Uint8Array([0x0a, 0x80])), 'BRAID_ERR_OTLP_DECODE', 'malformed ExportTraceServiceRequest: truncated varint at offset 1');
-    const full = encodeTraceRequest(richTraces());
-    for (const cut of [1, 2, 10, 100, full.length - 1]) {
-      expect(() => decodeTraceRequest(full.subarray(0, cut))).toThrow(/^malformed ExportTraceServiceRequest: .* at offset \d+/);
-    }
+    expectTruncationReported(decodeTraceRequest, encodeTraceRequest(richTraces()), 'ExportTraceServiceRequest');
   });
 
   it('reports a known field sent with the wrong wire type', () => {
-    const bytes = wrapSpan((w) => {
+    const bytes = wrapItem((w) => {
       w.tag(1, WireType.VARINT);
       w.uint32(5);
     });
@@ -167,7 +127,7 @@ describe('invalid data', () => {
   it('rejects AnyValues nested beyond 100 levels', () => {
     let deep: ReturnType<typeof makeSpan>['attributes'][string] = 'leaf';
     for (let i = 0; i < 120; i++) deep = [deep];
-    const bytes = encodeTraceRequest(request(makeSpan({ attributes: { deep } })));
+    const bytes = encodeTraceRequest(tracesRequest(makeSpan({ attributes: { deep } })));
     expect(() => decodeTraceRequest(bytes)).toThrow(/^malformed ExportTraceServiceRequest: AnyValue nested deeper than 100 levels at offset \d+$/);
   });
 });
@@ -178,8 +138,8 @@ describe('decodeTraceRequestLenient', () => {
     const good2 = makeSpan({ spanId: '3333333333333333' });
     const data: TracesData = {
       resourceSpans: [
-        request(good1, makeSpan({ spanId: '22' }), good2).resourceSpans[0]!,
-        request(makeSpan({ traceId: '00000000000000000000000000000000' })).resourceSpans[0]!,
+        tracesRequest(good1, makeSpan({ spanId: '22' }), good2).resourceSpans[0]!,
+        tracesRequest(makeSpan({ traceId: '00000000000000000000000000000000' })).resourceSpans[0]!,
       ],
     };
     const result = decodeTraceRequestLenient(encodeTraceRequest(data));
@@ -205,15 +165,7 @@ describe('responses', () => {
   });
 
   it('encodes partial success', () => {
-    const bytes = encodeTraceResponse({ rejectedSpans: 3, errorMessage: '3 spans rejected: ✗' });
-    const r = new ProtoReader(bytes);
-    expect(r.tag()).toBe(10);
-    r.enter();
-    expect(r.tag()).toBe(8);
-    expect(r.int64()).toBe(3n);
-    expect(r.tag()).toBe(18);
-    expect(r.string()).toBe('3 spans rejected: ✗');
-    expect(r.pos).toBe(bytes.length);
+    expectPartialSuccess(encodeTraceResponse({ rejectedSpans: 3, errorMessage: '3 spans rejected: ✗' }), 3n, '3 spans rejected: ✗');
     expect(traceResponseJson({ rejectedSpans: 3, errorMessage: 'why' })).toEqual({ partialSuccess: { rejectedSpans: '3', errorMessage: 'why' } });
   });
 });

@@ -9,7 +9,10 @@ import { bytesToHex, isZeroBytes } from '../hex.js';
 import { ProtoReader, ProtobufError, type MessageSchema } from '../protobuf/reader.js';
 import { ProtoWriter } from '../protobuf/writer.js';
 import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, TracesData } from '../trace.js';
-import { VALUE_STRINGS, decodeKeyValue, decodeResource, decodeScope, emptyResource, emptyScope, encodeAttributes, encodeResource, encodeScope } from './common-proto.js';
+import {
+  VALUE_STRINGS, decodeKeyValue, decodeResource, decodeScope, emptyResource, emptyScope, encodeAttributes, encodeResource, encodeScope,
+  encodeString, encodeUint32,
+} from './common-proto.js';
 import { spanPath, type LenientTraces, type PartialSuccess } from './trace-common.js';
 
 export type { LenientTraces, PartialSuccess } from './trace-common.js';
@@ -263,27 +266,15 @@ export function encodeTraceRequest(data: TracesData): Uint8Array {
       const s = w.fork();
       encodeScope(w, 1, ss.scope);
       for (const span of ss.spans) encodeSpan(w, span);
-      writeString(w, 3, ss.schemaUrl);
+      encodeString(w, 3, ss.schemaUrl);
       w.ldelim(s);
     }
-    writeString(w, 3, rs.schemaUrl);
+    encodeString(w, 3, rs.schemaUrl);
     w.ldelim(m);
   }
   const out = w.finish();
   if (w.capacity > MAX_KEPT_CAPACITY) shared = new ProtoWriter(64 * 1024);
   return out;
-}
-
-function writeString(w: ProtoWriter, field: number, s: string): void {
-  if (s === '') return;
-  w.tag(field, LEN);
-  w.string(s);
-}
-
-function writeUint32(w: ProtoWriter, field: number, n: number): void {
-  if (n === 0) return;
-  w.tag(field, VARINT);
-  w.uint32(n);
 }
 
 function writeId(w: ProtoWriter, field: number, hex: string, what: string): void {
@@ -296,9 +287,9 @@ function encodeSpan(w: ProtoWriter, span: Span): void {
   const m = w.fork();
   writeId(w, 1, span.traceId, 'traceId');
   writeId(w, 2, span.spanId, 'spanId');
-  writeString(w, 3, span.traceState);
+  encodeString(w, 3, span.traceState);
   if (span.parentSpanId !== '') writeId(w, 4, span.parentSpanId, 'parentSpanId');
-  writeString(w, 5, span.name);
+  encodeString(w, 5, span.name);
   if (span.kind !== 0) {
     w.tag(6, VARINT);
     w.int32(span.kind);
@@ -312,7 +303,7 @@ function encodeSpan(w: ProtoWriter, span: Span): void {
     w.fixed64(span.endTimeUnixNano);
   }
   encodeAttributes(w, 9, span.attributes);
-  writeUint32(w, 10, span.droppedAttributesCount);
+  encodeUint32(w, 10, span.droppedAttributesCount);
   for (const ev of span.events) {
     w.tag(11, LEN);
     const e = w.fork();
@@ -320,31 +311,31 @@ function encodeSpan(w: ProtoWriter, span: Span): void {
       w.tag(1, I64);
       w.fixed64(ev.timeUnixNano);
     }
-    writeString(w, 2, ev.name);
+    encodeString(w, 2, ev.name);
     encodeAttributes(w, 3, ev.attributes);
-    writeUint32(w, 4, ev.droppedAttributesCount);
+    encodeUint32(w, 4, ev.droppedAttributesCount);
     w.ldelim(e);
   }
-  writeUint32(w, 12, span.droppedEventsCount);
+  encodeUint32(w, 12, span.droppedEventsCount);
   for (const link of span.links) {
     w.tag(13, LEN);
     const l = w.fork();
     writeId(w, 1, link.traceId, 'link traceId');
     writeId(w, 2, link.spanId, 'link spanId');
-    writeString(w, 3, link.traceState);
+    encodeString(w, 3, link.traceState);
     encodeAttributes(w, 4, link.attributes);
-    writeUint32(w, 5, link.droppedAttributesCount);
+    encodeUint32(w, 5, link.droppedAttributesCount);
     if (link.flags !== 0) {
       w.tag(6, I32);
       w.fixed32(link.flags);
     }
     w.ldelim(l);
   }
-  writeUint32(w, 14, span.droppedLinksCount);
+  encodeUint32(w, 14, span.droppedLinksCount);
   if (span.status.code !== 0 || span.status.message !== '') {
     w.tag(15, LEN);
     const s = w.fork();
-    writeString(w, 2, span.status.message);
+    encodeString(w, 2, span.status.message);
     if (span.status.code !== 0) {
       w.tag(3, VARINT);
       w.int32(span.status.code);
@@ -368,7 +359,7 @@ export function encodeTraceResponse(partial?: PartialSuccess): Uint8Array {
     w.tag(1, VARINT);
     w.int64(BigInt(partial.rejectedSpans));
   }
-  writeString(w, 2, partial.errorMessage);
+  encodeString(w, 2, partial.errorMessage);
   w.ldelim(m);
   return w.finish();
 }
