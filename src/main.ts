@@ -20,7 +20,9 @@ import { createReceiverMetrics } from './receivers/metrics.js';
 import { registerOtlpHttp } from './receivers/otlp/http.js';
 import { startOtlpGrpc, type OtlpGrpcServer } from './receivers/otlp/grpc.js';
 import { registerElasticsearchRoutes } from './receivers/elasticsearch/http.js';
+import { registerRemoteWrite } from './receivers/prometheus/http.js';
 import { registerZipkinRoutes } from './receivers/zipkin/http.js';
+import { BraidError } from './errors.js';
 import { createElasticsearchStore } from './storage/elasticsearch/es-store.js';
 import { createMemoryStore } from './storage/memory/memory-store.js';
 import type { Store } from './storage/store.js';
@@ -72,7 +74,8 @@ async function startDependency(name: string, start: () => Promise<void>, log: Lo
       if (attempt > 0) log.info({ dependency: name }, 'dependency reachable');
       return;
     } catch (err) {
-      if (signal?.aborted) throw err;
+      // Unreachable is worth waiting for; refused (a template Elasticsearch rejects, say) is not.
+      if (signal?.aborted || (err instanceof BraidError && !err.transient)) throw err;
       if (attempt === 0) log.warn({ dependency: name, err: (err as Error).message }, 'dependency unreachable; retrying with backoff');
       await sleep(backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 }), signal);
     }
@@ -136,6 +139,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       otlpHttp = createHttpServer(log, 'otlp-http', { bodyLimit: h.max_request_body_size_mib * 1024 * 1024 });
       registerHttpBody(otlpHttp);
       registerOtlpHttp(otlpHttp, { queue, metrics });
+      registerRemoteWrite(otlpHttp, { queue, metrics, maxBodyBytes: h.max_request_body_size_mib * 1024 * 1024 });
       // Zipkin's path on the OTLP port too, so one endpoint takes both formats.
       if (z.enabled) registerZipkinRoutes(otlpHttp, { queue, metrics });
       addresses.otlpHttp = await listen(otlpHttp, h.endpoint);

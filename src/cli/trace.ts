@@ -47,6 +47,14 @@ export function renderTrace(trace: TraceView): string[] {
     lines.push('logs of the trace without a span:');
     for (const l of trace.logs) lines.push(`  · ${l.service}: ${logLine(l, t0)}`);
   }
+  if (trace.exemplars.length > 0) {
+    lines.push('metric exemplars pointing at this trace:');
+    for (const e of trace.exemplars) {
+      const labels = Object.entries(e.labels).map(([k, v]) => `${k}="${v}"`).join(',');
+      const span = e.exemplar.spanId ? ` (span ${e.exemplar.spanId})` : '';
+      lines.push(`  ◆ ${e.metric}{${labels}} ${e.value ?? 'NaN'}, exemplar ${e.exemplar.value ?? 'NaN'}${span}`);
+    }
+  }
   return lines;
 }
 

@@ -75,6 +75,7 @@ const elasticsearch = z.strictObject({
 const memoryStore = z.strictObject({
   max_spans: positiveInt.default(1_000_000),
   max_logs: positiveInt.default(1_000_000),
+  max_samples: positiveInt.default(5_000_000),
 });
 
 const telemetry = z.strictObject({

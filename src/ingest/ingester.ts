@@ -1,5 +1,5 @@
 /**
- * The ingester: consumes span and log records, decodes each once, builds documents and bulk-writes them.
+ * The ingester: consumes span, log and metric records, decodes each once, builds documents and bulk-writes them.
  * It resolves a batch (letting the queue commit) only after the store acknowledged every
  * document of it; documents refused for a transient reason are retried with backoff, and a whole
  * store outage rejects the batch so the queue delivers it again. A record that cannot be decoded,
@@ -10,14 +10,16 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import { backoffDelay, sleep } from '../backoff.js';
 import { BraidError } from '../errors.js';
 import { decodeLogsRequest } from '../model/otlp/logs-proto.js';
+import { decodeMetricsRequest } from '../model/otlp/metrics-proto.js';
 import { decodeTraceRequest } from '../model/otlp/trace-proto.js';
 import type { ConsumedBatch, ConsumedRecord, DeadLetter, Queue, QueueConsumer } from '../queue/queue.js';
-import { derivedFromItems, derivedItems, type LogDocument, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
+import { derivedFromItems, derivedItems, type LogDocument, type SampleDocument, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { braidTracer } from '../telemetry/tracing.js';
 import { spanDocuments } from './documents.js';
 import type { IngestMetrics } from './metrics.js';
 import { logDocuments } from './log-documents.js';
+import { metricSamples } from './metric-samples.js';
 import { TraceTracker, type Derived } from './traces.js';
 
 /** Settings of the ingester. */
@@ -61,13 +63,14 @@ interface Stream<D> {
 
 const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 
-/** Starts consuming spans and logs into the store. */
+/** Starts consuming spans, logs and metrics into the store. */
 export async function startIngester(settings: IngesterSettings, deps: IngesterDeps): Promise<Ingester> {
   const { queue, store, metrics, log } = deps;
   const maxAttempts = settings.maxWriteAttempts ?? 8;
   const tracker = new TraceTracker({ maxSpans: settings.trackedSpans ?? 500_000, maxOperations: 100_000 });
 
-  const streams: { spans: Stream<SpanDocument>; logs: Stream<LogDocument> } = {
+  const noDerived: Derived = { summaries: [], edges: [], operations: [] };
+  const streams: { spans: Stream<SpanDocument>; logs: Stream<LogDocument>; metrics: Stream<SampleDocument> } = {
     spans: {
       toDocuments: (value) => spanDocuments(decodeTraceRequest(value)),
       traceId: (d) => d['trace.id'],
@@ -81,6 +84,14 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       observe: (docs) => tracker.observeLogs(docs),
       write: (docs) => store.writeLogs(docs),
       written: (n) => metrics.logs.inc(n),
+    },
+    metrics: {
+      toDocuments: (value) => metricSamples(decodeMetricsRequest(value)),
+      // Exemplars point at traces, but a sample changes no trace's summary.
+      traceId: () => undefined,
+      observe: () => noDerived,
+      write: (docs) => store.writeSamples(docs),
+      written: (n) => metrics.samples.inc(n),
     },
   };
 
@@ -165,7 +176,9 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   }
 
   async function handle(batch: ConsumedBatch, signal: AbortSignal): Promise<number> {
-    return batch.kind === 'logs' ? handleStream(batch, streams.logs, signal) : handleStream(batch, streams.spans, signal);
+    if (batch.kind === 'logs') return handleStream(batch, streams.logs, signal);
+    if (batch.kind === 'metrics') return handleStream(batch, streams.metrics, signal);
+    return handleStream(batch, streams.spans, signal);
   }
 
   async function handleStream<D extends object>(batch: ConsumedBatch, stream: Stream<D>, signal: AbortSignal): Promise<number> {
@@ -198,7 +211,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   }
 
   const tracer = braidTracer();
-  const consumer: QueueConsumer = await queue.consume(settings.groupId, ['spans', 'logs'], (batch, signal) =>
+  const consumer: QueueConsumer = await queue.consume(settings.groupId, ['spans', 'logs', 'metrics'], (batch, signal) =>
     // One self-trace span per batch, never per record.
     serialised(batch.partition, () => tracer.startActiveSpan('ingest batch', { attributes: { 'messaging.destination.partition.id': String(batch.partition), 'braid.records': batch.records.length } }, async (span) => {
       try {

@@ -6,6 +6,7 @@ export interface IngestMetrics {
   records: Counter<'kind'>;
   spans: Counter;
   logs: Counter;
+  samples: Counter;
   undecodable: Counter<'kind'>;
   rejectedDocuments: Counter<'reason'>;
   writeRetries: Counter;
@@ -18,6 +19,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   return {
     records: new Counter({ name: 'braid_ingest_records_total', help: 'Queue records the ingester handled.', labelNames: ['kind'], registers: r }),
     spans: new Counter({ name: 'braid_ingest_spans_total', help: 'Spans the store acknowledged.', registers: r }),
+    samples: new Counter({ name: 'braid_ingest_samples_total', help: 'Metric samples the store acknowledged.', registers: r }),
     logs: new Counter({ name: 'braid_ingest_log_records_total', help: 'Log records the store acknowledged.', registers: r }),
     undecodable: new Counter({ name: 'braid_ingest_records_undecodable_total', help: 'Queue records that could not be decoded and were skipped.', labelNames: ['kind'], registers: r }),
     rejectedDocuments: new Counter({ name: 'braid_ingest_documents_rejected_total', help: 'Documents the store refused for good.', labelNames: ['reason'], registers: r }),

@@ -8,6 +8,9 @@ import { createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { BraidError } from '../errors.js';
 
+/** The Prometheus remote write route, the one route that takes `Content-Encoding: snappy`. */
+export const REMOTE_WRITE_PATH = '/api/v1/write';
+
 /** Content types whose bodies reach the routes as Buffers. */
 export const BUFFER_CONTENT_TYPES = ['application/x-protobuf', 'application/json', 'application/x-ndjson', 'application/ndjson', 'application/jsonlines'] as const;
 
@@ -19,12 +22,14 @@ export function registerHttpBody(app: FastifyInstance): void {
   app.addHook('preParsing', async (req, _reply, payload) => {
     const enc = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
     if (enc === 'identity' || enc === '') return payload;
+    // Prometheus remote write is snappy block-compressed; its route decompresses it itself.
+    if (enc === 'snappy' && req.url.split('?')[0] === REMOTE_WRITE_PATH) return payload;
     if (enc === 'gzip' || enc === 'deflate') {
       const inflated = Object.assign(payload.pipe(enc === 'gzip' ? createGunzip() : createInflate()), { receivedEncodedLength: 0 });
       // fastify compares this with Content-Length, which counts the compressed bytes.
       payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength += chunk.length));
       return inflated;
     }
-    throw new BraidError('BRAID_ERR_HTTP_ENCODING', `unsupported Content-Encoding "${enc}": use gzip or none`);
+    throw new BraidError('BRAID_ERR_HTTP_ENCODING', `unsupported Content-Encoding "${enc}": use gzip or none${enc === 'snappy' ? ` (snappy is for ${REMOTE_WRITE_PATH} only)` : ''}`);
   });
 }

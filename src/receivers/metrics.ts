@@ -12,6 +12,8 @@ export interface ReceiverMetrics {
   refusedRequests: Counter<'transport' | 'code'>;
   acceptedLogRecords: Counter<'transport'>;
   rejectedLogRecords: Counter<'transport'>;
+  acceptedDataPoints: Counter<'transport'>;
+  rejectedDataPoints: Counter<'transport'>;
 }
 
 /** Registers the receivers' metrics. */
@@ -22,6 +24,8 @@ export function createReceiverMetrics(registry: Registry): ReceiverMetrics {
     rejectedSpans: new Counter({ name: 'braid_receiver_rejected_spans_total', help: 'Spans rejected as invalid (OTLP: reported as partial success; Zipkin: the request is refused).', labelNames: ['transport'], registers: r }),
     refusedRequests: new Counter({ name: 'braid_receiver_refused_requests_total', help: 'Requests answered with an error, by error code.', labelNames: ['transport', 'code'], registers: r }),
     acceptedLogRecords: new Counter({ name: 'braid_receiver_accepted_log_records_total', help: 'Log records acknowledged to the sender (in the queue).', labelNames: ['transport'], registers: r }),
+    acceptedDataPoints: new Counter({ name: 'braid_receiver_accepted_metric_points_total', help: 'Metric data points (OTLP) or samples (remote write) acknowledged to the sender.', labelNames: ['transport'], registers: r }),
+    rejectedDataPoints: new Counter({ name: 'braid_receiver_rejected_metric_points_total', help: 'Metric data points rejected as invalid (OTLP partial success).', labelNames: ['transport'], registers: r }),
     rejectedLogRecords: new Counter({ name: 'braid_receiver_rejected_log_records_total', help: 'Log records rejected as invalid (OTLP partial success; NDJSON: the bad lines).', labelNames: ['transport'], registers: r }),
   };
 }

@@ -1,14 +1,14 @@
 /**
- * Queue records from an export already grouped by trace ID, for trace-records.ts and log-records.ts:
- * one OTLP protobuf request per group, and a group whose request exceeds the topic's record limit
- * halved by item until each piece fits, never dropped.
+ * Queue records from an export already grouped (traces and logs by trace ID), for the
+ * *-records.ts files: one OTLP protobuf request per group, and a group whose request exceeds the
+ * topic's record limit halved by item until each piece fits, never dropped.
  */
 import { BraidError } from '../errors.js';
-import type { ExportLayout, ResourceGroup, ScopeGroup, TraceItem } from '../model/otlp/split.js';
+import type { ExportLayout, ResourceGroup, ScopeGroup } from '../model/otlp/split.js';
 import type { QueueRecord } from '../queue/queue.js';
 
 /** How to encode one kind of export as a request, and find its items to count and cut them. */
-export interface RecordEncoding<D, R extends ResourceGroup, S extends ScopeGroup, I extends TraceItem> {
+export interface RecordEncoding<D, R extends ResourceGroup, S extends ScopeGroup, I> {
   layout: ExportLayout<D, R, S, I>;
   encode(data: D): Uint8Array;
   /** What one item is called in the error for an item too large to send: 'span', 'log record'. */
@@ -16,7 +16,7 @@ export interface RecordEncoding<D, R extends ResourceGroup, S extends ScopeGroup
 }
 
 /** Queue records for `groups` (trace ID to its part of the export), each value at most `maxBytes` long, keyed by `keyOf`. */
-export function groupRecords<D, R extends ResourceGroup, S extends ScopeGroup, I extends TraceItem>(
+export function groupRecords<D, R extends ResourceGroup, S extends ScopeGroup, I>(
   groups: Map<string, D>, maxBytes: number, encoding: RecordEncoding<D, R, S, I>, keyOf: (traceId: string) => Buffer | null,
 ): QueueRecord[] {
   const out: QueueRecord[] = [];
@@ -27,7 +27,7 @@ export function groupRecords<D, R extends ResourceGroup, S extends ScopeGroup, I
   return out;
 }
 
-function encodeWithin<D, R extends ResourceGroup, S extends ScopeGroup, I extends TraceItem>(
+function encodeWithin<D, R extends ResourceGroup, S extends ScopeGroup, I>(
   data: D, maxBytes: number, encoding: RecordEncoding<D, R, S, I>,
 ): Buffer[] {
   const bytes = encoding.encode(data);
@@ -40,14 +40,14 @@ function encodeWithin<D, R extends ResourceGroup, S extends ScopeGroup, I extend
   return [...encodeWithin(a, maxBytes, encoding), ...encodeWithin(b, maxBytes, encoding)];
 }
 
-function countItems<D, R extends ResourceGroup, S extends ScopeGroup, I extends TraceItem>(layout: ExportLayout<D, R, S, I>, data: D): number {
+function countItems<D, R extends ResourceGroup, S extends ScopeGroup, I>(layout: ExportLayout<D, R, S, I>, data: D): number {
   let n = 0;
   for (const rs of layout.resources(data)) for (const ss of layout.scopes(rs)) n += layout.items(ss).length;
   return n;
 }
 
 /** Splits an export into its first `k` items and the rest, keeping resources and scopes. */
-function halve<D, R extends ResourceGroup, S extends ScopeGroup, I extends TraceItem>(layout: ExportLayout<D, R, S, I>, data: D, k: number): [D, D] {
+function halve<D, R extends ResourceGroup, S extends ScopeGroup, I>(layout: ExportLayout<D, R, S, I>, data: D, k: number): [D, D] {
   const first: R[] = [];
   const second: R[] = [];
   let seen = 0;

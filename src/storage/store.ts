@@ -67,6 +67,47 @@ export interface LogDocument {
   'resource.attributes': Record<string, StoredValue>;
 }
 
+/**
+ * One metric sample in Prometheus's model: a series (name and labels) and a value at a time, with
+ * the exemplar that came with it. `_id` = `sample.id`, derived from series and timestamp, so a
+ * replay or a second scrape of the same point overwrites instead of duplicating.
+ */
+export interface SampleDocument {
+  /** RFC 3339 with milliseconds (Prometheus's resolution). */
+  '@timestamp': string;
+  'sample.id': string;
+  /** The Prometheus metric name, with suffixes: http_server_request_duration_seconds_bucket. */
+  'metric.name': string;
+  /** counter, gauge, histogram, gaugehistogram, summary, info, stateset or unknown. */
+  'metric.type': string;
+  /** Every label but __name__ (job, instance, le, quantile included), sorted by name. */
+  labels: Record<string, string>;
+  /** The value; null when it is NaN or infinite (then `nonfinite` says which) or a staleness marker. */
+  value: number | null;
+  'nonfinite'?: 'NaN' | '+Inf' | '-Inf';
+  /** A Prometheus staleness marker: the series ended. */
+  stale?: true;
+  'service.name'?: string;
+  exemplar?: {
+    'trace.id'?: string;
+    'span.id'?: string;
+    value: number | null;
+    '@timestamp'?: string;
+    labels?: Record<string, string>;
+  };
+}
+
+/** Sample search: every given filter must match. */
+export interface SampleQuery {
+  metric?: string;
+  /** Exact label values. */
+  labels: Record<string, string>;
+  /** Inclusive bounds on `@timestamp` (RFC 3339 with milliseconds). */
+  start: string;
+  end: string;
+  limit: number;
+}
+
 /** Log search: every given filter must match. */
 export interface LogQuery {
   /** Words that must all occur in the message (case-insensitive). */
@@ -219,6 +260,12 @@ export interface Store {
   getTraceLogs(traceId: string): Promise<LogDocument[]>;
   /** Log search, newest first, paged by `after`. */
   searchLogs(q: LogQuery): Promise<LogPage>;
+  /** Writes metric samples; refusals as for spans. */
+  writeSamples(docs: SampleDocument[]): Promise<WriteOutcome>;
+  /** Samples matching `q`, newest first. */
+  searchSamples(q: SampleQuery): Promise<SampleDocument[]>;
+  /** Samples whose exemplar points at the trace, oldest first. */
+  getTraceExemplars(traceId: string): Promise<SampleDocument[]>;
   /** Every span of a trace, ordered by start time; empty when the trace is unknown. */
   getTrace(traceId: string): Promise<SpanDocument[]>;
   /** Stored summaries of the given traces (absent ones are left out). */

@@ -1,11 +1,12 @@
 /**
- * OTLP/JSON readers and writers for scalar fields and the common/v1 and resource/v1 messages,
- * shared by the trace codec and the log and metric codecs to come. Follows the OTLP/JSON rules:
+ * OTLP/JSON readers and writers for scalar fields, the common/v1 and resource/v1 messages and the
+ * request framing every signal shares, used by the trace, log and metric codecs. Follows the OTLP/JSON rules:
  * int64 as decimal strings (numbers accepted), bytes as base64, null meaning "not set".
  */
 import { BraidError } from '../../errors.js';
 import type { AnyValue, Attributes, InstrumentationScope, KvList, Resource } from '../trace.js';
-import { setAttribute } from './common-proto.js';
+import { emptyResource, emptyScope, setAttribute } from './common-proto.js';
+import type { ExportLayout, ResourceGroup, ScopeGroup } from './split.js';
 
 /** The path to the value being parsed, as keys and indexes; only formatted when reporting an error. */
 export type JsonPath = (string | number)[];
@@ -87,6 +88,13 @@ export function asInt64(v: unknown, path: JsonPath, field: string): bigint {
   else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
   if (n !== undefined && n >= INT64_MIN && n <= INT64_MAX) return n;
   throw invalid(path, field, `expected an int64 as a decimal string or integer, got ${show(v)}`);
+}
+
+/** An int32 from a number or decimal string. */
+export function asInt32(v: unknown, path: JsonPath, field: string): number {
+  const n = typeof v === 'string' && INT_RE.test(v) ? Number(v) : v;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff) return n;
+  throw invalid(path, field, `expected an int32, got ${show(v)}`);
 }
 
 /** A double from a number, a numeric string, or "NaN"/"Infinity"/"-Infinity". */
@@ -257,4 +265,102 @@ export function resourceToJson(res: Resource): JsonObject {
 /** OTLP/JSON form of an InstrumentationScope. */
 export function scopeToJson(scope: InstrumentationScope): JsonObject {
   return { name: scope.name, version: scope.version, attributes: attributesToJson(scope.attributes), droppedAttributesCount: scope.droppedAttributesCount };
+}
+
+/** OTLP/JSON form of a double: a number, or "NaN", "Infinity", "-Infinity" as proto3 JSON writes those. */
+export function doubleToJson(v: number): number | string {
+  return Number.isFinite(v) ? v : String(v);
+}
+
+/** Parses the array at `path.field`, each element through `parseItem` at its own path. */
+export function parseList<T>(v: unknown, path: JsonPath, field: string, parseItem: (item: unknown, path: JsonPath) => T): T[] {
+  const list = asArray(v, path, field);
+  const out: T[] = new Array<T>(list.length);
+  path.push(field);
+  for (let i = 0; i < list.length; i++) {
+    path.push(i);
+    out[i] = parseItem(list[i], path);
+    path.pop();
+  }
+  path.pop();
+  return out;
+}
+
+/** The OTLP/JSON keys of an export's levels: resource groups, scope groups, items; each as [lowerCamelCase, snake_case]. */
+export interface ExportKeys {
+  readonly resources: readonly [string, string];
+  readonly scopes: readonly [string, string];
+  readonly items: readonly [string, string];
+}
+
+/**
+ * Parses an OTLP/JSON Export*ServiceRequest of any signal (already JSON.parse'd). `parseItem`
+ * parses the item at `path` and appends it to `out`, or leaves it out to drop it.
+ */
+export function parseExport<D, R extends ResourceGroup, S extends ScopeGroup, I>(
+  body: unknown, keys: ExportKeys, layout: ExportLayout<D, R, S, I>, parseItem: (v: unknown, path: JsonPath, out: I[]) => void,
+): D {
+  if (!isObject(body)) throw new BraidError('BRAID_ERR_OTLP_INVALID', `request: expected a JSON object, got ${show(body)}`);
+  const path: JsonPath = [];
+  const resources: R[] = [];
+  for (const k in body) {
+    const f = body[k];
+    if (f === null || f === undefined || (k !== keys.resources[0] && k !== keys.resources[1])) continue;
+    for (const rv of eachIn(f, path, k)) {
+      const rg = parseGroup(rv, path, 'resource', parseResource, emptyResource, keys.scopes, (sv, scopes: S[]) => {
+        const sg = parseGroup(sv, path, 'scope', parseScope, emptyScope, keys.items, (iv, items: I[]) => parseItem(iv, path, items));
+        scopes.push(layout.makeScope(sg.head, sg.schemaUrl, sg.children));
+      });
+      resources.push(layout.makeResource(rg.head, rg.schemaUrl, rg.children));
+    }
+  }
+  return layout.makeExport(resources);
+}
+
+/** Yields each element of the array at `path.field`, with `path` pointing at it while the caller handles it. */
+function* eachIn(v: unknown, path: JsonPath, field: string): Generator<unknown> {
+  const list = asArray(v, path, field);
+  path.push(field);
+  for (let i = 0; i < list.length; i++) {
+    path.push(i);
+    yield list[i];
+    path.pop();
+  }
+  path.pop();
+}
+
+/** Parses a resource or scope group: its head (`headKey`), its children (under `childKeys`, each through `parseChild`) and schemaUrl. */
+function parseGroup<H, C>(
+  v: unknown, path: JsonPath, headKey: string, parseHead: (v: unknown, path: JsonPath) => H, emptyHead: () => H,
+  childKeys: readonly [string, string], parseChild: (v: unknown, children: C[]) => void,
+): { head: H; schemaUrl: string; children: C[] } {
+  const o = asObject(v, path);
+  let head = emptyHead();
+  let schemaUrl = '';
+  const children: C[] = [];
+  for (const k in o) {
+    const f = o[k];
+    if (f === null || f === undefined) continue;
+    if (k === headKey) {
+      path.push(k);
+      head = parseHead(f, path);
+      path.pop();
+    } else if (k === childKeys[0] || k === childKeys[1]) {
+      for (const cv of eachIn(f, path, k)) parseChild(cv, children);
+    } else if (k === 'schemaUrl' || k === 'schema_url') schemaUrl = asString(f, path, k);
+  }
+  return { head, schemaUrl, children };
+}
+
+/** OTLP/JSON form of an export of any signal, each item through `itemToJson`. */
+export function exportToJson<D, R extends ResourceGroup, S extends ScopeGroup, I>(
+  layout: ExportLayout<D, R, S, I>, keys: ExportKeys, data: D, itemToJson: (item: I) => JsonObject,
+): JsonObject {
+  return {
+    [keys.resources[0]]: layout.resources(data).map((rg) => ({
+      resource: resourceToJson(rg.resource),
+      [keys.scopes[0]]: layout.scopes(rg).map((sg) => ({ scope: scopeToJson(sg.scope), [keys.items[0]]: layout.items(sg).map(itemToJson), schemaUrl: sg.schemaUrl })),
+      schemaUrl: rg.schemaUrl,
+    })),
+  };
 }

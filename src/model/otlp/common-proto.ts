@@ -1,11 +1,15 @@
 /**
  * Protobuf codecs for the messages of opentelemetry/proto/common/v1 and resource/v1, shared by the
- * trace and log codecs and the metric codec to come. Field numbers follow common.proto/resource.proto.
+ * trace, log and metric codecs, and the request/response framing every signal numbers alike.
+ * Field numbers follow common.proto/resource.proto.
  */
+import { BraidError } from '../../errors.js';
+import { bytesToHex, isZeroBytes } from '../hex.js';
 import type { AnyValue, Attributes, InstrumentationScope, KvList, Resource } from '../trace.js';
-import { ProtobufError, type MessageSchema, type ProtoReader } from '../protobuf/reader.js';
+import { ProtoReader, ProtobufError, type MessageSchema } from '../protobuf/reader.js';
 import { StringCache } from '../protobuf/string-cache.js';
-import type { ProtoWriter } from '../protobuf/writer.js';
+import { ProtoWriter } from '../protobuf/writer.js';
+import type { ExportLayout, ResourceGroup, ScopeGroup } from './split.js';
 
 const VARINT = 0;
 const I64 = 1;
@@ -274,4 +278,157 @@ export function encodeScope(w: ProtoWriter, field: number, scope: Instrumentatio
 function isEmpty(attrs: Attributes): boolean {
   for (const _ in attrs) return false;
   return true;
+}
+
+/** The schemas of an export's outer messages (request, resource group, scope group), for wire-type errors. */
+export interface ExportSchemas {
+  readonly request: MessageSchema;
+  readonly resource: MessageSchema;
+  readonly scope: MessageSchema;
+}
+
+/** Where an item stands in its request: the indexes of its resource group, its scope group and itself. */
+export interface ItemPosition {
+  resource: number;
+  scope: number;
+  item: number;
+}
+
+/**
+ * Decodes an Export*ServiceRequest of any signal. Every signal numbers the outer levels alike:
+ * request.1 = resource groups; group.1 = resource or scope, group.2 = scope groups or items,
+ * group.3 = schema_url. `readItem` reads one length-delimited item and returns undefined to drop it.
+ * Wire corruption is BRAID_ERR_OTLP_DECODE, naming the request.
+ */
+export function decodeExport<D, R extends ResourceGroup, S extends ScopeGroup, I>(
+  buf: Uint8Array, schemas: ExportSchemas, layout: ExportLayout<D, R, S, I>, readItem: (r: ProtoReader, at: ItemPosition) => I | undefined,
+): D {
+  const r = new ProtoReader(buf);
+  const resources: R[] = [];
+  const at: ItemPosition = { resource: 0, scope: 0, item: 0 };
+  try {
+    while (r.pos < r.limit) {
+      const tag = r.tag();
+      if (tag !== 10) {
+        r.unknown(tag, schemas.request);
+        continue;
+      }
+      at.scope = 0;
+      const res = decodeGroup(r, schemas.resource, decodeResource, emptyResource, (scopes: S[]) => {
+        at.item = 0;
+        const scope = decodeGroup(r, schemas.scope, decodeScope, emptyScope, (items: I[]) => {
+          const item = readItem(r, at);
+          if (item !== undefined) items.push(item);
+          at.item++;
+        });
+        scopes.push(layout.makeScope(scope.head, scope.schemaUrl, scope.children));
+        at.scope++;
+      });
+      resources.push(layout.makeResource(res.head, res.schemaUrl, res.children));
+      at.resource++;
+    }
+  } catch (err) {
+    if (err instanceof ProtobufError) throw new BraidError('BRAID_ERR_OTLP_DECODE', `malformed ${schemas.request.name}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  return layout.makeExport(resources);
+}
+
+/** Reads a resource or scope group: its head (field 1), children (field 2, each read by `readChild`) and schema_url (field 3). */
+function decodeGroup<H, C>(
+  r: ProtoReader, schema: MessageSchema, readHead: (r: ProtoReader) => H, emptyHead: () => H, readChild: (children: C[]) => void,
+): { head: H; schemaUrl: string; children: C[] } {
+  let head: H | undefined;
+  let schemaUrl = '';
+  const children: C[] = [];
+  const outer = r.enter();
+  while (r.pos < r.limit) {
+    const tag = r.tag();
+    if (tag === 18) readChild(children);
+    else if (tag === 10) head = readHead(r);
+    else if (tag === 26) schemaUrl = r.string();
+    else r.unknown(tag, schema);
+  }
+  r.leave(outer);
+  return { head: head ?? emptyHead(), schemaUrl, children };
+}
+
+// One writer reused by every encode: encoding is synchronous, and reuse avoids regrowing a buffer per request.
+let sharedWriter = new ProtoWriter(64 * 1024);
+const MAX_KEPT_CAPACITY = 4 * 1024 * 1024;
+
+/**
+ * Encodes an Export*ServiceRequest of any signal, in the layout decodeExport reads, omitting empty
+ * resources, scopes and schema URLs as proto3 does. `writeItem` writes the body of one item.
+ */
+export function encodeExport<D, R extends ResourceGroup, S extends ScopeGroup, I>(
+  layout: ExportLayout<D, R, S, I>, data: D, writeItem: (w: ProtoWriter, item: I) => void,
+): Uint8Array {
+  const w = sharedWriter;
+  w.reset();
+  for (const rg of layout.resources(data)) {
+    w.tag(1, LEN);
+    const m = w.fork();
+    encodeResource(w, 1, rg.resource);
+    for (const sg of layout.scopes(rg)) {
+      w.tag(2, LEN);
+      const s = w.fork();
+      encodeScope(w, 1, sg.scope);
+      for (const item of layout.items(sg)) {
+        w.tag(2, LEN);
+        const i = w.fork();
+        writeItem(w, item);
+        w.ldelim(i);
+      }
+      encodeString(w, 3, sg.schemaUrl);
+      w.ldelim(s);
+    }
+    encodeString(w, 3, rg.schemaUrl);
+    w.ldelim(m);
+  }
+  const out = w.finish();
+  if (w.capacity > MAX_KEPT_CAPACITY) sharedWriter = new ProtoWriter(64 * 1024);
+  return out;
+}
+
+/**
+ * Encodes an Export*ServiceResponse of any signal: empty for full success, else partial_success
+ * (field 1) holding the rejected count (field 1, int64) and error_message (field 2).
+ */
+export function encodeExportResponse(partial?: { rejected: number; errorMessage: string }): Uint8Array {
+  if (partial === undefined) return new Uint8Array(0);
+  const w = new ProtoWriter(64 + partial.errorMessage.length * 3);
+  w.tag(1, LEN);
+  const m = w.fork();
+  if (partial.rejected !== 0) {
+    w.tag(1, VARINT);
+    w.int64(BigInt(partial.rejected));
+  }
+  encodeString(w, 2, partial.errorMessage);
+  w.ldelim(m);
+  return w.finish();
+}
+
+/** Writes fixed64 field `field`, omitting it when zero as proto3 does. */
+export function encodeFixed64(w: ProtoWriter, field: number, n: bigint): void {
+  if (n === 0n) return;
+  w.tag(field, I64);
+  w.fixed64(n);
+}
+
+/** Writes an optional ID (lowercase hex, '' when absent) as bytes field `field`; throws BRAID_ERR_OTLP_INVALID when it is not hex. */
+export function encodeOptionalId(w: ProtoWriter, field: number, hex: string, what: string): void {
+  if (hex === '') return;
+  w.tag(field, LEN);
+  if (!w.hexBytes(hex)) throw new BraidError('BRAID_ERR_OTLP_INVALID', `cannot encode ${what} ${JSON.stringify(hex)}: not hex`);
+}
+
+/**
+ * An optional ID field held at `buf[start..end)`, as lowercase hex: '' when absent or all zero
+ * (OTLP's "invalid" ID, read as none), undefined when it is not `size` bytes long.
+ */
+export function optionalIdHex(buf: Uint8Array, start: number, end: number, size: number): string | undefined {
+  if (end === start) return '';
+  if (end - start !== size) return undefined;
+  return isZeroBytes(buf, start, end) ? '' : bytesToHex(buf, start, end);
 }

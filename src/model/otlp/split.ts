@@ -25,7 +25,7 @@ export interface TraceItem {
  * Where an OTLP export of data `D` keeps its items `I` (spans, log records): in scopes `S` within
  * resources `R`. Lets one piece of code group and cut traces and logs alike.
  */
-export interface ExportLayout<D, R extends ResourceGroup, S extends ScopeGroup, I extends TraceItem> {
+export interface ExportLayout<D, R extends ResourceGroup, S extends ScopeGroup, I> {
   resources(data: D): readonly R[];
   scopes(group: R): readonly S[];
   items(group: S): readonly I[];

@@ -8,7 +8,7 @@ import { BraidError, isBraidError } from '../../errors.js';
 import { HEX_LOWER, HEX_UPPER, HEX_ZERO, hexKind } from '../hex.js';
 import type { ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, TracesData } from '../trace.js';
 import {
-  asArray, asEnum, asObject, asString, asUint32, asUint64, attributesToJson, invalid, isObject, parseAttributes,
+  asArray, asEnum, asObject, parseList, asString, asUint32, asUint64, attributesToJson, invalid, isObject, parseAttributes,
   parseResource, parseScope, resourceToJson, scopeToJson, show, type JsonObject, type JsonPath,
 } from './common-json.js';
 import { emptyResource, emptyScope } from './common-proto.js';
@@ -167,19 +167,6 @@ function parseSpan(v: unknown, path: JsonPath): Span {
   requireId(span.traceId, 32, path, 'traceId');
   requireId(span.spanId, 16, path, 'spanId');
   return span;
-}
-
-function parseList<T>(v: unknown, path: JsonPath, field: string, parseItem: (item: unknown, path: JsonPath) => T): T[] {
-  const list = asArray(v, path, field);
-  const out: T[] = new Array<T>(list.length);
-  path.push(field);
-  for (let i = 0; i < list.length; i++) {
-    path.push(i);
-    out[i] = parseItem(list[i], path);
-    path.pop();
-  }
-  path.pop();
-  return out;
 }
 
 function parseEvent(v: unknown, path: JsonPath): SpanEvent {

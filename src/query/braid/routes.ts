@@ -2,12 +2,12 @@
  * Braid's native query API (/braid/v1): the correlated record. A trace comes back as a tree of
  * spans, each with the log records that carry its span ID; logs with only the trace ID (or a span
  * ID the trace does not have) hang off the trace itself. Log search filters, then pages newest
- * first with an opaque cursor.
+ * first with an opaque cursor. Samples: filters, newest first.
  */
 import type { FastifyInstance } from 'fastify';
 import { BraidError } from '../../errors.js';
 import { nanosToIso } from '../../ingest/log-documents.js';
-import type { LogDocument, LogQuery, SpanDocument, Store, StoredValue, TraceSummaryDocument } from '../../storage/store.js';
+import type { LogDocument, LogQuery, SampleDocument, SpanDocument, Store, StoredValue, TraceSummaryDocument } from '../../storage/store.js';
 import { allParams, integerParam, oneParam, parseGoDuration, type QueryValue } from '../jaeger/params.js';
 import { normaliseTraceId } from '../jaeger/routes.js';
 
@@ -41,6 +41,26 @@ export interface SpanNode {
   children: SpanNode[];
 }
 
+/** A metric sample whose exemplar points at the trace: the jump from a metric spike to its traces, backwards. */
+export interface ExemplarView {
+  metric: string;
+  type: string;
+  labels: Record<string, string>;
+  /** The sample's value and time. */
+  value: number | null;
+  timestamp: string;
+  exemplar: { spanId?: string; value: number | null; timestamp?: string; labels?: Record<string, string> };
+}
+
+export function exemplarView(d: SampleDocument): ExemplarView {
+  const e = d.exemplar ?? { value: null };
+  const exemplar: ExemplarView['exemplar'] = { value: e.value };
+  if (e['span.id']) exemplar.spanId = e['span.id'];
+  if (e['@timestamp']) exemplar.timestamp = e['@timestamp'];
+  if (e.labels) exemplar.labels = e.labels;
+  return { metric: d['metric.name'], type: d['metric.type'], labels: d.labels, value: d.value, timestamp: d['@timestamp'], exemplar };
+}
+
 /** The answer of GET /braid/v1/traces/{traceId}. */
 export interface TraceView {
   traceId: string;
@@ -48,8 +68,8 @@ export interface TraceView {
   spans: SpanNode[];
   /** Logs of the trace not attached to one of its spans. */
   logs: LogView[];
-  /** Metric exemplars that point at the trace (metrics are not ingested yet: always empty). */
-  exemplars: unknown[];
+  /** Metric samples whose exemplars point at the trace. */
+  exemplars: ExemplarView[];
 }
 
 export function logView(d: LogDocument): LogView {
@@ -61,7 +81,7 @@ export function logView(d: LogDocument): LogView {
 }
 
 /** Builds the span tree (children by start time) and attaches each log to its span. */
-export function traceView(traceId: string, spans: SpanDocument[], logs: LogDocument[], summary: TraceSummaryDocument | null): TraceView {
+export function traceView(traceId: string, spans: SpanDocument[], logs: LogDocument[], summary: TraceSummaryDocument | null, exemplars: SampleDocument[] = []): TraceView {
   const nodes = new Map<string, SpanNode>();
   for (const s of spans) {
     const node: SpanNode = {
@@ -88,7 +108,7 @@ export function traceView(traceId: string, spans: SpanDocument[], logs: LogDocum
     const node = l['span.id'] === undefined ? undefined : nodes.get(l['span.id']);
     (node ? node.logs : unattached).push(logView(l));
   }
-  return { traceId, summary, spans: roots, logs: unattached, exemplars: [] };
+  return { traceId, summary, spans: roots, logs: unattached, exemplars: exemplars.map(exemplarView) };
 }
 
 /** A time bound: RFC 3339, or epoch milliseconds. */
@@ -102,6 +122,17 @@ function timeParam(v: QueryValue, name: string): bigint | undefined {
   return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
 
+/** Repeated `key:value` parameters. */
+function keyValues(v: QueryValue, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of allParams(v)) {
+    const i = a.indexOf(':');
+    if (i <= 0) throw new BraidError('BRAID_ERR_QUERY_INVALID', `malformed '${name}' parameter "${a}": expected key:value`);
+    out[a.slice(0, i)] = a.slice(i + 1);
+  }
+  return out;
+}
+
 /** Parses GET /braid/v1/logs parameters. */
 export function parseLogQuery(q: Record<string, QueryValue>, nowMs: number): LogQuery {
   const end = timeParam(q.end, 'end') ?? BigInt(nowMs) * 1_000_000n;
@@ -109,12 +140,7 @@ export function parseLogQuery(q: Record<string, QueryValue>, nowMs: number): Log
   const start = timeParam(q.start, 'start') ?? end - BigInt(parseGoDuration(lookback || '1h', 'lookback')) * 1_000n;
   const limit = integerParam(q.limit, 'limit') ?? 100;
   if (limit <= 0 || limit > 1_000) throw new BraidError('BRAID_ERR_QUERY_INVALID', `'limit' must be between 1 and 1000, got ${limit}`);
-  const attributes: Record<string, string> = {};
-  for (const a of allParams(q.attribute)) {
-    const i = a.indexOf(':');
-    if (i <= 0) throw new BraidError('BRAID_ERR_QUERY_INVALID', `malformed 'attribute' parameter "${a}": expected key:value`);
-    attributes[a.slice(0, i)] = a.slice(i + 1);
-  }
+  const attributes = keyValues(q.attribute, 'attribute');
   const query: LogQuery = { attributes, start: nanosToIso(start), end: nanosToIso(end), limit };
   const text = oneParam(q.q);
   const service = oneParam(q.service);
@@ -133,9 +159,27 @@ export function parseLogQuery(q: Record<string, QueryValue>, nowMs: number): Log
 export function registerBraidRoutes(app: FastifyInstance, store: Store, now: () => number = Date.now): void {
   app.get<{ Params: { traceId: string } }>('/braid/v1/traces/:traceId', async (req, reply) => {
     const traceId = normaliseTraceId(req.params.traceId);
-    const [spans, logs, summaries] = await Promise.all([store.getTrace(traceId), store.getTraceLogs(traceId), store.getSummaries([traceId])]);
-    if (spans.length === 0 && logs.length === 0) throw new BraidError('BRAID_ERR_QUERY_NOT_FOUND', `trace ${traceId} not found`);
-    return reply.send(traceView(traceId, spans, logs, summaries[0] ?? null));
+    const [spans, logs, summaries, exemplars] = await Promise.all([store.getTrace(traceId), store.getTraceLogs(traceId), store.getSummaries([traceId]), store.getTraceExemplars(traceId)]);
+    if (spans.length === 0 && logs.length === 0 && exemplars.length === 0) throw new BraidError('BRAID_ERR_QUERY_NOT_FOUND', `trace ${traceId} not found`);
+    return reply.send(traceView(traceId, spans, logs, summaries[0] ?? null, exemplars));
+  });
+
+  app.get<{ Querystring: Record<string, QueryValue> }>('/braid/v1/samples', async (req) => {
+    const q = req.query;
+    const endMs = timeParam(q.end, 'end') ?? BigInt(now()) * 1_000_000n;
+    const startMs = timeParam(q.start, 'start') ?? endMs - BigInt(parseGoDuration(oneParam(q.lookback) || '1h', 'lookback')) * 1_000n;
+    const limit = integerParam(q.limit, 'limit') ?? 100;
+    if (limit <= 0 || limit > 10_000) throw new BraidError('BRAID_ERR_QUERY_INVALID', `'limit' must be between 1 and 10000, got ${limit}`);
+    const labels = keyValues(q.label, 'label');
+    const metric = oneParam(q.metric);
+    const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
+    const samples = await store.searchSamples({ labels, start: iso(startMs), end: iso(endMs), limit, ...(metric ? { metric } : {}) });
+    return {
+      samples: samples.map((d) => ({
+        metric: d['metric.name'], type: d['metric.type'], labels: d.labels, value: d.value ?? d['nonfinite'] ?? null, timestamp: d['@timestamp'],
+        ...(d.stale ? { stale: true } : {}), ...(d.exemplar ? { exemplar: d.exemplar } : {}),
+      })),
+    };
   });
 
   app.get<{ Querystring: Record<string, QueryValue> }>('/braid/v1/logs', async (req) => {

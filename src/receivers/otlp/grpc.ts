@@ -1,15 +1,17 @@
 /**
- * OTLP/gRPC receiver (TraceService/Export and LogsService/Export of opentelemetry.proto.collector). Messages are
+ * OTLP/gRPC receiver (TraceService, LogsService and MetricsService Export of opentelemetry.proto.collector). Messages are
  * handled as raw bytes and split by trace ID on the wire by Braid's own codec. Retryable failures
  * answer UNAVAILABLE with a google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP spec asks.
  */
 import { Metadata, Server, ServerCredentials, status, type ServiceDefinition, type handleUnaryCall } from '@grpc/grpc-js';
 import { BraidError } from '../../errors.js';
 import { decodeLogsRequestLenient, encodeLogsResponse } from '../../model/otlp/logs-proto.js';
+import { decodeMetricsRequestLenient, encodeMetricsResponse } from '../../model/otlp/metrics-proto.js';
 import { encodeTraceResponse } from '../../model/otlp/trace-proto.js';
 import type { Queue } from '../../queue/queue.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { exportLogs } from './export-logs.js';
+import { exportMetrics } from './export-metrics.js';
 import { exportTraceProtobuf } from './export.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 import { encodeStatus } from './status.js';
@@ -36,6 +38,7 @@ const exportService = (path: string): ServiceDefinition => ({
 });
 const traceService = exportService('/opentelemetry.proto.collector.trace.v1.TraceService/Export');
 const logsService = exportService('/opentelemetry.proto.collector.logs.v1.LogsService/Export');
+const metricsService = exportService('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export');
 
 /** Starts the OTLP/gRPC receiver. */
 export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Queue; metrics: OtlpReceiverMetrics; log: Logger }): Promise<OtlpGrpcServer> {
@@ -58,6 +61,9 @@ export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Q
   server.addService(traceService, { Export: unary(async (req) => encodeTraceResponse((await exportTraceProtobuf(req, 'grpc', deps.queue, deps.metrics)).partial)) });
   server.addService(logsService, {
     Export: unary(async (req) => encodeLogsResponse((await exportLogs(decodeLogsRequestLenient(req), 'grpc', deps.queue, deps.metrics)).partial)),
+  });
+  server.addService(metricsService, {
+    Export: unary(async (req) => encodeMetricsResponse((await exportMetrics(decodeMetricsRequestLenient(req), 'grpc', deps.queue, deps.metrics)).partial)),
   });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${settings.host}:${settings.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),

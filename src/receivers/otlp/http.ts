@@ -1,5 +1,5 @@
 /**
- * OTLP/HTTP receiver: POST /v1/traces and /v1/logs, protobuf and JSON, gzip or not; /v1/logs
+ * OTLP/HTTP receiver: POST /v1/traces, /v1/logs and /v1/metrics, protobuf and JSON, gzip or not; /v1/logs
  * also takes NDJSON (one JSON log object per line). Replies in the request's content type. Errors
  * carry a google.rpc.Status; retryable ones (429/503) carry Retry-After.
  */
@@ -12,7 +12,10 @@ import { decodeLogsRequestLenient, encodeLogsResponse, logsResponseJson } from '
 import { parseLogsRequestJsonLenient } from '../../model/otlp/logs-json.js';
 import { toBraidError } from '../http-errors.js';
 import { parseNdjsonLogs } from '../ndjson/parse.js';
+import { decodeMetricsRequestLenient, encodeMetricsResponse, metricsResponseJson } from '../../model/otlp/metrics-proto.js';
+import { parseMetricsRequestJsonLenient } from '../../model/otlp/metrics-json.js';
 import { exportLogs } from './export-logs.js';
+import { exportMetrics } from './export-metrics.js';
 import { exportTraceProtobuf, exportTraces, rejectionMessage, type LenientTraces } from './export.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 import { encodeStatus, statusJson } from './status.js';
@@ -31,7 +34,7 @@ export interface OtlpHttpDeps {
 type Body = Buffer;
 
 /**
- * Registers POST /v1/traces and /v1/logs on a fastify instance whose body handling (src/receivers/http-body.ts)
+ * Registers POST /v1/traces, /v1/logs and /v1/metrics on a fastify instance whose body handling (src/receivers/http-body.ts)
  * is already registered. Its error handler is the route's own, so other receivers' routes can
  * share the instance.
  */
@@ -76,6 +79,19 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
       return reply.type(PROTOBUF).send(Buffer.from(encodeLogsResponse(result.partial)));
     }
     throw new BraidError('BRAID_ERR_HTTP_CONTENT_TYPE', `unsupported Content-Type "${req.headers['content-type'] ?? ''}": use ${PROTOBUF}, ${JSON_TYPE} or ${NDJSON}`);
+  });
+
+  app.post<{ Body: Body }>('/v1/metrics', { errorHandler }, async (req, reply) => {
+    const body = req.body ?? Buffer.alloc(0);
+    if (isJson(req)) {
+      const result = await exportMetrics(parseMetricsRequestJsonLenient(parseJsonBody(body)), 'http/json', deps.queue, deps.metrics);
+      return reply.type(JSON_TYPE).send(metricsResponseJson(result.partial));
+    }
+    if (isProtobuf(req)) {
+      const result = await exportMetrics(decodeMetricsRequestLenient(body), 'http/protobuf', deps.queue, deps.metrics);
+      return reply.type(PROTOBUF).send(Buffer.from(encodeMetricsResponse(result.partial)));
+    }
+    throw new BraidError('BRAID_ERR_HTTP_CONTENT_TYPE', `unsupported Content-Type "${req.headers['content-type'] ?? ''}": use ${PROTOBUF} or ${JSON_TYPE}`);
   });
 }
 

@@ -13,6 +13,7 @@ import {
   spanDocumentId,
   type DependencyLink,
   type LogDocument,
+  type SampleDocument,
   type RejectedDocument,
   type SpanDocument,
   type Store,
@@ -20,7 +21,7 @@ import {
   type WriteOutcome,
 } from '../store.js';
 import { dependenciesBody, findTracesBody, logSearchBody, LOG_SORT_OLDEST_FIRST } from './queries.js';
-import { dailyIndex, derivedTemplates, expiredIndices, logsTemplate, spansTemplate } from './templates.js';
+import { dailyIndex, derivedTemplates, expiredIndices, logsTemplate, samplesTemplate, spansTemplate } from './templates.js';
 import { decodeLogCursor, encodeLogCursor } from '../memory/memory-store.js';
 
 /** Settings of the Elasticsearch store (`storage.elasticsearch`). */
@@ -157,7 +158,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   return {
     kind: 'elasticsearch',
     async start() {
-      const templates = [spansTemplate(settings), logsTemplate(settings), ...derivedTemplates(settings)];
+      const templates = [spansTemplate(settings), logsTemplate(settings), samplesTemplate(settings), ...derivedTemplates(settings)];
       for (const t of templates) {
         await call('index template install', () => client.indices.putIndexTemplate({ name: t.name, ...(t.body as object) }));
       }
@@ -182,6 +183,16 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       const last = page[page.length - 1];
       return hits.length > q.limit && last ? { logs: page.map((h) => h._source), next: encodeLogCursor(last.sort) } : { logs: page.map((h) => h._source) };
     },
+    writeSamples: (docs) => bulk(docs.map((doc) => ({ index: day('samples', Date.parse(doc['@timestamp'])), id: doc['sample.id'], doc }))),
+    async searchSamples(q) {
+      const filter: object[] = [{ range: { '@timestamp': { gte: q.start, lte: q.end } } }];
+      if (q.metric !== undefined) filter.push({ term: { 'metric.name': q.metric } });
+      for (const [k, v] of Object.entries(q.labels)) filter.push({ term: { [`labels.${k}`]: v } });
+      const r = await search<SampleDocument>('sample search', `${prefix}-samples-*`, { size: q.limit, query: { bool: { filter } }, sort: [{ '@timestamp': 'desc' }] });
+      return r.hits;
+    },
+    getTraceExemplars: (traceId) =>
+      all<SampleDocument>('exemplar read', `${prefix}-samples-*`, { term: { 'exemplar.trace.id': traceId } }, [{ '@timestamp': 'asc' }, { 'metric.name': 'asc' }]),
     getTrace,
     async getSummaries(traceIds) {
       if (traceIds.length === 0) return [];

@@ -93,6 +93,29 @@ export function logsTemplate(s: TemplateSettings): { name: string; body: Record<
   });
 }
 
+/** The samples index template: one document per sample, labels flattened, exemplars with their trace. */
+export function samplesTemplate(s: TemplateSettings): { name: string; body: Record<string, unknown> } {
+  return template(s, 'samples', {
+    '@timestamp': { type: 'date' },
+    sample: { properties: { id: termOnly } },
+    metric: { properties: { name: keyword, type: keyword } },
+    labels: { type: 'flattened', ignore_above: 1024 },
+    value: { type: 'double' },
+    'nonfinite': keyword,
+    stale: { type: 'boolean' },
+    service: { properties: { name: keyword } },
+    exemplar: {
+      properties: {
+        trace: { properties: { id: keyword } },
+        span: { properties: { id: termOnly } },
+        value: { type: 'double', index: false },
+        '@timestamp': { type: 'date', index: false },
+        labels: { type: 'flattened', ignore_above: 1024, doc_values: false },
+      },
+    },
+  });
+}
+
 /** Templates of the derived documents: trace summaries, service edges, the operation catalog. */
 export function derivedTemplates(s: TemplateSettings): Array<{ name: string; body: Record<string, unknown> }> {
   return [

@@ -7,6 +7,8 @@ import type {
   DependencyLink,
   LogDocument,
   LogQuery,
+  SampleDocument,
+  SampleQuery,
   OperationDocument,
   ServiceEdgeDocument,
   SpanDocument,
@@ -23,6 +25,8 @@ export interface MemoryStoreSettings {
   max_spans: number;
   /** Log records kept; past it the oldest written go first. */
   max_logs: number;
+  /** Metric samples kept; past it the oldest written go first. */
+  max_samples: number;
 }
 
 const asString = (v: StoredValue | undefined): string | undefined =>
@@ -91,6 +95,9 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
   /** Log ID -> record, in write order (eviction order); trace ID -> its log IDs. */
   const logs = new Map<string, LogDocument>();
   const logsOfTrace = new Map<string, Set<string>>();
+  /** Sample ID -> sample, in write order; trace ID -> IDs of the samples whose exemplar points at it. */
+  const samples = new Map<string, SampleDocument>();
+  const exemplarsOfTrace = new Map<string, Set<string>>();
 
   function evict(): void {
     for (const [traceId, trace] of traces) {
@@ -144,6 +151,40 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
         if (doc['trace.id'] !== undefined) logsOfTrace.get(doc['trace.id'])?.delete(id);
       }
       return { rejected: [] };
+    },
+    async writeSamples(docs): Promise<WriteOutcome> {
+      for (const doc of docs) {
+        const id = doc['sample.id'];
+        samples.delete(id);
+        samples.set(id, doc);
+        const traceId = doc.exemplar?.['trace.id'];
+        if (traceId !== undefined) {
+          let set = exemplarsOfTrace.get(traceId);
+          if (!set) exemplarsOfTrace.set(traceId, (set = new Set()));
+          set.add(id);
+        }
+      }
+      for (const [id, doc] of samples) {
+        if (samples.size <= settings.max_samples) break;
+        samples.delete(id);
+        const traceId = doc.exemplar?.['trace.id'];
+        if (traceId !== undefined) exemplarsOfTrace.get(traceId)?.delete(id);
+      }
+      return { rejected: [] };
+    },
+    async searchSamples(q: SampleQuery) {
+      const found: SampleDocument[] = [];
+      for (const doc of samples.values()) {
+        if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end) continue;
+        if (q.metric !== undefined && doc['metric.name'] !== q.metric) continue;
+        if (Object.entries(q.labels).some(([k, v]) => doc.labels[k] !== v)) continue;
+        found.push(doc);
+      }
+      return found.sort((a, b) => (a['@timestamp'] < b['@timestamp'] ? 1 : a['@timestamp'] > b['@timestamp'] ? -1 : 0)).slice(0, q.limit);
+    },
+    async getTraceExemplars(traceId) {
+      const out = [...(exemplarsOfTrace.get(traceId) ?? [])].flatMap((id) => samples.get(id) ?? []);
+      return out.sort((a, b) => (a['@timestamp'] < b['@timestamp'] ? -1 : a['@timestamp'] > b['@timestamp'] ? 1 : a['metric.name'] < b['metric.name'] ? -1 : 1));
     },
     async getTraceLogs(traceId) {
       const out = [...(logsOfTrace.get(traceId) ?? [])].flatMap((id) => logs.get(id) ?? []);

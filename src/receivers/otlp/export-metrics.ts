@@ -1,0 +1,27 @@
+/**
+ * The transport-independent half of the OTLP metrics receiver (and of remote write, which
+ * arrives converted to OTLP): hands the valid data points of a request to the queue and reports
+ * the invalid ones as partial success. Resolves only after the queue acknowledged.
+ */
+import { countDataPoints, type MetricsData } from '../../model/metrics.js';
+import type { Queue } from '../../queue/queue.js';
+import { metricRecords } from '../metric-records.js';
+import type { OtlpReceiverMetrics } from './metrics.js';
+import { rejectionMessage } from './export.js';
+
+/** A metrics request decoded leniently: the valid data points, how many were dropped, and why. */
+export interface LenientMetricsRequest {
+  data: MetricsData;
+  rejected: number;
+  errors: string[];
+}
+
+/** Exports one decoded metrics request to the queue. Rejects with the queue's retryable errors. */
+export async function exportMetrics(req: LenientMetricsRequest, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<{ partial?: { rejectedDataPoints: number; errorMessage: string } }> {
+  const n = countDataPoints(req.data);
+  if (n > 0) await queue.send('metrics', metricRecords(req.data, queue.maxRecordBytes('metrics')));
+  metrics.acceptedDataPoints.inc({ transport }, n);
+  if (req.rejected === 0) return {};
+  metrics.rejectedDataPoints.inc({ transport }, req.rejected);
+  return { partial: { rejectedDataPoints: req.rejected, errorMessage: rejectionMessage(req.rejected, 'data points', req.errors) } };
+}
