@@ -21,6 +21,9 @@ import { registerOtlpHttp } from './receivers/otlp/http.js';
 import { startOtlpGrpc, type OtlpGrpcServer } from './receivers/otlp/grpc.js';
 import { registerElasticsearchRoutes } from './receivers/elasticsearch/http.js';
 import { registerRemoteWrite } from './receivers/prometheus/http.js';
+import { remoteWriteToOtlp, type WriteRequest } from './receivers/prometheus/remote-write.js';
+import { startScraper, type Scraper } from './receivers/prometheus/scrape/manager.js';
+import { exportMetrics } from './receivers/otlp/export-metrics.js';
 import { registerZipkinRoutes } from './receivers/zipkin/http.js';
 import { BraidError } from './errors.js';
 import { createElasticsearchStore } from './storage/elasticsearch/es-store.js';
@@ -131,6 +134,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let otlpGrpc: OtlpGrpcServer | undefined;
   let zipkin: FastifyInstance | undefined;
   let esReceiver: FastifyInstance | undefined;
+  let scraper: Scraper | undefined;
   if (has('collector') && queue) {
     const metrics = createReceiverMetrics(registry);
     const h = config.receivers.otlp.http;
@@ -157,6 +161,12 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       registerElasticsearchRoutes(esReceiver, { queue, metrics });
       addresses.elasticsearch = await listen(esReceiver, e.endpoint);
     }
+    const p = config.receivers.prometheus;
+    if (p.enabled) {
+      // Scraped series travel as remote write does: translated to OTLP metrics, then queued.
+      const sink = async (req: WriteRequest) => void (await exportMetrics({ data: remoteWriteToOtlp(req), rejected: 0, errors: [] }, 'scrape', queue, metrics));
+      scraper = await startScraper({ configFile: p.config_file, shard: p.shard }, sink, log.child({ component: 'scraper' }));
+    }
     const g = config.receivers.otlp.grpc;
     if (g.enabled) {
       const { host, port } = parseEndpoint(g.endpoint);
@@ -178,6 +188,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     stopping = true;
     const deadline = Date.now() + Math.max(1_000, config.shutdown_timeout_seconds * 1000 - 3_000);
     log.info('stopping: receivers close first, then the ingester drains what they accepted');
+    await scraper?.stop();
     await Promise.all([(otlpHttp ? closeHttpServer(otlpHttp) : Promise.resolve()).then(() => log.debug('otlp http closed')), otlpGrpc?.close().then(() => log.debug('otlp grpc closed')), zipkin ? closeHttpServer(zipkin).then(() => log.debug('zipkin closed')) : undefined, esReceiver ? closeHttpServer(esReceiver) : undefined]);
     let drained = true;
     if (ingester && queue) {

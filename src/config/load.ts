@@ -14,6 +14,8 @@ export const ENV_OVERRIDES = {
   BRAID_KAFKA_BROKERS: 'queue.kafka.brokers',
   BRAID_ELASTICSEARCH_URL: 'storage.elasticsearch.url',
   BRAID_LOG_LEVEL: 'telemetry.log_level',
+  BRAID_SCRAPE_SHARD_INDEX: 'receivers.prometheus.shard.index',
+  BRAID_SCRAPE_SHARD_COUNT: 'receivers.prometheus.shard.count',
 } as const;
 
 /** Reads and validates a config file (or none: all defaults), applying environment overrides. */
@@ -50,7 +52,7 @@ export function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    const parsed = name === 'BRAID_KAFKA_BROKERS' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+    const parsed = name === 'BRAID_KAFKA_BROKERS' ? value.split(',').map((s) => s.trim()).filter(Boolean) : name.startsWith('BRAID_SCRAPE_SHARD_') && /^\d+$/.test(value) ? Number(value) : value;
     setPath(out, path.split('.'), parsed);
   }
   return out;
@@ -75,7 +77,8 @@ export function validateConfig(raw: unknown, source: string): BraidConfig {
   return crossCheck(result.data, source);
 }
 
-function formatIssues(issues: z.core.$ZodIssue[]): string {
+/** Turns zod issues into `  path: message` lines, one per problem (unknown keys one per key). */
+export function formatIssues(issues: z.core.$ZodIssue[]): string {
   const lines: string[] = [];
   for (const issue of issues) {
     const at = issue.path.map(String).join('.');
@@ -114,6 +117,10 @@ function crossCheck(cfg: BraidConfigParsed, source: string): BraidConfig {
   }
   if ((es.username === undefined) !== (es.password === undefined)) {
     problems.push('  storage.elasticsearch: username and password go together');
+  }
+  const shard = cfg.receivers.prometheus.shard;
+  if (shard.index >= shard.count) {
+    problems.push(`  receivers.prometheus.shard.index: ${shard.index} must be below shard.count (${shard.count})`);
   }
   if (problems.length > 0) throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${source}:\n${problems.join('\n')}`);
   const { target: _target, ...rest } = cfg;

@@ -42,6 +42,14 @@ const elasticsearchReceiver = z.strictObject({
   max_request_body_size_mib: positiveInt.default(20),
 });
 
+const prometheusScraper = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Prometheus `scrape_configs` file; relative paths are against the working directory. */
+  config_file: z.string().min(1).default('collectors/scrape.yml'),
+  /** With several collectors, each scrapes the targets whose hash modulo `count` is `index`. */
+  shard: z.strictObject({ index: z.number().int().min(0).default(0), count: positiveInt.default(1) }).prefault({}),
+});
+
 const kafka = z.strictObject({
   brokers: z.array(z.string().min(1)).default([]),
   client_id: z.string().min(1).default('braid'),
@@ -99,6 +107,7 @@ export const BraidConfigSchema = z.strictObject({
       otlp: z.strictObject({ grpc: otlpGrpc.prefault({}), http: otlpHttp.prefault({}) }).prefault({}),
       zipkin: zipkin.prefault({}),
       elasticsearch: elasticsearchReceiver.prefault({}),
+      prometheus: prometheusScraper.prefault({}),
     })
     .prefault({}),
   query: z.strictObject({ endpoint: endpoint(16686) }).prefault({}),

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 export function testConfig(extra: BraidConfigInput = {}): BraidConfigInput {
   return {
     ...extra,
-    receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } }, zipkin: { endpoint: '127.0.0.1:0' }, elasticsearch: { endpoint: '127.0.0.1:0' } },
+    receivers: { otlp: { http: { endpoint: '127.0.0.1:0' }, grpc: { endpoint: '127.0.0.1:0' } }, zipkin: { endpoint: '127.0.0.1:0' }, elasticsearch: { endpoint: '127.0.0.1:0' }, prometheus: { enabled: false } },
     query: { endpoint: '127.0.0.1:0' },
     admin: { endpoint: '127.0.0.1:0' },
     telemetry: { log_level: (process.env.BRAID_TEST_LOG_LEVEL as 'info' | undefined) ?? 'warn' },

@@ -4,6 +4,7 @@
  * failed. It is bounded by bytes: a send that would exceed the bound is refused with
  * BRAID_ERR_QUEUE_FULL (HTTP 429 / gRPC UNAVAILABLE), never silently dropped.
  */
+import { setMaxListeners } from 'node:events';
 import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -151,6 +152,8 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
     maxRecordBytes: () => maxRecordBytes,
     async consume(group, kinds, handler): Promise<QueueConsumer> {
       const ac = new AbortController();
+      // Every partition's loop waits on this one signal.
+      setMaxListeners(kinds.length * settings.partitions + 10, ac.signal);
       const loops: Promise<void>[] = [];
       for (const kind of kinds) {
         for (let p = 0; p < settings.partitions; p++) loops.push(consumePartition(group, kind, p, handler, ac.signal));

@@ -1,0 +1,172 @@
+/**
+ * One target's scrape loop, as Prometheus's scrape/scrape.go runs it: every interval (offset by a
+ * hash of the target, so targets spread over the interval), GET the exposition, parse it, attach
+ * the target's labels (honor_labels decides conflicts), apply metric_relabel_configs and the
+ * sample limit, add the synthetic series (up, scrape_duration_seconds, scrape_samples_scraped,
+ * scrape_samples_post_metric_relabeling, scrape_series_added), and write staleness markers for
+ * series that disappeared, for every series of a failed scrape, and for all of a target that
+ * goes away. The result is handed on as a remote-write request, the form the receiver already
+ * translates to OTLP.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../../telemetry/logger.js';
+import { parseExposition, SCRAPE_ACCEPT_HEADER, type ParsedFamily } from '../exposition.js';
+import type { Label, MetricMetadata, TimeSeries, WriteRequest } from '../remote-write.js';
+import { scrapeGet, type ScrapeTls } from './client.js';
+import { relabel, type CompiledRelabel } from './relabel.js';
+import type { Labels } from './types.js';
+
+/** Everything a loop needs to know about its target. */
+export interface LoopTarget {
+  /** Stable identity: job and final labels. */
+  key: string;
+  job: string;
+  url: string;
+  labels: Labels;
+  intervalMs: number;
+  timeoutMs: number;
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  /** 0: no limit. */
+  sampleLimit: number;
+  metricRelabel: readonly CompiledRelabel[];
+  headers: Record<string, string>;
+  tls?: ScrapeTls;
+}
+
+/** Where a loop's results go; rejects when they could not be queued. */
+export type ScrapeSink = (req: WriteRequest) => Promise<void>;
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const SYNTHETIC = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'];
+
+const seriesKey = (labels: Label[]) => labels.map((l) => `${l.name}\u0000${l.value}`).join('\u0001');
+const toLabels = (l: Labels): Label[] =>
+  Object.keys(l)
+    .filter((k) => l[k] !== '')
+    .sort()
+    .map((name) => ({ name, value: l[name] as string }));
+
+/** The prometheus type a family carries as remote-write metadata. */
+const metadataOf = (f: ParsedFamily): MetricMetadata => ({ type: f.type === 'untyped' ? 'unknown' : f.type, metricFamilyName: f.name, help: f.help ?? '', unit: f.unit ?? '' });
+
+/** Turns one parsed exposition into series with the target's labels; throws when over the sample limit. */
+export function scrapedSeries(target: LoopTarget, families: ParsedFamily[], scrapeMs: number): { series: TimeSeries[]; scraped: number } {
+  const series: TimeSeries[] = [];
+  let scraped = 0;
+  for (const family of families) {
+    for (const s of family.samples) {
+      scraped++;
+      const labels: Labels = {};
+      for (const [k, v] of s.labels) labels[k] = v;
+      for (const [k, v] of Object.entries(target.labels)) {
+        if (k in labels && !target.honorLabels) {
+          labels[`exported_${k}`] = labels[k] as string;
+          labels[k] = v;
+        } else if (!(k in labels)) labels[k] = v;
+      }
+      labels.__name__ = s.name;
+      const kept = target.metricRelabel.length > 0 ? relabel(labels, target.metricRelabel) : labels;
+      if (kept === undefined) continue;
+      const timestampMs = target.honorTimestamps && s.timestampMs !== undefined ? s.timestampMs : scrapeMs;
+      const exemplars = s.exemplar ? [{ labels: s.exemplar.labels.map(([name, value]) => ({ name, value })), value: s.exemplar.value, timestampMs: s.exemplar.timestampMs ?? timestampMs }] : [];
+      series.push({ labels: toLabels(kept), samples: [{ value: s.value, timestampMs, stale: false }], exemplars, histograms: 0 });
+    }
+  }
+  if (target.sampleLimit > 0 && series.length > target.sampleLimit) throw new Error(`sample limit exceeded: ${series.length} > ${target.sampleLimit}`);
+  return { series, scraped };
+}
+
+/** A running scrape loop. */
+export class ScrapeLoop {
+  /** Series of the last successful scrape, for staleness. */
+  private previous = new Map<string, Label[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    readonly target: LoopTarget,
+    private readonly sink: ScrapeSink,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts scraping, first after an offset derived from the target, so targets spread out. */
+  start(): void {
+    const offset = createHash('sha1').update(this.target.key).digest().readUInt32BE(0) % this.target.intervalMs;
+    this.schedule(offset);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      const started = Date.now();
+      this.running = this.scrape().finally(() => this.schedule(Math.max(0, this.target.intervalMs - (Date.now() - started))));
+    }, delayMs);
+  }
+
+  /** Scrapes once and hands the result on. Never rejects. */
+  async scrape(): Promise<void> {
+    const t = this.target;
+    const startMs = Date.now();
+    let series: TimeSeries[] = [];
+    let metadata: MetricMetadata[] = [];
+    let scraped = 0;
+    let error: string | undefined;
+    try {
+      const res = await scrapeGet({
+        url: t.url,
+        headers: { accept: SCRAPE_ACCEPT_HEADER, 'x-prometheus-scrape-timeout-seconds': String(t.timeoutMs / 1000), ...t.headers },
+        timeoutMs: t.timeoutMs,
+        maxBodyBytes: MAX_BODY_BYTES,
+        ...(t.tls ? { tls: t.tls } : {}),
+      });
+      if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status}`);
+      const parsed = parseExposition(res.body, res.contentType, { fallbackFormat: 'prometheus-text' });
+      if (parsed.errors.length > 0) throw new Error(parsed.errors[0]);
+      ({ series, scraped } = scrapedSeries(t, parsed.families, startMs));
+      metadata = parsed.families.map(metadataOf);
+    } catch (err) {
+      error = (err as Error).message;
+      series = [];
+    }
+    const durationS = (Date.now() - startMs) / 1000;
+    const current = new Map(series.map((s) => [seriesKey(s.labels), s.labels]));
+    let added = 0;
+    for (const k of current.keys()) if (!this.previous.has(k)) added++;
+    const stale = [...this.previous].filter(([k]) => !current.has(k)).map(([, labels]) => staleSeries(labels, startMs));
+    this.previous = current;
+    const synthetic = [
+      ['up', error === undefined ? 1 : 0],
+      ['scrape_duration_seconds', durationS],
+      ['scrape_samples_scraped', scraped],
+      ['scrape_samples_post_metric_relabeling', series.length],
+      ['scrape_series_added', added],
+    ] as const;
+    const own = synthetic.map(([name, value]) => ({ labels: toLabels({ ...t.labels, __name__: name }), samples: [{ value, timestampMs: startMs, stale: false }], exemplars: [], histograms: 0 }));
+    if (error !== undefined) this.log.warn({ target: t.url, job: t.job, err: error }, 'scrape failed');
+    try {
+      await this.sink({ timeseries: [...series, ...stale, ...own], metadata: [...metadata, ...SYNTHETIC.map((n) => ({ type: 'gauge' as const, metricFamilyName: n, help: '', unit: '' }))] });
+    } catch (err) {
+      this.log.error({ target: t.url, job: t.job, err: (err as Error).message }, 'scraped samples could not be queued; they are lost for this interval');
+    }
+  }
+
+  /** Stops the loop; with `markStale`, writes staleness markers for everything the target had (it went away). */
+  async stop(markStale: boolean): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    if (!markStale) return;
+    const now = Date.now();
+    const all = [...this.previous.values(), ...SYNTHETIC.map((name) => toLabels({ ...this.target.labels, __name__: name }))];
+    this.previous.clear();
+    await this.sink({ timeseries: all.map((labels) => staleSeries(labels, now)), metadata: [] }).catch((err: unknown) => {
+      this.log.error({ target: this.target.url, err: (err as Error).message }, 'staleness markers could not be queued');
+    });
+  }
+}
+
+function staleSeries(labels: Label[], timestampMs: number): TimeSeries {
+  return { labels, samples: [{ value: Number.NaN, timestampMs, stale: true }], exemplars: [], histograms: 0 };
+}
