@@ -71,6 +71,23 @@ describe('Elasticsearch bulk writes (real Elasticsearch)', () => {
     expect(r.requests).toBeGreaterThanOrEqual(8);
   });
 
+  it('reads back the summaries of more traces than one search returns (10,000 hits)', async () => {
+    const prefix = uniqueName('sums');
+    created.push(`${prefix}-traces-2026.11.20`);
+    const store = createElasticsearchStore(
+      { url: inject('elasticsearchUrl'), index_prefix: prefix, shards: 1, replicas: 0, request_timeout_ms: 30_000, bulk_max_docs: 5_000, bulk_max_bytes: 8 * 1024 * 1024 },
+      createLogger('silent'),
+    );
+    await store.start();
+    const ids = Array.from({ length: 12_000 }, () => newTraceId());
+    const summary = (id: string) => ({ '@timestamp': new Date(DAY_MS).toISOString(), 'trace.id': id, 'trace.start.us': DAY_MS * 1000, 'trace.duration.us': 5, 'span.count': 1, 'error.count': 0, 'service.names': ['s'] });
+    expect((await store.writeDerived({ summaries: ids.map(summary), edges: [], operations: [] })).rejected).toEqual([]);
+    await es.indices.refresh({ index: `${prefix}-traces-*` });
+    const found = await store.getSummaries(ids);
+    await store.close();
+    expect(new Set(found.map((f) => f['trace.id']))).toEqual(new Set(ids));
+  });
+
   it('reports a refused document by its index in the whole write, across requests', async () => {
     const t = newTraceId();
     let deep: SpanDocument['attributes'] = { leaf: 'x' };

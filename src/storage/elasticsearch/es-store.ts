@@ -62,6 +62,7 @@ interface Bucket {
 }
 
 const PAGE = 5_000;
+const SUMMARY_CHUNK = 5_000;
 /** Only what the ingester reads of a bulk answer: a fifth of its size, and of the time to parse it. */
 const BULK_FILTER = 'errors,items.*.status,items.*.error';
 
@@ -195,9 +196,15 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       all<SampleDocument>('exemplar read', `${prefix}-samples-*`, { term: { 'exemplar.trace.id': traceId } }, [{ '@timestamp': 'asc' }, { 'metric.name': 'asc' }]),
     getTrace,
     async getSummaries(traceIds) {
-      if (traceIds.length === 0) return [];
-      const r = await search<TraceSummaryDocument>('summary read', `${prefix}-traces-*`, { size: traceIds.length * 2, query: { ids: { values: traceIds } } });
-      return r.hits;
+      // A summary can sit in two daily indices (a trace across midnight): up to two hits per ID,
+      // and a search returns at most 10,000 hits, so ask in chunks.
+      const out: TraceSummaryDocument[] = [];
+      for (let i = 0; i < traceIds.length; i += SUMMARY_CHUNK) {
+        const ids = traceIds.slice(i, i + SUMMARY_CHUNK);
+        const r = await search<TraceSummaryDocument>('summary read', `${prefix}-traces-*`, { size: ids.length * 2, query: { ids: { values: ids } } });
+        out.push(...r.hits);
+      }
+      return out;
     },
     async findTraceIds(q) {
       const r = await search('trace search', `${prefix}-spans-*`, findTracesBody(q));
