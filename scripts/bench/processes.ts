@@ -21,7 +21,8 @@ export interface Braid {
   query: string;
 }
 
-let portBase = 24_000 + Math.floor(Math.random() * 2_000) * 10;
+// Below Linux's ephemeral range (32768+), so no port a test server got from the kernel collides.
+let portBase = 20_000 + Math.floor(Math.random() * 1_000) * 10;
 
 /**
  * Starts `braid serve` in a child process with `yaml` and waits until it is ready. `scrapeConfig`
