@@ -40,7 +40,13 @@ export type ScrapeSink = (req: WriteRequest) => Promise<void>;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const SYNTHETIC = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'];
 
+/** A series as one string (names and values joined by separators that cannot occur in them), and back. */
 const seriesKey = (labels: Label[]) => labels.map((l) => `${l.name}\u0000${l.value}`).join('\u0001');
+const keyLabels = (key: string): Label[] =>
+  key.split('\u0001').map((pair) => {
+    const i = pair.indexOf('\u0000');
+    return { name: pair.slice(0, i), value: pair.slice(i + 1) };
+  });
 const toLabels = (l: Labels): Label[] =>
   Object.keys(l)
     .filter((k) => l[k] !== '')
@@ -79,8 +85,11 @@ export function scrapedSeries(target: LoopTarget, families: ParsedFamily[], scra
 
 /** A running scrape loop. */
 export class ScrapeLoop {
-  /** Series of the last successful scrape, for staleness. */
-  private previous = new Map<string, Label[]>();
+  /**
+   * Series of the last successful scrape, for staleness, as keys only: a collector holds a
+   * million of them, and a flat string per series costs a fraction of the label objects.
+   */
+  private previous = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -131,10 +140,11 @@ export class ScrapeLoop {
       series = [];
     }
     const durationS = (Date.now() - startMs) / 1000;
-    const current = new Map(series.map((s) => [seriesKey(s.labels), s.labels]));
+    // Flattened copies, so the set keeps no slice of the scraped body alive.
+    const current = new Set(series.map((s) => flat(seriesKey(s.labels))));
     let added = 0;
-    for (const k of current.keys()) if (!this.previous.has(k)) added++;
-    const stale = [...this.previous].filter(([k]) => !current.has(k)).map(([, labels]) => staleSeries(labels, startMs));
+    for (const k of current) if (!this.previous.has(k)) added++;
+    const stale = [...this.previous].filter((k) => !current.has(k)).map((k) => staleSeries(keyLabels(k), startMs));
     this.previous = current;
     const synthetic = [
       ['up', error === undefined ? 1 : 0],
@@ -159,13 +169,16 @@ export class ScrapeLoop {
     await this.running;
     if (!markStale) return;
     const now = Date.now();
-    const all = [...this.previous.values(), ...SYNTHETIC.map((name) => toLabels({ ...this.target.labels, __name__: name }))];
+    const all = [...[...this.previous].map(keyLabels), ...SYNTHETIC.map((name) => toLabels({ ...this.target.labels, __name__: name }))];
     this.previous.clear();
     await this.sink({ timeseries: all.map((labels) => staleSeries(labels, now)), metadata: [] }).catch((err: unknown) => {
       this.log.error({ target: this.target.url, err: (err as Error).message }, 'staleness markers could not be queued');
     });
   }
 }
+
+/** A copy of a string that shares no memory with the one it came from (V8 keeps slices and ropes pointing at their parent). */
+const flat = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
 
 function staleSeries(labels: Label[], timestampMs: number): TimeSeries {
   return { labels, samples: [{ value: Number.NaN, timestampMs, stale: true }], exemplars: [], histograms: 0 };
