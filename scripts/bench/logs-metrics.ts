@@ -107,7 +107,17 @@ try {
   console.log(`  OTLP/HTTP protobuf   ${fmt(e2eOtlp)} records/s`);
   console.log(`  Elasticsearch: ${fmt(lb.bytes / lb.docs)} bytes per log record of a 200-byte message from NDJSON, ${fmt(ob.bytes / ob.docs)} from OTLP (after flush + force-merge)`);
 
-  // 4. Scraping many targets.
+  // 4. Scraping many targets (BENCH_SKIP_SCRAPE=1 leaves it out).
+  if (!process.env.BENCH_SKIP_SCRAPE) await scrapeBench();
+  for (const p of [a, e, o]) await deleteIndices(es, p);
+} finally {
+  for (const server of servers) server.close();
+  await es.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (up.started.length > 0 && !process.env.BRAID_KEEP_INFRA) await infraDown({ log: (l) => process.stderr.write(`[bench] ${l}\n`) });
+}
+
+async function scrapeBench(): Promise<void> {
   const body = exposition(0);
   const addresses: string[] = [];
   for (let t = 0; t < SCRAPE_TARGETS; t++) {
@@ -148,10 +158,5 @@ try {
   const sb = await bytesPerDoc(es, `${s}-samples-*`);
   console.log(`  Elasticsearch: ${fmt(sb.bytes / Math.max(1, sb.docs))} bytes per sample (${fmt(sb.docs)} samples, after flush + force-merge)`);
 
-  for (const p of [a, e, o, s]) await deleteIndices(es, p);
-} finally {
-  for (const server of servers) server.close();
-  await es.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (up.started.length > 0 && !process.env.BRAID_KEEP_INFRA) await infraDown({ log: (l) => process.stderr.write(`[bench] ${l}\n`) });
+  await deleteIndices(es, s);
 }

@@ -60,7 +60,11 @@ export function logDocuments(data: LogsData): LogDocument[] {
         const hash = createHash('sha1')
           .update(`${r.timeUnixNano}\u0000${r.observedTimeUnixNano}\u0000${r.traceId}\u0000${r.spanId}\u0000${r.severityNumber}\u0000${r.severityText}\u0000${service}\u0000${doc.message}\u0000`)
           .update(JSON.stringify(attributes))
-          .digest('base64url');
+          .digest()
+          // 12 of SHA-1's 20 bytes (96 bits: a collision among ten billion records has odds of
+          // about 1 in 10^9): 16 characters instead of 27 in every _id, log.id and _source.
+          .subarray(0, 12)
+          .toString('base64url');
         const n = seen.get(hash) ?? 0;
         seen.set(hash, n + 1);
         doc['log.id'] = n === 0 ? hash : `${hash}-${n}`;

@@ -85,7 +85,8 @@ export function logsTemplate(s: TemplateSettings): { name: string; body: Record<
     // 308 -> 239 bytes per record of a 200-byte message (docs/adr/0005).
     log: { properties: { id: { type: 'keyword', index: false }, level: keyword } },
     trace: { properties: { id: termOnly } },
-    span: { properties: { id: termOnly } },
+    // Logs are attached to spans when read, by the trace's logs: span.id is kept, not indexed.
+    span: { properties: { id: { type: 'keyword', index: false, doc_values: false } } },
     service: { properties: { name: keyword } },
     severity: { properties: { number: { type: 'byte' } } },
     message: { type: 'text', index_options: 'freqs', norms: false },
@@ -100,13 +101,16 @@ export function logsTemplate(s: TemplateSettings): { name: string; body: Record<
 export function samplesTemplate(s: TemplateSettings): { name: string; body: Record<string, unknown> } {
   return template(s, 'samples', {
     '@timestamp': { type: 'date' },
-    sample: { properties: { id: termOnly } },
+    // sample.id equals _id: kept in _source only. Labels are matched by term, not aggregated here
+    // (a query engine aggregates what it fetched): no doc values. 153 -> 109 bytes per sample,
+    // 74k -> 80-86k samples/s indexed (docs/adr/0005).
+    sample: { properties: { id: { type: 'keyword', index: false, doc_values: false } } },
     metric: { properties: { name: keyword, type: keyword } },
-    labels: { type: 'flattened', ignore_above: 1024 },
+    labels: { type: 'flattened', ignore_above: 1024, doc_values: false },
     value: { type: 'double' },
     'nonfinite': keyword,
     stale: { type: 'boolean' },
-    service: { properties: { name: keyword } },
+    service: { properties: { name: termOnly } },
     exemplar: {
       properties: {
         trace: { properties: { id: keyword } },
