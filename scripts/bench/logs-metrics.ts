@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { infraDown, infraUp } from '../infra/index.js';
+import { pidListeningOn } from '../infra/process.js';
 import { encodeLogsRequest } from '../../src/model/otlp/logs-proto.js';
 import type { LogRecord } from '../../src/model/logs.js';
 import { bytesPerDoc, cpuSeconds, deleteIndices, fmt, httpSender, load, metric, rssMb, sleep, startBraid, stopBraid, waitFor } from './processes.js';
@@ -45,11 +46,31 @@ function otlpBody(): Buffer {
   return Buffer.from(encodeLogsRequest({ resourceLogs: [{ resource: { attributes: { 'service.name': 'payments' }, droppedAttributesCount: 0 }, schemaUrl: '', scopeLogs: [{ scope: { name: 'bench', version: '', attributes: {}, droppedAttributesCount: 0 }, schemaUrl: '', logRecords }] }] }));
 }
 
+/**
+ * 1,000 series the way an instrumented service exposes them: a few labelled families (requests
+ * by route, method and code; a latency histogram by route; queues; caches; pools) and 140
+ * families of one series each (process and runtime gauges). Stored, they make about 150 groups
+ * per scrape (src/storage/store.ts SampleGroupDocument), 6-7 samples a group.
+ */
 function exposition(target: number): string {
-  const lines = ['# TYPE bench_requests_total counter'];
-  for (let i = 0; i < SERIES_PER_TARGET / 2; i++) lines.push(`bench_requests_total{route="/r${i % 50}",code="${200 + (i % 5)}",shard="${i}"} ${target * 1000 + i}`);
-  lines.push('# TYPE bench_queue_depth gauge');
-  for (let i = 0; i < SERIES_PER_TARGET / 2; i++) lines.push(`bench_queue_depth{queue="q${i}"} ${i % 97}`);
+  const lines: string[] = [];
+  const family = (name: string, type: string, rows: Array<[string, number]>) => {
+    lines.push(`# TYPE ${name} ${type}`);
+    for (const [labels, value] of rows) lines.push(`${name}${labels} ${value}`);
+  };
+  const routes = Array.from({ length: 20 }, (_, i) => `/api/v1/resource${i}`);
+  family('http_requests_total', 'counter', routes.flatMap((r, i) => ['GET', 'POST'].flatMap((m) => [200, 201, 400, 404, 500].map((c): [string, number] => [`{route="${r}",method="${m}",code="${c}"}`, target * 7 + i * c]))));
+  lines.push('# TYPE http_request_duration_seconds histogram');
+  const bounds = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '+Inf'];
+  routes.forEach((r, i) => {
+    bounds.forEach((le, b) => lines.push(`http_request_duration_seconds_bucket{route="${r}",le="${le}"} ${(b + 1) * (target + i)}`));
+    lines.push(`http_request_duration_seconds_sum{route="${r}"} ${(target + i) * 0.37}`, `http_request_duration_seconds_count{route="${r}"} ${11 * (target + i)}`);
+  });
+  family('queue_depth', 'gauge', Array.from({ length: 250 }, (_, i): [string, number] => [`{queue="q${i}"}`, i % 97]));
+  family('cache_requests_total', 'counter', Array.from({ length: 100 }, (_, i): [string, number] => [`{cache="c${i >> 1}",result="${i % 2 ? 'miss' : 'hit'}"}`, target + i]));
+  family('db_pool_connections', 'gauge', Array.from({ length: 50 }, (_, i): [string, number] => [`{pool="p${i % 10}",state="s${Math.floor(i / 10)}"}`, i]));
+  for (let i = 0; i < 140; i++) family(`process_stat_${i}`, 'gauge', [['', target + i * 0.5]]);
+  if (lines.filter((l) => !l.startsWith('#')).length !== SERIES_PER_TARGET) throw new Error('bench exposition: wrong series count');
   return `${lines.join('\n')}\n`;
 }
 
@@ -63,6 +84,21 @@ const storeYaml = (prefix: string) => `storage: { elasticsearch: { index_prefix:
 const servers: Server[] = [];
 
 try {
+  if (process.env.BENCH_ONLY_SCRAPE) {
+    await scrapeBench();
+  } else {
+    await logsBench();
+    // 4. Scraping many targets (BENCH_SKIP_SCRAPE=1 leaves it out; BENCH_ONLY_SCRAPE=1 runs it alone).
+    if (!process.env.BENCH_SKIP_SCRAPE) await scrapeBench();
+  }
+} finally {
+  for (const server of servers) server.close();
+  await es.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (up.started.length > 0 && !process.env.BRAID_KEEP_INFRA) await infraDown({ log: (l) => process.stderr.write(`[bench] ${l}\n`) });
+}
+
+async function logsBench(): Promise<void> {
   console.log(`logs and metrics, real Kafka ${up.kafkaBrokers} + Elasticsearch ${up.elasticsearchUrl}; log requests of ${RECORDS_PER_REQUEST} records with 200-byte messages`);
   const ndjson = Array.from({ length: REQUESTS }, ndjsonBody);
   const otlp = Array.from({ length: REQUESTS }, otlpBody);
@@ -107,14 +143,7 @@ try {
   console.log(`  OTLP/HTTP protobuf   ${fmt(e2eOtlp)} records/s`);
   console.log(`  Elasticsearch: ${fmt(lb.bytes / lb.docs)} bytes per log record of a 200-byte message from NDJSON, ${fmt(ob.bytes / ob.docs)} from OTLP (after flush + force-merge)`);
 
-  // 4. Scraping many targets (BENCH_SKIP_SCRAPE=1 leaves it out).
-  if (!process.env.BENCH_SKIP_SCRAPE) await scrapeBench();
   for (const p of [a, e, o]) await deleteIndices(es, p);
-} finally {
-  for (const server of servers) server.close();
-  await es.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (up.started.length > 0 && !process.env.BRAID_KEEP_INFRA) await infraDown({ log: (l) => process.stderr.write(`[bench] ${l}\n`) });
 }
 
 async function scrapeBench(): Promise<void> {
@@ -135,8 +164,12 @@ async function scrapeBench(): Promise<void> {
   const s = `${run}s`;
   const scraper = await startBraid(dir, 'scraper', ['target: collector', queueYaml(s)], env, scrapeFile);
   const ingester = await startBraid(dir, 'scrape-ingester', ['target: ingester', queueYaml(s), storeYaml(s)], env);
+  const esPid = pidListeningOn(Number(new URL(up.elasticsearchUrl).port))!;
+  const kafkaPid = pidListeningOn(Number(up.kafkaBrokers.split(':')[1]))!;
   const sc0 = cpuSeconds(scraper.child.pid!);
   const ic0 = cpuSeconds(ingester.child.pid!);
+  const ec0 = cpuSeconds(esPid);
+  const kc0 = cpuSeconds(kafkaPid);
   const s0 = performance.now();
   let peak = 0;
   const until = Date.now() + SCRAPE_SECONDS * 1000;
@@ -149,14 +182,25 @@ async function scrapeBench(): Promise<void> {
   const ingested = await metric(ingester, 'braid_ingest_samples_total');
   const scrapeCpu = cpuSeconds(scraper.child.pid!) - sc0;
   const ingestCpu = cpuSeconds(ingester.child.pid!) - ic0;
+  const esCpu = cpuSeconds(esPid) - ec0;
+  const kafkaCpu = cpuSeconds(kafkaPid) - kc0;
   await stopBraid(scraper);
+  // Let the ingester store what is queued, to count the samples in the index.
+  let stored = -1;
+  for (let i = 0; i < 60; i++) {
+    const now = await metric(ingester, 'braid_ingest_samples_total');
+    if (now === stored) break;
+    stored = now;
+    await sleep(2_000);
+  }
   await stopBraid(ingester);
   const wanted = (SCRAPE_TARGETS * (SERIES_PER_TARGET + 5)) / 15;
   console.log(`scraping ${fmt(SCRAPE_TARGETS)} targets x ${fmt(SERIES_PER_TARGET)} series every 15 s for ${Math.round(seconds)} s (needs ${fmt(wanted)} samples/s)`);
   console.log(`  scraped and queued ${fmt(queued / seconds)} samples/s; scraper CPU ${((scrapeCpu / seconds) * 100).toFixed(0)}% of a core, peak RSS ${fmt(peak)} MB`);
-  console.log(`  ingested ${fmt(ingested / seconds)} samples/s into Elasticsearch; ingester CPU ${((ingestCpu / seconds) * 100).toFixed(0)}% of a core`);
+  const pct = (cpu: number) => `${((cpu / seconds) * 100).toFixed(0)}%`;
+  console.log(`  ingested ${fmt(ingested / seconds)} samples/s into Elasticsearch; CPU of a core: ingester ${pct(ingestCpu)}, elasticsearch ${pct(esCpu)}, kafka ${pct(kafkaCpu)}`);
   const sb = await bytesPerDoc(es, `${s}-samples-*`);
-  console.log(`  Elasticsearch: ${fmt(sb.bytes / Math.max(1, sb.docs))} bytes per sample (${fmt(sb.docs)} samples, after flush + force-merge)`);
+  console.log(`  Elasticsearch: ${fmt(sb.bytes / Math.max(1, stored))} bytes per sample (${fmt(stored)} samples in ${fmt(sb.docs)} groups, after flush + force-merge)`);
 
   await deleteIndices(es, s);
 }

@@ -13,13 +13,13 @@ import { decodeLogsRequest } from '../model/otlp/logs-proto.js';
 import { decodeMetricsRequest } from '../model/otlp/metrics-proto.js';
 import { decodeTraceRequest } from '../model/otlp/trace-proto.js';
 import type { ConsumedBatch, ConsumedRecord, DeadLetter, Queue, QueueConsumer } from '../queue/queue.js';
-import { derivedFromItems, derivedItems, type LogDocument, type SampleDocument, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
+import { derivedFromItems, derivedItems, type LogDocument, type SampleGroupDocument, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { braidTracer } from '../telemetry/tracing.js';
 import { spanDocuments } from './documents.js';
 import type { IngestMetrics } from './metrics.js';
 import { logDocuments } from './log-documents.js';
-import { metricSamples } from './metric-samples.js';
+import { metricSampleGroups } from './metric-samples.js';
 import { TraceTracker, type Derived } from './traces.js';
 
 /** Settings of the ingester. */
@@ -58,7 +58,8 @@ interface Stream<D> {
   traceId(doc: D): string | undefined;
   observe(docs: D[]): Derived;
   write(docs: D[]): Promise<WriteOutcome>;
-  written(n: number): void;
+  /** Counts what the store acknowledged. */
+  written(docs: D[]): void;
 }
 
 const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
@@ -70,28 +71,28 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   const tracker = new TraceTracker({ maxSpans: settings.trackedSpans ?? 500_000, maxOperations: 100_000 });
 
   const noDerived: Derived = { summaries: [], edges: [], operations: [] };
-  const streams: { spans: Stream<SpanDocument>; logs: Stream<LogDocument>; metrics: Stream<SampleDocument> } = {
+  const streams: { spans: Stream<SpanDocument>; logs: Stream<LogDocument>; metrics: Stream<SampleGroupDocument> } = {
     spans: {
       toDocuments: (value) => spanDocuments(decodeTraceRequest(value)),
       traceId: (d) => d['trace.id'],
       observe: (docs) => tracker.observe(docs),
       write: (docs) => store.writeSpans(docs),
-      written: (n) => metrics.spans.inc(n),
+      written: (docs) => metrics.spans.inc(docs.length),
     },
     logs: {
       toDocuments: (value) => logDocuments(decodeLogsRequest(value)),
       traceId: (d) => d['trace.id'],
       observe: (docs) => tracker.observeLogs(docs),
       write: (docs) => store.writeLogs(docs),
-      written: (n) => metrics.logs.inc(n),
+      written: (docs) => metrics.logs.inc(docs.length),
     },
     metrics: {
-      toDocuments: (value) => metricSamples(decodeMetricsRequest(value)),
+      toDocuments: (value) => metricSampleGroups(decodeMetricsRequest(value)),
       // Exemplars point at traces, but a sample changes no trace's summary.
       traceId: () => undefined,
       observe: () => noDerived,
       write: (docs) => store.writeSamples(docs),
-      written: (n) => metrics.samples.inc(n),
+      written: (groups) => metrics.samples.inc(groups.reduce((n, g) => n + g.samples.length, 0)),
     },
   };
 
@@ -184,7 +185,9 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   async function handleStream<D extends object>(batch: ConsumedBatch, stream: Stream<D>, signal: AbortSignal): Promise<number> {
     const { docs, origins, letters } = decode(batch, stream);
     const last = batch.records[batch.records.length - 1] as ConsumedRecord;
+    const refused = new Set<unknown>();
     const refusedBy = (origin: (doc: never) => ConsumedRecord) => (doc: unknown, reason: string) => {
+      refused.add(doc);
       const from = origin(doc as never);
       letters.push({ kind: batch.kind, key: from.key, value: json(doc), contentType: 'application/json', stage: 'index', reason, partition: from.partition, offset: from.offset });
     };
@@ -192,9 +195,8 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       await seedUnknown(docs.map(stream.traceId));
       const derived = stream.observe(docs);
       const originOf = new Map<D, ConsumedRecord>(docs.map((d, i) => [d, origins[i] as ConsumedRecord]));
-      const decodeLetters = letters.length;
       await write(docs, (d) => stream.write(d), refusedBy((d: D) => originOf.get(d) ?? last), signal);
-      stream.written(docs.length - (letters.length - decodeLetters));
+      stream.written(refused.size === 0 ? docs : docs.filter((d) => !refused.has(d)));
       await write(derivedItems(derived), (items) => store.writeDerived(derivedFromItems(items)), refusedBy(() => last), signal);
       if (letters.length > 0) {
         log.error({ partition: batch.partition, letters: letters.length, first: letters[0]?.reason }, 'records that can never be stored go to the dead-letter topic');

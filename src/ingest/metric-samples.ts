@@ -12,18 +12,23 @@ import {
   type NumberDataPoint, type SummaryDataPoint,
 } from '../model/metrics.js';
 import type { AnyValue, Attributes, InstrumentationScope } from '../model/trace.js';
-import type { SampleDocument } from '../storage/store.js';
+import { MAX_GROUP_SAMPLES, ungroupSamples, type GroupedSample, type SampleDocument, type SampleGroupDocument, type StoredExemplar } from '../storage/store.js';
 import { toStoredValue } from './documents.js';
 
-/** Samples of a request, and how many data points were left out (delta temporality: Prometheus has none). */
+/** Sample groups of a request, and how many data points were left out (delta temporality: Prometheus has none). */
 export interface SampleTranslation {
-  samples: SampleDocument[];
+  groups: SampleGroupDocument[];
   droppedPoints: number;
 }
 
-/** The sample documents of an export request. */
+/** The sample groups of an export request: what the ingester stores. */
+export function metricSampleGroups(data: MetricsData): SampleGroupDocument[] {
+  return translateMetrics(data).groups;
+}
+
+/** The samples of an export request, one by one. */
 export function metricSamples(data: MetricsData): SampleDocument[] {
-  return translateMetrics(data).samples;
+  return translateMetrics(data).groups.flatMap(ungroupSamples);
 }
 
 /**
@@ -31,7 +36,7 @@ export function metricSamples(data: MetricsData): SampleDocument[] {
  * cumulative are dropped (the OTel spec's MUST for a stateless exporter), and counted.
  */
 export function translateMetrics(data: MetricsData): SampleTranslation {
-  const out: SampleTranslation = { samples: [], droppedPoints: 0 };
+  const out = { groups: new Groups(), droppedPoints: 0 };
   for (const rm of data.resourceMetrics) {
     const res = rm.resource.attributes;
     const service = res['service.name'] === undefined ? undefined : labelValue(res['service.name']);
@@ -43,16 +48,76 @@ export function translateMetrics(data: MetricsData): SampleTranslation {
     if (res['service.instance.id'] !== undefined) target.push(['instance', labelValue(res['service.instance.id'])]);
     for (const sm of rm.scopeMetrics) {
       for (const metric of sm.metrics) {
-        const ctx: Context = { out: out.samples, metric, service, target, scope: sm.scope, promType: promType(metric) };
+        const ctx: Context = { out: out.groups, metric, service, target, scope: sm.scope, promType: promType(metric) };
         if (!translateMetric(ctx)) out.droppedPoints += metric.data.dataPoints.length;
       }
     }
   }
-  return out;
+  return { groups: out.groups.finish(), droppedPoints: out.droppedPoints };
+}
+
+/** A group being filled, with the label values it has seen. */
+interface OpenGroup {
+  doc: SampleGroupDocument;
+  labels: Map<string, Set<string>>;
+}
+
+/**
+ * Collects samples into groups by metric name, type, service and millisecond, in the order the
+ * request gives them; a full group (MAX_GROUP_SAMPLES) is closed and the next sample opens another.
+ */
+class Groups {
+  private readonly open = new Map<string, OpenGroup>();
+  private readonly all: OpenGroup[] = [];
+
+  add(name: string, type: string, service: string | undefined, ms: number, sample: GroupedSample): void {
+    const key = `${name}\u0000${type}\u0000${service ?? ''}\u0000${ms}`;
+    let g = this.open.get(key);
+    if (g === undefined || g.doc.samples.length >= MAX_GROUP_SAMPLES) {
+      const doc: SampleGroupDocument = { '@timestamp': new Date(ms).toISOString(), 'group.id': '', 'metric.name': name, 'metric.type': type, labels: {}, samples: [] };
+      if (service !== undefined) doc['service.name'] = service;
+      g = { doc, labels: new Map() };
+      this.open.set(key, g);
+      this.all.push(g);
+    }
+    g.doc.samples.push(sample);
+    for (const k in sample.labels) {
+      let values = g.labels.get(k);
+      if (values === undefined) g.labels.set(k, (values = new Set()));
+      values.add(sample.labels[k]!);
+    }
+  }
+
+  /** The groups, each with its label values, exemplar traces (exemplars are set after `add`) and ID. */
+  finish(): SampleGroupDocument[] {
+    return this.all.map((g) => {
+      for (const [k, values] of g.labels) g.doc.labels[k] = [...values];
+      const traces = new Set<string>();
+      for (const s of g.doc.samples) if (s.exemplar?.['trace.id'] !== undefined) traces.add(s.exemplar['trace.id']);
+      if (traces.size > 0) g.doc['exemplar.trace.id'] = [...traces];
+      g.doc['group.id'] = groupId(g.doc);
+      return g.doc;
+    });
+  }
+}
+
+/**
+ * The group's document ID: a hash of name, type, service, time and every sample's series, so the
+ * same record read again gives the same IDs, and two requests with different series at the same
+ * millisecond do not overwrite each other.
+ */
+export function groupId(g: Pick<SampleGroupDocument, '@timestamp' | 'metric.name' | 'metric.type' | 'service.name' | 'samples'>): string {
+  const h = createHash('sha1').update(`${g['metric.name']}\u0000${g['metric.type']}\u0000${g['service.name'] ?? ''}\u0000${g['@timestamp']}`);
+  for (const s of g.samples) {
+    let series = '\u0001';
+    for (const k in s.labels) series += `${k}\u0000${s.labels[k]}\u0000`;
+    h.update(series);
+  }
+  return h.digest('base64url');
 }
 
 interface Context {
-  out: SampleDocument[];
+  out: Groups;
   metric: Metric;
   service: string | undefined;
   /** job and instance, from the resource. */
@@ -144,7 +209,7 @@ function bucketSamples(
 ): void {
   const type = ctx.promType ?? 'histogram';
   const labels = pointLabels(ctx, p.attributes);
-  const docs: Array<[number, SampleDocument]> = [];
+  const docs: Array<[number, GroupedSample]> = [];
   let cumulative = 0n;
   let last = -Infinity;
   for (const [bound, c] of buckets) {
@@ -169,7 +234,7 @@ function bucketSamples(
 }
 
 /** The bound of the first bucket whose `le` is at least `value` (the collector's placement). */
-function bucketOf(value: number, docs: Array<[number, SampleDocument]>): number {
+function bucketOf(value: number, docs: Array<[number, GroupedSample]>): number {
   for (const [bound] of docs) if (value <= bound) return bound;
   return Infinity;
 }
@@ -183,25 +248,17 @@ function summarySamples(ctx: Context, name: string, p: SummaryDataPoint): void {
   sample(ctx, `${name}_count`, type, p, Object.fromEntries(labels), Number(p.count));
 }
 
-/** Builds, appends and returns one sample document. */
+/** Builds, adds to its group and returns one sample; labels are sorted by name. */
 function sample(
   ctx: Context, name: string, type: string, p: { timeUnixNano: bigint; flags: number }, labels: Record<string, string>, value: number,
-): SampleDocument {
+): GroupedSample {
   const ms = Number(p.timeUnixNano / 1_000_000n);
-  const doc: SampleDocument = { '@timestamp': new Date(ms).toISOString(), 'sample.id': sampleId(name, labels, ms), 'metric.name': name, 'metric.type': type, labels, value: null };
-  if ((p.flags & DataPointFlags.NO_RECORDED_VALUE) !== 0) doc.stale = true;
-  else if (Number.isFinite(value)) doc.value = value;
-  else doc['nonfinite'] = Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
-  if (ctx.service !== undefined) doc['service.name'] = ctx.service;
-  ctx.out.push(doc);
-  return doc;
-}
-
-/** The document ID: a hash of the series (name and sorted labels) and the time in ms. */
-export function sampleId(name: string, labels: Record<string, string>, ms: number): string {
-  const h = createHash('sha1').update(name);
-  for (const key of Object.keys(labels).sort()) h.update(`\u0000${key}\u0000${labels[key]}`);
-  return h.update(`\u0000${ms}`).digest('base64url');
+  const s: GroupedSample = { labels, value: null };
+  if ((p.flags & DataPointFlags.NO_RECORDED_VALUE) !== 0) s.stale = true;
+  else if (Number.isFinite(value)) s.value = value;
+  else s.nonfinite = Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
+  ctx.out.add(name, type, ctx.service, ms, s);
+  return s;
 }
 
 /**
@@ -254,9 +311,9 @@ function newest(exemplars: Exemplar[]): Exemplar | undefined {
   return best;
 }
 
-function storedExemplar(e: Exemplar): NonNullable<SampleDocument['exemplar']> {
+function storedExemplar(e: Exemplar): StoredExemplar {
   const value = Number(e.value);
-  const out: NonNullable<SampleDocument['exemplar']> = { value: Number.isFinite(value) ? value : null };
+  const out: StoredExemplar = { value: Number.isFinite(value) ? value : null };
   if (e.traceId !== '') out['trace.id'] = e.traceId;
   if (e.spanId !== '') out['span.id'] = e.spanId;
   if (e.timeUnixNano > 0n) out['@timestamp'] = new Date(Number(e.timeUnixNano / 1_000_000n)).toISOString();

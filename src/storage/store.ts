@@ -68,14 +68,14 @@ export interface LogDocument {
 }
 
 /**
- * One metric sample in Prometheus's model: a series (name and labels) and a value at a time, with
- * the exemplar that came with it. `_id` = `sample.id`, derived from series and timestamp, so a
- * replay or a second scrape of the same point overwrites instead of duplicating.
+ * One metric sample in Prometheus's model, as the store gives it back: a series (name and labels)
+ * and a value at a time, with the exemplar that came with it. Samples are stored in groups
+ * (SampleGroupDocument); a series has one sample per millisecond, so reading a point twice (a
+ * replay, a second scrape of the same point) shows it once.
  */
 export interface SampleDocument {
   /** RFC 3339 with milliseconds (Prometheus's resolution). */
   '@timestamp': string;
-  'sample.id': string;
   /** The Prometheus metric name, with suffixes: http_server_request_duration_seconds_bucket. */
   'metric.name': string;
   /** counter, gauge, histogram, gaugehistogram, summary, info, stateset or unknown. */
@@ -88,13 +88,75 @@ export interface SampleDocument {
   /** A Prometheus staleness marker: the series ended. */
   stale?: true;
   'service.name'?: string;
-  exemplar?: {
-    'trace.id'?: string;
-    'span.id'?: string;
-    value: number | null;
-    '@timestamp'?: string;
-    labels?: Record<string, string>;
-  };
+  exemplar?: StoredExemplar;
+}
+
+/** An exemplar as stored: the measurement and the trace it was taken in. */
+export interface StoredExemplar {
+  'trace.id'?: string;
+  'span.id'?: string;
+  value: number | null;
+  '@timestamp'?: string;
+  labels?: Record<string, string>;
+}
+
+/** One sample inside a group: its labels, value and exemplar. */
+export type GroupedSample = Pick<SampleDocument, 'labels' | 'value' | 'nonfinite' | 'stale' | 'exemplar'>;
+
+/** The most samples one group holds (docs/adr/0006). */
+export const MAX_GROUP_SAMPLES = 100;
+
+/**
+ * The stored unit of metrics: the samples that one request (a scrape, a remote-write or OTLP
+ * request) carried for one metric name of one service at one millisecond, at most
+ * MAX_GROUP_SAMPLES of them. One document per sample made Elasticsearch spend its time on
+ * per-document work; grouped, it indexes several times more samples per CPU-second (docs/adr/0006).
+ * `group.id` is derived from name, service, time and the samples' label sets, so a replay of the
+ * same record overwrites the same document.
+ */
+export interface SampleGroupDocument {
+  '@timestamp': string;
+  'group.id': string;
+  'metric.name': string;
+  'metric.type': string;
+  'service.name'?: string;
+  /** Every value each label has in the group: what a label filter matches before the samples are read. */
+  labels: Record<string, string[]>;
+  /** The traces the group's exemplars point at. */
+  'exemplar.trace.id'?: string[];
+  samples: GroupedSample[];
+}
+
+/** The samples of a group, each a whole SampleDocument. */
+export function ungroupSamples(g: SampleGroupDocument): SampleDocument[] {
+  return g.samples.map((s) => {
+    const doc: SampleDocument = { '@timestamp': g['@timestamp'], 'metric.name': g['metric.name'], 'metric.type': g['metric.type'], labels: s.labels, value: s.value };
+    if (s.nonfinite !== undefined) doc.nonfinite = s.nonfinite;
+    if (s.stale) doc.stale = true;
+    if (g['service.name'] !== undefined) doc['service.name'] = g['service.name'];
+    if (s.exemplar !== undefined) doc.exemplar = s.exemplar;
+    return doc;
+  });
+}
+
+/** A key naming a sample's series and time: equal for the same point read twice. */
+export function samplePointKey(d: Pick<SampleDocument, '@timestamp' | 'metric.name' | 'labels'>): string {
+  let key = `${d['@timestamp']}\u0000${d['metric.name']}`;
+  for (const k of Object.keys(d.labels).sort()) key += `\u0000${k}\u0000${d.labels[k]}`;
+  return key;
+}
+
+/** The order of a trace's exemplars: by time, then metric name. */
+export function exemplarOrder(a: SampleDocument, b: SampleDocument): number {
+  const at = a['@timestamp'] < b['@timestamp'] ? -1 : a['@timestamp'] > b['@timestamp'] ? 1 : 0;
+  return at !== 0 ? at : a['metric.name'] < b['metric.name'] ? -1 : a['metric.name'] > b['metric.name'] ? 1 : 0;
+}
+
+/** Whether a sample matches a query's metric and label filters (not its time range). */
+export function sampleMatches(d: Pick<SampleDocument, 'metric.name' | 'labels'>, q: Pick<SampleQuery, 'metric' | 'labels'>): boolean {
+  if (q.metric !== undefined && d['metric.name'] !== q.metric) return false;
+  for (const [k, v] of Object.entries(q.labels)) if (d.labels[k] !== v) return false;
+  return true;
 }
 
 /** Sample search: every given filter must match. */
@@ -260,9 +322,9 @@ export interface Store {
   getTraceLogs(traceId: string): Promise<LogDocument[]>;
   /** Log search, newest first, paged by `after`. */
   searchLogs(q: LogQuery): Promise<LogPage>;
-  /** Writes metric samples; refusals as for spans. */
-  writeSamples(docs: SampleDocument[]): Promise<WriteOutcome>;
-  /** Samples matching `q`, newest first. */
+  /** Writes groups of metric samples; refusals as for spans. */
+  writeSamples(groups: SampleGroupDocument[]): Promise<WriteOutcome>;
+  /** Samples matching `q`, newest first, each point once. */
   searchSamples(q: SampleQuery): Promise<SampleDocument[]>;
   /** Samples whose exemplar points at the trace, oldest first. */
   getTraceExemplars(traceId: string): Promise<SampleDocument[]>;

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  expUpperBound, formatFloat, metricSamples, prometheusLabelName, prometheusMetricName, sampleId, translateMetrics,
+  expUpperBound, formatFloat, groupId, metricSampleGroups, metricSamples, prometheusLabelName, prometheusMetricName, translateMetrics,
 } from '../../src/ingest/metric-samples.js';
 import {
   DataPointFlags, Temporality, type Exemplar, type ExponentialHistogramDataPoint, type HistogramDataPoint, type Metric, type MetricData, type MetricsData,
@@ -9,7 +8,7 @@ import {
 } from '../../src/model/metrics.js';
 import type { Attributes } from '../../src/model/trace.js';
 import { decodeRemoteWrite, remoteWriteToOtlp } from '../../src/receivers/prometheus/remote-write.js';
-import type { SampleDocument } from '../../src/storage/store.js';
+import { MAX_GROUP_SAMPLES, ungroupSamples, type SampleDocument } from '../../src/storage/store.js';
 
 const T = 1_700_000_000_123_456_789n; // 2023-11-14T22:13:20.123456789Z
 const ISO = '2023-11-14T22:13:20.123Z';
@@ -35,11 +34,9 @@ const numberPoint = (value: number | bigint, extra: Partial<NumberDataPoint> = {
 });
 const exemplar = (value: number, at: bigint, extra: Partial<Exemplar> = {}): Exemplar => ({ filteredAttributes: {}, timeUnixNano: at, value, traceId: TRACE, spanId: SPAN, ...extra });
 
-/** The document expected for one sample, with the ID computed here from its definition. */
+/** The sample expected. */
 function doc(name: string, type: string, labels: Record<string, string>, value: number | null, extra: Partial<SampleDocument> = {}): SampleDocument {
-  const h = createHash('sha1').update(name);
-  for (const k of Object.keys(labels).sort()) h.update(`\u0000${k}\u0000${labels[k]}`);
-  return { '@timestamp': ISO, 'sample.id': h.update(`\u0000${MS}`).digest('base64url'), 'metric.name': name, 'metric.type': type, labels, value, 'service.name': 'checkout', ...extra };
+  return { '@timestamp': ISO, 'metric.name': name, 'metric.type': type, labels, value, 'service.name': 'checkout', ...extra };
 }
 
 describe('prometheusMetricName', () => {
@@ -147,7 +144,8 @@ describe('metricSamples', () => {
     const deltaHistogram = metric('latency', 'ms', { type: 'histogram', dataPoints: [histogramPoint()], aggregationTemporality: Temporality.DELTA });
     const unspecified = counter('x', '', [numberPoint(1)], Temporality.UNSPECIFIED);
     const out = translateMetrics(request([upDown, delta, deltaHistogram, unspecified]));
-    expect(out).toEqual({ samples: [doc('queue_depth', 'gauge', TARGET, 3)], droppedPoints: 4 });
+    expect(out.droppedPoints).toBe(4);
+    expect(out.groups.flatMap(ungroupSamples)).toEqual([doc('queue_depth', 'gauge', TARGET, 3)]);
   });
 
   function histogramPoint(extra: Partial<HistogramDataPoint> = {}): HistogramDataPoint {
@@ -259,14 +257,37 @@ describe('metricSamples', () => {
     expect(stale.map((s) => [s.value, s.stale])).toEqual(Array(6).fill([null, true]));
   });
 
-  it('derives sample.id from name, sorted labels and the time in ms only', () => {
-    expect(sampleId('up', { job: 'a', instance: 'b' }, MS)).toBe(sampleId('up', { instance: 'b', job: 'a' }, MS));
-    expect(new Set([sampleId('up', { job: 'a' }, MS), sampleId('up', { job: 'b' }, MS), sampleId('up', { job: 'a' }, MS + 1), sampleId('down', { job: 'a' }, MS)]).size).toBe(4);
-    expect(sampleId('up', { job: 'a' }, MS)).toMatch(/^[A-Za-z0-9_-]{27}$/);
-    // Sub-millisecond differences are the same Prometheus sample: a replay overwrites it.
-    const at = (ns: bigint) => metricSamples(request([gauge('g', '', [numberPoint(1, { timeUnixNano: ns })])]))[0]!['sample.id'];
-    expect(at(T)).toBe(at(T + 1n));
-    expect(at(T)).not.toBe(at(T + 1_000_000n));
+  it('groups samples by name, type, service and millisecond, at most MAX_GROUP_SAMPLES a group, with the union of label values', () => {
+    const points = Array.from({ length: MAX_GROUP_SAMPLES + 5 }, (_, i) => numberPoint(i, { attributes: { shard: String(i), code: i % 2 ? '500' : '200' } }));
+    const later = numberPoint(9, { timeUnixNano: T + 1_000_000n, attributes: { shard: 'x' } });
+    const groups = metricSampleGroups(request([gauge('g', '', [...points, later]), gauge('h', '', [numberPoint(1)])], { 'service.name': 'svc' }, { ...SCOPE, name: '', version: '' }));
+    expect(groups.map((g) => [g['metric.name'], g['@timestamp'], g.samples.length])).toEqual([
+      ['g', ISO, MAX_GROUP_SAMPLES], ['g', ISO, 5], ['g', '2023-11-14T22:13:20.124Z', 1], ['h', ISO, 1],
+    ]);
+    expect(groups[0]!.labels).toEqual({ code: ['200', '500'], job: ['svc'], shard: points.slice(0, MAX_GROUP_SAMPLES).map((_, i) => String(i)) });
+    expect(groups[1]!.labels.shard).toEqual(['100', '101', '102', '103', '104']);
+    expect(groups[0]!['service.name']).toBe('svc');
+    // Every sample of the request comes out of the groups, in order.
+    expect(groups.flatMap(ungroupSamples).map((s) => s.value)).toEqual([...points.slice(0, MAX_GROUP_SAMPLES).map((_, i) => i), 100, 101, 102, 103, 104, 9, 1]);
+  });
+
+  it('lists the traces a group\'s exemplars point at', () => {
+    const h = metric('h', '', { type: 'histogram', dataPoints: [{ attributes: {}, startTimeUnixNano: 0n, timeUnixNano: T, flags: 0, count: 2n, sum: 1, explicitBounds: [1], bucketCounts: [1n, 1n], exemplars: [exemplar(0.5, T), exemplar(3, T, { traceId: 'ab'.repeat(16) })] }], aggregationTemporality: 2 });
+    const groups = metricSampleGroups(request([h]));
+    expect(groups.map((g) => [g['metric.name'], g['exemplar.trace.id']])).toEqual([['h_bucket', [TRACE, 'ab'.repeat(16)]], ['h_sum', undefined], ['h_count', undefined]]);
+  });
+
+  it('derives group.id from name, type, service, time and the series: the same request gives the same IDs, another series another', () => {
+    const ids = (value: number, ns: bigint, attrs: Attributes = {}) => metricSampleGroups(request([gauge('g', '', [numberPoint(value, { timeUnixNano: ns, attributes: attrs })])])).map((g) => g['group.id']);
+    // The value is not part of the ID: a point written again overwrites itself.
+    expect(ids(1, T)).toEqual(ids(2, T));
+    // Sub-millisecond differences are the same Prometheus sample.
+    expect(ids(1, T)).toEqual(ids(1, T + 1n));
+    expect(ids(1, T)).not.toEqual(ids(1, T + 1_000_000n));
+    expect(ids(1, T)).not.toEqual(ids(1, T, { a: 'b' }));
+    expect(ids(1, T)[0]).toMatch(/^[A-Za-z0-9_-]{27}$/);
+    const base = { '@timestamp': ISO, 'metric.name': 'up', 'metric.type': 'gauge', samples: [{ labels: { job: 'a' }, value: 1 }] };
+    expect(new Set([groupId(base), groupId({ ...base, 'metric.type': 'counter' }), groupId({ ...base, 'service.name': 's' }), groupId({ ...base, 'metric.name': 'down' }), groupId({ ...base, samples: [{ labels: { job: 'b' }, value: 1 }] })]).size).toBe(5);
   });
 
   it('keeps the names and labels of metrics that came from Prometheus remote write, and their type', () => {

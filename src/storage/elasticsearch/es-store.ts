@@ -13,7 +13,12 @@ import {
   spanDocumentId,
   type DependencyLink,
   type LogDocument,
+  exemplarOrder,
+  sampleMatches,
+  samplePointKey,
+  ungroupSamples,
   type SampleDocument,
+  type SampleGroupDocument,
   type RejectedDocument,
   type SpanDocument,
   type Store,
@@ -62,6 +67,8 @@ interface Bucket {
 }
 
 const PAGE = 5_000;
+const GROUPS_NEWEST_FIRST = [{ '@timestamp': 'desc' }, { 'group.id': 'asc' }];
+const GROUPS_OLDEST_FIRST = [{ '@timestamp': 'asc' }, { 'group.id': 'asc' }];
 const SUMMARY_CHUNK = 5_000;
 /** Only what the ingester reads of a bulk answer: a fifth of its size, and of the time to parse it. */
 const BULK_FILTER = 'errors,items.*.status,items.*.error';
@@ -131,19 +138,28 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   const day = (kind: string, epochMs: number) => dailyIndex(prefix, kind, epochMs);
   const opId = (...parts: string[]) => createHash('sha1').update(parts.join('\u0000')).digest('base64url');
 
-  /** Every hit of `query`, paged with search_after: no 10k window, so a trace of any size comes back whole. */
-  async function all<T>(what: string, index: string, query: object, sort: object[]): Promise<T[]> {
-    const out: T[] = [];
+  /**
+   * Hits of `query` in `sort` order, paged with search_after (no 10k window), handed to `visit`
+   * until it returns false or the hits run out.
+   */
+  async function scan<T>(what: string, index: string, query: object, sort: object[], visit: (hit: T) => boolean, page = PAGE): Promise<void> {
     let after: unknown[] | undefined;
     for (;;) {
       const res = await call(what, () =>
-        client.search<T>({ index, ignore_unavailable: true, allow_no_indices: true, size: PAGE, query, sort: sort as never, ...(after ? { search_after: after as never } : {}) }),
+        client.search<T>({ index, ignore_unavailable: true, allow_no_indices: true, size: page, query, sort: sort as never, ...(after ? { search_after: after as never } : {}) }),
       );
       const hits = res.hits.hits as unknown as Array<{ _source: T; sort: unknown[] }>;
-      for (const h of hits) out.push(h._source);
-      if (hits.length < PAGE) return out;
+      for (const h of hits) if (!visit(h._source)) return;
+      if (hits.length < page) return;
       after = hits[hits.length - 1]?.sort;
     }
+  }
+
+  /** Every hit of `query`: a trace of any size comes back whole. */
+  async function all<T>(what: string, index: string, query: object, sort: object[]): Promise<T[]> {
+    const out: T[] = [];
+    await scan<T>(what, index, query, sort, (h) => out.push(h) > 0);
+    return out;
   }
 
   const getTrace = (traceId: string) =>
@@ -184,16 +200,25 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       const last = page[page.length - 1];
       return hits.length > q.limit && last ? { logs: page.map((h) => h._source), next: encodeLogCursor(last.sort) } : { logs: page.map((h) => h._source) };
     },
-    writeSamples: (docs) => bulk(docs.map((doc) => ({ index: day('samples', Date.parse(doc['@timestamp'])), id: doc['sample.id'], doc }))),
+    writeSamples: (groups) => bulk(groups.map((doc) => ({ index: day('samples', Date.parse(doc['@timestamp'])), id: doc['group.id'], doc }))),
     async searchSamples(q) {
+      // Groups match on the union of their label values; each sample is then checked exactly.
       const filter: object[] = [{ range: { '@timestamp': { gte: q.start, lte: q.end } } }];
       if (q.metric !== undefined) filter.push({ term: { 'metric.name': q.metric } });
       for (const [k, v] of Object.entries(q.labels)) filter.push({ term: { [`labels.${k}`]: v } });
-      const r = await search<SampleDocument>('sample search', `${prefix}-samples-*`, { size: q.limit, query: { bool: { filter } }, sort: [{ '@timestamp': 'desc' }] });
-      return r.hits;
+      const found = new Map<string, SampleDocument>();
+      await scan<SampleGroupDocument>('sample search', `${prefix}-samples-*`, { bool: { filter } }, GROUPS_NEWEST_FIRST, (g) => {
+        for (const s of ungroupSamples(g)) if (sampleMatches(s, q)) found.set(samplePointKey(s), s);
+        return found.size < q.limit;
+      }, Math.min(PAGE, q.limit));
+      return [...found.values()].slice(0, q.limit);
     },
-    getTraceExemplars: (traceId) =>
-      all<SampleDocument>('exemplar read', `${prefix}-samples-*`, { term: { 'exemplar.trace.id': traceId } }, [{ '@timestamp': 'asc' }, { 'metric.name': 'asc' }]),
+    async getTraceExemplars(traceId) {
+      const groups = await all<SampleGroupDocument>('exemplar read', `${prefix}-samples-*`, { term: { 'exemplar.trace.id': traceId } }, GROUPS_OLDEST_FIRST);
+      const found = new Map<string, SampleDocument>();
+      for (const s of groups.flatMap(ungroupSamples)) if (s.exemplar?.['trace.id'] === traceId) found.set(samplePointKey(s), s);
+      return [...found.values()].sort(exemplarOrder);
+    },
     getTrace,
     async getSummaries(traceIds) {
       // A summary can sit in two daily indices (a trace across midnight): up to two hits per ID,

@@ -61,16 +61,19 @@ export function spansTemplate(s: TemplateSettings): { name: string; body: Record
   };
 }
 
-function template(s: TemplateSettings, kind: string, properties: Record<string, unknown>, daily = true): { name: string; body: Record<string, unknown> } {
+function template(
+  s: TemplateSettings, kind: string, properties: Record<string, unknown>, options: { daily?: boolean; version?: number; sourceExcludes?: string[] } = {},
+): { name: string; body: Record<string, unknown> } {
+  const daily = options.daily ?? true;
   return {
     name: `${s.index_prefix}-${kind}`,
     body: {
       index_patterns: [daily ? `${s.index_prefix}-${kind}-*` : `${s.index_prefix}-${kind}`],
       priority: 200,
-      _meta: { managed_by: 'braid', version: 1 },
+      _meta: { managed_by: 'braid', version: options.version ?? 1 },
       template: {
         settings: { number_of_shards: s.shards, number_of_replicas: s.replicas, 'index.codec': 'best_compression' },
-        mappings: { dynamic: false, properties },
+        mappings: { dynamic: false, ...(options.sourceExcludes ? { _source: { excludes: options.sourceExcludes } } : {}), properties },
       },
     },
   };
@@ -97,30 +100,29 @@ export function logsTemplate(s: TemplateSettings): { name: string; body: Record<
   });
 }
 
-/** The samples index template: one document per sample, labels flattened, exemplars with their trace. */
+/**
+ * The samples index template: one document per group of samples (a metric name of one service at
+ * one millisecond, from one request; src/storage/store.ts SampleGroupDocument). A query filters
+ * groups by name, time and the union of their label values, then reads the samples out of
+ * `_source`; the unions exist only to be matched, so they are left out of `_source`.
+ * 107 bytes and 1 document per sample before; see docs/adr/0006 for the figures now.
+ */
 export function samplesTemplate(s: TemplateSettings): { name: string; body: Record<string, unknown> } {
-  return template(s, 'samples', {
-    '@timestamp': { type: 'date' },
-    // sample.id equals _id: kept in _source only. Labels are matched by term, not aggregated here
-    // (a query engine aggregates what it fetched): no doc values. 153 -> 109 bytes per sample,
-    // 74k -> 80-86k samples/s indexed (docs/adr/0005).
-    sample: { properties: { id: { type: 'keyword', index: false, doc_values: false } } },
-    metric: { properties: { name: keyword, type: keyword } },
-    labels: { type: 'flattened', ignore_above: 1024, doc_values: false },
-    value: { type: 'double' },
-    'nonfinite': keyword,
-    stale: { type: 'boolean' },
-    service: { properties: { name: termOnly } },
-    exemplar: {
-      properties: {
-        trace: { properties: { id: keyword } },
-        span: { properties: { id: termOnly } },
-        value: { type: 'double', index: false },
-        '@timestamp': { type: 'date', index: false },
-        labels: { type: 'flattened', ignore_above: 1024, doc_values: false },
-      },
+  return template(
+    s,
+    'samples',
+    {
+      '@timestamp': { type: 'date' },
+      // group.id equals _id; its doc values order groups of the same millisecond when paging.
+      group: { properties: { id: { type: 'keyword', index: false } } },
+      metric: { properties: { name: keyword, type: keyword } },
+      service: { properties: { name: termOnly } },
+      labels: { type: 'flattened', ignore_above: 1024, doc_values: false },
+      exemplar: { properties: { trace: { properties: { id: termOnly } } } },
+      samples: { type: 'object', enabled: false },
     },
-  });
+    { version: 2, sourceExcludes: ['labels', 'exemplar.trace.id'] },
+  );
 }
 
 /** Templates of the derived documents: trace summaries, service edges, the operation catalog. */
@@ -147,7 +149,7 @@ export function derivedTemplates(s: TemplateSettings): Array<{ name: string; bod
       '@timestamp': { type: 'date' },
       service: { properties: { name: keyword } },
       span: { properties: { name: keyword, kind: keyword } },
-    }, false),
+    }, { daily: false }),
   ];
 }
 

@@ -18,7 +18,7 @@ import type {
   TraceSummaryDocument,
   WriteOutcome,
 } from '../store.js';
-import { compareOperations, spanDocumentId } from '../store.js';
+import { compareOperations, exemplarOrder, sampleMatches, samplePointKey, spanDocumentId, ungroupSamples } from '../store.js';
 
 /** Settings of the memory store (`storage.memory`). */
 export interface MemoryStoreSettings {
@@ -95,7 +95,7 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
   /** Log ID -> record, in write order (eviction order); trace ID -> its log IDs. */
   const logs = new Map<string, LogDocument>();
   const logsOfTrace = new Map<string, Set<string>>();
-  /** Sample ID -> sample, in write order; trace ID -> IDs of the samples whose exemplar points at it. */
+  /** Sample point key -> sample, in write order; trace ID -> IDs of the samples whose exemplar points at it. */
   const samples = new Map<string, SampleDocument>();
   const exemplarsOfTrace = new Map<string, Set<string>>();
 
@@ -152,9 +152,9 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
       }
       return { rejected: [] };
     },
-    async writeSamples(docs): Promise<WriteOutcome> {
-      for (const doc of docs) {
-        const id = doc['sample.id'];
+    async writeSamples(groups): Promise<WriteOutcome> {
+      for (const doc of groups.flatMap(ungroupSamples)) {
+        const id = samplePointKey(doc);
         samples.delete(id);
         samples.set(id, doc);
         const traceId = doc.exemplar?.['trace.id'];
@@ -175,16 +175,14 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
     async searchSamples(q: SampleQuery) {
       const found: SampleDocument[] = [];
       for (const doc of samples.values()) {
-        if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end) continue;
-        if (q.metric !== undefined && doc['metric.name'] !== q.metric) continue;
-        if (Object.entries(q.labels).some(([k, v]) => doc.labels[k] !== v)) continue;
+        if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end || !sampleMatches(doc, q)) continue;
         found.push(doc);
       }
       return found.sort((a, b) => (a['@timestamp'] < b['@timestamp'] ? 1 : a['@timestamp'] > b['@timestamp'] ? -1 : 0)).slice(0, q.limit);
     },
     async getTraceExemplars(traceId) {
       const out = [...(exemplarsOfTrace.get(traceId) ?? [])].flatMap((id) => samples.get(id) ?? []);
-      return out.sort((a, b) => (a['@timestamp'] < b['@timestamp'] ? -1 : a['@timestamp'] > b['@timestamp'] ? 1 : a['metric.name'] < b['metric.name'] ? -1 : 1));
+      return out.sort(exemplarOrder);
     },
     async getTraceLogs(traceId) {
       const out = [...(logsOfTrace.get(traceId) ?? [])].flatMap((id) => logs.get(id) ?? []);
