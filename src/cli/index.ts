@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { isBraidError } from '../errors.js';
 import { startBraid } from '../main.js';
+import { loadScrapeConfig } from '../receivers/prometheus/scrape/config.js';
 import { createLogger } from '../telemetry/logger.js';
 import { fetchTrace, renderTrace } from './trace.js';
 
@@ -59,7 +60,14 @@ async function configCheck(args: string[]): Promise<void> {
   const file = args[0];
   if (!file) fail('config check needs a FILE');
   const config = await loadConfig(file, {});
-  process.stdout.write(`${file}: valid (targets: ${config.targets.join(',')}; queue: ${config.queueKind}; store: ${config.storeKind})\n`);
+  let scrape = '';
+  const p = config.receivers.prometheus;
+  // The collector reads its scrape file at start-up: check it now, as `promtool check config` would.
+  if (p.enabled && config.targets.includes('collector')) {
+    const jobs = (await loadScrapeConfig(p.config_file)).jobs.length;
+    scrape = `; scrape: ${p.config_file}, ${jobs} job${jobs === 1 ? '' : 's'}`;
+  }
+  process.stdout.write(`${file}: valid (targets: ${config.targets.join(',')}; queue: ${config.queueKind}; store: ${config.storeKind}${scrape})\n`);
 }
 
 async function trace(args: string[]): Promise<void> {

@@ -15,10 +15,14 @@ describe('braid CLI', () => {
   it('config check validates without starting', async () => {
     const ok = spawnBraid(['config', 'check', fileURLToPath(new URL('../../config/braid.example.yaml', import.meta.url))]);
     expect((await ok.exited).code).toBe(0);
-    expect(ok.output()).toContain('valid (targets: collector,ingester,query,alerter; queue: memory; store: memory)');
+    expect(ok.output()).toContain('valid (targets: collector,ingester,query,alerter; queue: memory; store: memory; scrape: collectors/scrape.yml, 1 job)');
     const bad = spawnBraid(['config', 'check', fixture('typo_top_level.yaml')]);
     expect((await bad.exited).code).toBe(2);
     expect(bad.output()).toContain('querry: unknown key');
+    // The scrape file the collector would read is checked too.
+    const scrape = spawnBraid(['config', 'check', fixture('typo_scrape_job.yaml')]);
+    expect((await scrape.exited).code).toBe(2);
+    expect(scrape.output()).toContain('scrape config test/fixtures/config/typo_scrape_job.scrape.yml:\n  scrape_configs[0].scrape_intreval: unknown key');
   });
 
   it('rejects an unknown target given on the command line', async () => {
