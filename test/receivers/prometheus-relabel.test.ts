@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BraidError } from '../../src/errors.js';
-import {
-  compileRelabelConfigs,
-  relabel,
-  type LabelNameScheme,
-  type RelabelConfig,
-} from '../../src/receivers/prometheus/scrape/relabel.js';
+import { relabel, type LabelNameScheme, type RelabelConfig } from '../../src/receivers/prometheus/scrape/relabel.js';
+import { compileRelabelConfigs } from '../../src/receivers/prometheus/scrape/relabel-config.js';
 import type { Labels } from '../../src/receivers/prometheus/scrape/types.js';
 
 /** Compiles rules under the path `relabel_configs` and applies them. */

@@ -2,19 +2,21 @@
  * The scrape configuration file (`collectors/scrape.yml`), in Prometheus's own `global` +
  * `scrape_configs` format: a strict schema that names every unknown key's path, then the checks
  * and defaults Prometheus's config/config.go applies (timeouts against intervals, unique job names,
- * exclusive auth settings). Relative paths resolve against the file's directory and credential
- * and TLS files are read here, so the scrape loop gets values and a bad path stops start-up.
+ * exclusive auth settings, in `http-options.ts`). Relative paths resolve against the file's
+ * directory and credential and TLS files are read here, so the scrape loop gets values and a bad
+ * path stops start-up.
  */
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { formatIssues } from '../../../config/load.js';
 import { BraidError } from '../../../errors.js';
 import type { ScrapeTls } from './client.js';
 import type { FileSdSettings } from './file-sd.js';
-import { compileRelabelConfigs, type CompiledRelabel } from './relabel.js';
+import { FileReader, httpClientFields, joinDir, resolveAuth, resolveTls } from './http-options.js';
+import type { CompiledRelabel } from './relabel.js';
+import { compileRelabelConfigs } from './relabel-config.js';
 import type { TargetGroup } from './types.js';
 
 /** One scrape job with every default applied and every file read. */
@@ -150,30 +152,6 @@ const globalSchema = z.strictObject({
   ...limits,
 });
 
-const basicAuth = z.strictObject({
-  username: z.string().optional(),
-  username_file: z.string().optional(),
-  password: z.string().optional(),
-  password_file: z.string().optional(),
-});
-
-const authorization = z.strictObject({
-  type: z.string().optional(),
-  credentials: z.string().optional(),
-  credentials_file: z.string().optional(),
-});
-
-const tlsConfig = z.strictObject({
-  ca: z.string().optional(),
-  ca_file: z.string().optional(),
-  cert: z.string().optional(),
-  cert_file: z.string().optional(),
-  key: z.string().optional(),
-  key_file: z.string().optional(),
-  server_name: z.string().optional(),
-  insecure_skip_verify: z.boolean().optional(),
-});
-
 const staticConfig = z.strictObject({ targets: z.array(z.string()).default([]), labels: labelMap.optional() });
 const fileSdConfig = z.strictObject({ files: z.array(z.string()), refresh_interval: duration.optional() });
 
@@ -189,11 +167,7 @@ const jobSchema = z.strictObject({
   follow_redirects: z.boolean().default(true),
   enable_compression: z.boolean().default(true),
   ...limits,
-  basic_auth: basicAuth.optional(),
-  authorization: authorization.optional(),
-  bearer_token: z.string().optional(),
-  bearer_token_file: z.string().optional(),
-  tls_config: tlsConfig.optional(),
+  ...httpClientFields,
   static_configs: z.array(staticConfig).optional(),
   file_sd_configs: z.array(fileSdConfig).optional(),
   kubernetes_sd_configs: z.array(z.record(z.string(), z.unknown())).optional(),
@@ -366,81 +340,6 @@ function compile(rules: unknown, at: string, problems: string[]): CompiledRelabe
     for (const line of err.message.split('\n')) if (line.trim() !== '') problems.push(line.startsWith('  ') ? line : `  ${line}`);
     return [];
   }
-}
-
-/** Reads files named in the config, relative to its directory; a failure becomes a problem line. */
-class FileReader {
-  constructor(
-    private readonly baseDir: string,
-    private readonly problems: string[],
-  ) {}
-
-  read(path: string, at: string, trim: boolean): string {
-    const full = joinDir(this.baseDir, path);
-    try {
-      const text = readFileSync(full, 'utf8');
-      // Prometheus trims credential files (a trailing newline is never part of a token).
-      return trim ? text.trim() : text;
-    } catch (err) {
-      this.problems.push(`  ${at}: cannot read ${full}: ${(err as Error).message}`);
-      return '';
-    }
-  }
-}
-
-/** Prometheus's config.JoinDir: relative paths are taken from the config file's directory. */
-function joinDir(dir: string, path: string): string {
-  return path === '' || isAbsolute(path) ? path : join(dir, path);
-}
-
-function resolveAuth(job: JobInput, at: string, files: FileReader, problems: string[]): Record<string, string> {
-  const bearer = job.bearer_token !== undefined || job.bearer_token_file !== undefined;
-  const only = (msg: string) => problems.push(`  ${at}: ${msg}`);
-  if (job.bearer_token !== undefined && job.bearer_token_file !== undefined) only('at most one of bearer_token & bearer_token_file must be configured');
-  if (job.basic_auth !== undefined && bearer) only('at most one of basic_auth, bearer_token & bearer_token_file must be configured');
-  if (job.authorization !== undefined && bearer) only('authorization is not compatible with bearer_token & bearer_token_file');
-  if (job.authorization !== undefined && job.basic_auth !== undefined) only('at most one of basic_auth & authorization must be configured');
-
-  if (job.basic_auth !== undefined) {
-    const b = job.basic_auth;
-    const ba = `${at}.basic_auth`;
-    if (b.username !== undefined && b.username_file !== undefined) problems.push(`  ${ba}: at most one of username & username_file must be configured`);
-    if (b.password !== undefined && b.password_file !== undefined) problems.push(`  ${ba}: at most one of password & password_file must be configured`);
-    const user = b.username_file !== undefined ? files.read(b.username_file, `${ba}.username_file`, true) : (b.username ?? '');
-    const pass = b.password_file !== undefined ? files.read(b.password_file, `${ba}.password_file`, true) : (b.password ?? '');
-    return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
-  }
-  if (job.authorization !== undefined) {
-    const a = job.authorization;
-    const aa = `${at}.authorization`;
-    const type = a.type?.trim() || 'Bearer';
-    if (type.toLowerCase() === 'basic') problems.push(`  ${aa}.type: authorization type cannot be set to "basic", use "basic_auth" instead`);
-    if (a.credentials !== undefined && a.credentials_file !== undefined) problems.push(`  ${aa}: at most one of credentials & credentials_file must be configured`);
-    const credentials = a.credentials_file !== undefined ? files.read(a.credentials_file, `${aa}.credentials_file`, true) : (a.credentials ?? '');
-    return { authorization: `${type} ${credentials.trim()}` };
-  }
-  if (job.bearer_token_file !== undefined) return { authorization: `Bearer ${files.read(job.bearer_token_file, `${at}.bearer_token_file`, true)}` };
-  if (job.bearer_token !== undefined) return { authorization: `Bearer ${job.bearer_token.trim()}` };
-  return {};
-}
-
-function resolveTls(t: z.output<typeof tlsConfig>, at: string, files: FileReader, problems: string[]): ScrapeTls {
-  const pem = (inline: string | undefined, file: string | undefined, name: string): string | undefined => {
-    if (inline !== undefined && file !== undefined) problems.push(`  ${at}: at most one of ${name} and ${name}_file must be configured`);
-    return file !== undefined ? files.read(file, `${at}.${name}_file`, false) : inline;
-  };
-  const ca = pem(t.ca, t.ca_file, 'ca');
-  const cert = pem(t.cert, t.cert_file, 'cert');
-  const key = pem(t.key, t.key_file, 'key');
-  if ((cert === undefined) !== (key === undefined)) {
-    problems.push(`  ${at}: a client certificate needs both cert (or cert_file) and key (or key_file)`);
-  }
-  const out: ScrapeTls = { insecureSkipVerify: t.insecure_skip_verify ?? false };
-  if (ca !== undefined) out.ca = ca;
-  if (cert !== undefined) out.cert = cert;
-  if (key !== undefined) out.key = key;
-  if (t.server_name !== undefined) out.serverName = t.server_name;
-  return out;
 }
 
 function staticGroups(job: JobInput, at: string, checkAddresses: boolean, problems: string[]): TargetGroup[] {
