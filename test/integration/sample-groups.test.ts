@@ -103,3 +103,29 @@ cases(
     await es.indices.refresh({ index: `${prefix}-samples-*` });
   },
 );
+
+describe('a day indexed before sample groups (an upgrade mid-day)', () => {
+  it('reads the old one-sample documents and the new groups of the same index together', async () => {
+    const old = uniqueName('groupsold');
+    const index = `${old}-samples-2026.11.20`;
+    // The index as the earlier version's template made it: no group.id, one document per sample.
+    await es.indices.create({
+      index,
+      mappings: { dynamic: false, properties: { '@timestamp': { type: 'date' }, metric: { properties: { name: { type: 'keyword' } } }, labels: { type: 'flattened' }, value: { type: 'double' }, exemplar: { properties: { trace: { properties: { id: { type: 'keyword' } } } } } } },
+    });
+    try {
+      await es.index({ index, id: 'legacy', refresh: true, document: { '@timestamp': iso(T0 - 15_000), 'sample.id': 'legacy', 'metric.name': 'db_up', 'metric.type': 'gauge', labels: { instance: 'h:1', job: 'db' }, value: 0, 'service.name': 'db', exemplar: { 'trace.id': TRACE, value: 0 } } });
+      const store = createElasticsearchStore({ url: inject('elasticsearchUrl'), index_prefix: old, shards: 1, replicas: 0, request_timeout_ms: 30_000, bulk_max_docs: 100, bulk_max_bytes: 5_000_000 }, createLogger('silent'));
+      await store.start();
+      expect((await store.writeSamples(metricSampleGroups(request('db', 'db_up', T0, [[{}, 1, TRACE]])))).rejected).toEqual([]);
+      await es.indices.refresh({ index });
+      const found = await store.searchSamples(query({ metric: 'db_up', labels: { job: 'db' } }));
+      expect(found.map((s) => [s['@timestamp'], s.value])).toEqual([[iso(T0), 1], [iso(T0 - 15_000), 0]]);
+      expect(found[1]).toEqual({ '@timestamp': iso(T0 - 15_000), 'metric.name': 'db_up', 'metric.type': 'gauge', labels: { instance: 'h:1', job: 'db' }, value: 0, 'service.name': 'db', exemplar: { 'trace.id': TRACE, value: 0 } });
+      expect((await store.getTraceExemplars(TRACE)).map((s) => s.value)).toEqual([0, 1]);
+      await store.close();
+    } finally {
+      await es.indices.delete({ index });
+    }
+  });
+});

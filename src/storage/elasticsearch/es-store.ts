@@ -67,8 +67,16 @@ interface Bucket {
 }
 
 const PAGE = 5_000;
-const GROUPS_NEWEST_FIRST = [{ '@timestamp': 'desc' }, { 'group.id': 'asc' }];
-const GROUPS_OLDEST_FIRST = [{ '@timestamp': 'asc' }, { 'group.id': 'asc' }];
+// unmapped_type: a day's index made by a version before sample groups has no group.id.
+const GROUPS_NEWEST_FIRST = [{ '@timestamp': 'desc' }, { 'group.id': { order: 'asc', unmapped_type: 'keyword' } }];
+const GROUPS_OLDEST_FIRST = [{ '@timestamp': 'asc' }, { 'group.id': { order: 'asc', unmapped_type: 'keyword' } }];
+
+/** A stored group's samples; a document written before groups (one sample, no `samples`) is its own sample. */
+function storedSamples(doc: SampleGroupDocument | SampleDocument): SampleDocument[] {
+  if ('samples' in doc && Array.isArray(doc.samples)) return ungroupSamples(doc);
+  const { 'sample.id': _id, ...sample } = doc as SampleDocument & { 'sample.id'?: string };
+  return [sample];
+}
 const SUMMARY_CHUNK = 5_000;
 /** Only what the ingester reads of a bulk answer: a fifth of its size, and of the time to parse it. */
 const BULK_FILTER = 'errors,items.*.status,items.*.error';
@@ -208,7 +216,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       for (const [k, v] of Object.entries(q.labels)) filter.push({ term: { [`labels.${k}`]: v } });
       const found = new Map<string, SampleDocument>();
       await scan<SampleGroupDocument>('sample search', `${prefix}-samples-*`, { bool: { filter } }, GROUPS_NEWEST_FIRST, (g) => {
-        for (const s of ungroupSamples(g)) if (sampleMatches(s, q)) found.set(samplePointKey(s), s);
+        for (const s of storedSamples(g)) if (sampleMatches(s, q)) found.set(samplePointKey(s), s);
         return found.size < q.limit;
       }, Math.min(PAGE, q.limit));
       return [...found.values()].slice(0, q.limit);
@@ -216,7 +224,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     async getTraceExemplars(traceId) {
       const groups = await all<SampleGroupDocument>('exemplar read', `${prefix}-samples-*`, { term: { 'exemplar.trace.id': traceId } }, GROUPS_OLDEST_FIRST);
       const found = new Map<string, SampleDocument>();
-      for (const s of groups.flatMap(ungroupSamples)) if (s.exemplar?.['trace.id'] === traceId) found.set(samplePointKey(s), s);
+      for (const s of groups.flatMap(storedSamples)) if (s.exemplar?.['trace.id'] === traceId) found.set(samplePointKey(s), s);
       return [...found.values()].sort(exemplarOrder);
     },
     getTrace,
