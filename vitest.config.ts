@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
-// that its global setup starts (scripts/infra, the same code as `npm run infra:up`).
+// Three projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
+// that its global setup starts (scripts/infra, the same code as `npm run infra:up`); `kubernetes`
+// talks to a real Kubernetes API server.
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -15,10 +16,16 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          exclude: ['test/integration/kubernetes-*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
+      },
+      {
+        // A real kube-apiserver + etcd that each file starts itself (scripts/infra/kubernetes.ts); no
+        // Kafka or Elasticsearch. The first run builds both from the Go module proxy: long hooks.
+        test: { name: 'kubernetes', include: ['test/integration/kubernetes-*.test.ts'], testTimeout: 120_000, hookTimeout: 30 * 60_000 },
       },
     ],
   },

@@ -1,5 +1,6 @@
-/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status`. */
+/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status|kube-build`. */
 import { infraDown, infraStatus, infraUp, InfraError, type InfraUpResult } from './index.js';
+import { buildKubernetes } from './kubernetes.js';
 
 /** Prints the shell lines that point Braid (and its tests) at the servers. */
 export function printEnvLines(r: Pick<InfraUpResult, 'kafkaBrokers' | 'elasticsearchUrl'>): void {
@@ -32,8 +33,13 @@ async function main(cmd: string | undefined): Promise<number> {
       }
       return list.every((s) => s.state === 'running') ? 0 : 3;
     }
+    case 'kube-build': {
+      const b = await buildKubernetes();
+      process.stdout.write(`${b.kubeApiserver}\n${b.etcd}\n`);
+      return 0;
+    }
     default:
-      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status\n');
+      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status|kube-build\n');
       return 2;
   }
 }

@@ -11,8 +11,6 @@ import { createServer as createHttpsServer, Server as HttpsServer } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BraidError } from '../../src/errors.js';
 import {
@@ -26,6 +24,7 @@ import {
   type KubernetesSdConfig,
 } from '../../src/receivers/prometheus/scrape/kubernetes.js';
 import type { Discoverer, TargetGroup } from '../../src/receivers/prometheus/scrape/types.js';
+import { captureLog } from '../helpers/log.js';
 
 type Obj = Record<string, unknown>;
 
@@ -1030,17 +1029,6 @@ class FakeApiServer {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
-/** A logger whose JSON lines the test can read. */
-function captureLog() {
-  const lines: Obj[] = [];
-  const dest = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Obj);
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, dest), lines };
-}
 
 async function waitFor<T>(probe: () => T | undefined | false, what: string, ms = 5000): Promise<T> {
   const deadline = Date.now() + ms;

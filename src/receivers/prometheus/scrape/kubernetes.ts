@@ -912,6 +912,8 @@ class Reflector {
       return 0;
     }
     if (res.statusCode !== 200) throw await apiError(res, `watch ${this.path}`);
+    // Reachable again now, not when this watch ends minutes later (until then a new failure would log at debug only).
+    this.recovered();
     return new Promise<number>((resolve, reject) => {
       const decoder = new StringDecoder('utf8');
       let buffered = '';
