@@ -71,15 +71,16 @@ const PAGE = 5_000;
 const GROUPS_NEWEST_FIRST = [{ '@timestamp': 'desc' }, { 'group.id': { order: 'asc', unmapped_type: 'keyword' } }];
 const GROUPS_OLDEST_FIRST = [{ '@timestamp': 'asc' }, { 'group.id': { order: 'asc', unmapped_type: 'keyword' } }];
 
+const SUMMARY_CHUNK = 5_000;
+/** Only what the ingester reads of a bulk answer: a fifth of its size, and of the time to parse it. */
+const BULK_FILTER = 'errors,items.*.status,items.*.error';
+
 /** A stored group's samples; a document written before groups (one sample, no `samples`) is its own sample. */
 function storedSamples(doc: SampleGroupDocument | SampleDocument): SampleDocument[] {
   if ('samples' in doc && Array.isArray(doc.samples)) return ungroupSamples(doc);
   const { 'sample.id': _id, ...sample } = doc as SampleDocument & { 'sample.id'?: string };
   return [sample];
 }
-const SUMMARY_CHUNK = 5_000;
-/** Only what the ingester reads of a bulk answer: a fifth of its size, and of the time to parse it. */
-const BULK_FILTER = 'errors,items.*.status,items.*.error';
 
 /** Creates the Elasticsearch store; nothing connects until `start`. */
 export function createElasticsearchStore(settings: ElasticsearchStoreSettings, log: Logger): Store {
