@@ -5,18 +5,15 @@
  * exemplars); the series and values Prometheus reports through its HTTP API must be the ones
  * Braid stored.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBraid } from '../../src/main.js';
 import { eventually } from '../helpers/otlp.js';
-import { freePort } from '../helpers/process.js';
 import { startTestBraid, testConfig } from '../helpers/braid.js';
-
-const PROMETHEUS = '/usr/bin/prometheus';
+import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 
 const TEXT_TARGET = `# HELP http_requests_total Requests served.
 # TYPE http_requests_total counter
@@ -70,12 +67,9 @@ describe('scraping, differential against a real Prometheus', () => {
   const dir = mkdtempSync(join(tmpdir(), 'braid-scrape-diff-'));
   const servers: Server[] = [];
   let braid: RunningBraid;
-  let prometheus: ChildProcess | undefined;
-  let promUrl = '';
-  let output = '';
+  let prometheus: RunningPrometheus | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(PROMETHEUS)) throw new Error(`${PROMETHEUS} not found: install the Debian package prometheus (.ci/run does)`);
     const text = await serve(TEXT_TARGET, 'text/plain; version=0.0.4; charset=utf-8');
     const om = await serve(OPENMETRICS_TARGET, 'application/openmetrics-text; version=1.0.0; charset=utf-8');
     const failing = await serve(undefined, 'text/plain', 500);
@@ -103,14 +97,10 @@ describe('scraping, differential against a real Prometheus', () => {
     writeFileSync(file, `${config}\n`);
     const input = testConfig();
     braid = await startTestBraid({ ...input, receivers: { ...input.receivers, prometheus: { enabled: true, config_file: file } } });
-    const web = await freePort();
-    promUrl = `http://127.0.0.1:${web}`;
-    prometheus = spawn(PROMETHEUS, [`--config.file=${file}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${web}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    prometheus.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    prometheus.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    prometheus = await startPrometheus(file, join(dir, 'data'));
   }, 60_000);
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    prometheus?.stop();
     await braid?.stop();
     for (const s of servers) s.close();
     rmSync(dir, { recursive: true, force: true });
@@ -118,9 +108,8 @@ describe('scraping, differential against a real Prometheus', () => {
 
   /** Prometheus's current view: every series with its latest value. */
   async function prometheusView(): Promise<Map<string, number>> {
-    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('{job=~".+"}')}`);
-    const body = (await res.json()) as { data: { result: Array<{ metric: Series; value: [number, string] }> } };
-    return new Map(body.data.result.map((r) => [key(r.metric), Number(r.value[1])]));
+    const result = await prometheus!.query('{job=~".+"}');
+    return new Map(result.map((r) => [key(r.metric), Number(r.value[1])]));
   }
 
   /** Braid's view: the latest sample of every series of the last minute. */
@@ -143,7 +132,7 @@ describe('scraping, differential against a real Prometheus', () => {
       const v = await prometheusView().catch(() => undefined);
       // Every target scraped at least once: four `up` series (three static, one from the file).
       return v && [...v.keys()].filter((k) => k.startsWith('[["__name__","up"]')).length === 4 && [...v.keys()].some((k) => k.includes('request_seconds_bucket')) ? v : undefined;
-    }, 60_000, `Prometheus scraping (its output: ${output.slice(-1500)})`);
+    }, 60_000, `Prometheus scraping (its output: ${prometheus?.output().slice(-1500)})`);
     const ours = await eventually(async () => {
       const v = await braidView();
       return [...prom.keys()].every((k) => v.has(k)) ? v : undefined;

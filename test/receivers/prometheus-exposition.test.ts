@@ -573,11 +573,18 @@ describe('exemplars', () => {
 });
 
 describe('errors', () => {
-  it('fail the whole exposition with the line number and the problem', () => {
+  it('fail the whole exposition with the line number and the problem, the lines before it kept apart as partial', () => {
     const body = '# TYPE a counter\na_total 1\n\na_total{code="500" 2\na_total 3\n';
     expect(parseExposition(body, TEXT)).toEqual({
       families: [],
       errors: ['line 4: expected "," or "}" after the value of label "code", got "2"'],
+      // What Prometheus counts in scrape_samples_scraped before it stops at the bad line.
+      partial: [{ name: 'a', type: 'counter', samples: [s('a_total', [], 1)] }],
+    });
+    expect(parseExposition('a_total 1\n', OM)).toEqual({
+      families: [],
+      errors: ['line 2: missing "# EOF": an OpenMetrics exposition must end with it'],
+      partial: [{ name: 'a_total', type: 'unknown', samples: [s('a_total', [], 1)] }],
     });
   });
 

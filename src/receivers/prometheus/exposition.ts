@@ -5,7 +5,8 @@
  * What it accepts is what Prometheus's own parsers accept (model/textparse promparse.go and
  * openmetricsparse.go), read against the OpenMetrics ABNF and the text format's grammar:
  * - One malformed line fails the whole exposition, as a Prometheus scrape fails: the result
- *   then has no families and one error, `line N: <problem>`. A partial scrape is never returned.
+ *   then has no families and one error, `line N: <problem>`. A partial scrape is never returned
+ *   as families; `partial` holds what came before the bad line, for the scraper to count.
  * - Text 0.0.4: blanks and tabs between tokens, blank lines, comments other than HELP and TYPE,
  *   a trailing comma in a label set and a last line without `\n` are fine; labels must be
  *   separated by commas (Prometheus lets a missing one pass, by its own account a bug);
@@ -76,6 +77,8 @@ export interface ParsedFamily {
 export interface ParseResult {
   families: ParsedFamily[];
   errors: string[];
+  /** With an error: the families read before it, which Prometheus counts in scrape_samples_scraped. Never to be stored. */
+  partial?: ParsedFamily[];
 }
 
 /** The two text formats Braid scrapes. */
@@ -115,7 +118,7 @@ export function parseExposition(text: string, contentType: string, options: { fa
   try {
     parser.parse();
   } catch (err) {
-    if (err instanceof ExpositionError) return { families: [], errors: [err.message] };
+    if (err instanceof ExpositionError) return { families: [], errors: [err.message], partial: parser.families };
     throw err;
   }
   return { families: parser.families, errors: [] };

@@ -21,7 +21,7 @@ export interface ScrapeRequest {
   headers: Record<string, string>;
   timeoutMs: number;
   tls?: ScrapeTls;
-  /** Largest decompressed body read; past it the scrape fails. */
+  /** A decompressed body of this many bytes or more fails the scrape, as Prometheus checks body_size_limit. */
   maxBodyBytes: number;
 }
 
@@ -51,9 +51,9 @@ export function scrapeGet(req: ScrapeRequest): Promise<ScrapeResponse> {
       let size = 0;
       stream.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > req.maxBodyBytes) {
+        if (size >= req.maxBodyBytes) {
           res.destroy();
-          reject(new Error(`body larger than ${req.maxBodyBytes} bytes`));
+          reject(new Error(`body size is bigger than the configured limit (${req.maxBodyBytes} bytes)`));
           return;
         }
         chunks.push(c);

@@ -72,6 +72,9 @@ class JobRunner {
       }
     }
     this.current = [...targets.values()];
+    // Prometheus's target_limit: over it, every target of the job fails its scrapes with this error.
+    const limit = this.job.targetLimit;
+    const forced = limit > 0 && targets.size > limit ? `target_limit exceeded (number of targets: ${targets.size}, limit: ${limit})` : undefined;
     for (const [key, loop] of this.loops) {
       if (targets.has(key)) continue;
       this.loops.delete(key);
@@ -83,7 +86,8 @@ class JobRunner {
         {
           key, job: t.job, url: t.url, labels: t.labels, intervalMs: t.intervalMs, timeoutMs: t.timeoutMs,
           honorLabels: this.job.honorLabels, honorTimestamps: this.job.honorTimestamps, sampleLimit: this.job.sampleLimit,
-          metricRelabel: this.job.metricRelabel, headers: this.job.headers, ...(this.job.tls ? { tls: this.job.tls } : {}),
+          labelLimits: { labelLimit: this.job.labelLimit, labelNameLengthLimit: this.job.labelNameLengthLimit, labelValueLengthLimit: this.job.labelValueLengthLimit },
+          bodySizeLimitBytes: this.job.bodySizeLimitBytes, metricRelabel: this.job.metricRelabel, headers: this.job.headers, ...(this.job.tls ? { tls: this.job.tls } : {}),
         },
         this.sink,
         this.log,
@@ -91,6 +95,7 @@ class JobRunner {
       this.loops.set(key, loop);
       loop.start();
     }
+    for (const loop of this.loops.values()) loop.setForcedError(forced);
   }
 
   targets(): ScrapeTarget[] {
