@@ -2,7 +2,8 @@
  * One target's scrape loop, as Prometheus's scrape/scrape.go runs it: every interval (offset by a
  * hash of the target, so targets spread over the interval), GET the exposition, parse it, attach
  * the target's labels (honor_labels decides conflicts), apply metric_relabel_configs and the
- * limits (samples, label count, label name and value length, body size), add the synthetic series (up, scrape_duration_seconds, scrape_samples_scraped,
+ * limits (samples, label count, label name and value length, body size), add the synthetic
+ * series (up, scrape_duration_seconds, scrape_samples_scraped,
  * scrape_samples_post_metric_relabeling, scrape_series_added), and write staleness markers for
  * series that disappeared, for every series of a failed scrape, and for all of a target that
  * goes away. The result is handed on as a remote-write request, the form the receiver already
@@ -121,6 +122,7 @@ export function scrapedSeries(target: LoopTarget, families: ParsedFamily[], scra
 
 /** Prometheus's verifyLabelLimits, with its messages; lengths in UTF-8 bytes as Go counts them. */
 export function labelLimitError(labels: Label[], limits: LabelLimits): string | undefined {
+  if (limits.labelLimit === 0 && limits.labelNameLengthLimit === 0 && limits.labelValueLengthLimit === 0) return undefined;
   const metric = (labels.find((l) => l.name === '__name__')?.value ?? '').slice(0, 50);
   if (limits.labelLimit > 0 && labels.length > limits.labelLimit) {
     return `label_limit exceeded (metric: ${metric}, number of labels: ${labels.length}, limit: ${limits.labelLimit})`;
