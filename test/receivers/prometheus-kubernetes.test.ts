@@ -13,16 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BraidError } from '../../src/errors.js';
-import {
-  endpointsTargetGroup,
-  kubernetesObjectKey,
-  parseKubernetesSdConfig,
-  podTargetGroup,
-  resolveKubernetesConnection,
-  serviceTargetGroup,
-  startKubernetesDiscovery,
-  type KubernetesSdConfig,
-} from '../../src/receivers/prometheus/scrape/kubernetes.js';
+import { startKubernetesDiscovery } from '../../src/receivers/prometheus/scrape/kubernetes.js';
+import { parseKubernetesSdConfig, type KubernetesSdConfig } from '../../src/receivers/prometheus/scrape/kubernetes-config.js';
+import { resolveKubernetesConnection } from '../../src/receivers/prometheus/scrape/kubernetes-connection.js';
+import { endpointsTargetGroup, kubernetesObjectKey, podTargetGroup, serviceTargetGroup } from '../../src/receivers/prometheus/scrape/kubernetes-targets.js';
 import type { Discoverer, TargetGroup } from '../../src/receivers/prometheus/scrape/types.js';
 import { captureLog } from '../helpers/log.js';
 
