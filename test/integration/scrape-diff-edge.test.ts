@@ -12,6 +12,7 @@
  * be the one Braid stored, synthetic series included (but for the two that measure timing).
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,13 @@ import type { RunningBraid } from '../../src/main.js';
 import { eventually } from '../helpers/otlp.js';
 import { startTestBraid, testConfig } from '../helpers/braid.js';
 import { startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
+
+/** Prometheus's hashmod: the last 8 bytes of the MD5 of the value, big-endian, modulo `modulus`. */
+const hashmod = (value: string, modulus: number) => Number(BigInt(`0x${createHash('md5').update(value).digest('hex').slice(16)}`) % BigInt(modulus));
+/** A target name `t<i>-<n>` whose hashmod 4 is `bucket`. */
+function hashmodName(bucket: number, i: number): string {
+  for (let n = 0; ; n++) if (hashmod(`t${i}-${n}`, 4) === bucket) return `t${i}-${n}`;
+}
 
 const TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
@@ -193,13 +201,17 @@ describe('scraping edge cases, differential against a real Prometheus', () => {
       {
         job_name: job('relabel'),
         static_configs: [
-          { targets: [gzip, openmetrics, untyped, duplicates, wide, timestamps], labels: { __meta_x_zone: 'eu-West', __meta_x_rack: 'r7', a: 'same', b: 'same', c: 'other', svc: 'web-frontend' } },
+          // One group per target with a name whose hashmod is known, so the kept set does not depend on ports.
+          ...[gzip, openmetrics, untyped, duplicates, wide, timestamps].map((target, i) => ({
+            targets: [target],
+            labels: { __meta_x_zone: 'eu-West', __meta_x_rack: 'r7', a: 'same', b: 'same', c: 'other', svc: 'web-frontend', name: hashmodName(i === 3 ? 3 : 0, i) },
+          })),
           // Dropped by keepequal (a != b), then by dropequal (a == c).
           { targets: [omTimestamps], labels: { a: 'one', b: 'two' } },
           { targets: [malformed], labels: { a: 'one', b: 'one', c: 'one' } },
         ],
         relabel_configs: [
-          { source_labels: ['__address__'], modulus: 4, target_label: '__tmp_hash', action: 'hashmod' },
+          { source_labels: ['name'], modulus: 4, target_label: '__tmp_hash', action: 'hashmod' },
           { source_labels: ['__tmp_hash'], regex: '[0-2]', action: 'keep' },
           { regex: '__meta_x_(.+)', replacement: 'meta_$1', action: 'labelmap' },
           { source_labels: ['a'], target_label: 'b', action: 'keepequal' },
@@ -309,6 +321,8 @@ describe('scraping edge cases, differential against a real Prometheus', () => {
       expect({ name, present: names.has(name) }).toEqual({ name, present: true });
     }
     expect(series.filter((s) => s.labels.__name__ === 'fed_gauge').map((s) => `${s.labels.module} ${s.labels.timeout}`).sort()).toEqual(['x 0.75', 'y 0.75']);
+    // hashmod keeps buckets 0-2 (the target in bucket 3 goes); keepequal and dropequal drop the last two groups.
+    expect(series.filter((s) => s.labels.__name__ === 'up' && s.labels.job === job('relabel')).map((s) => s.labels.name).sort()).toEqual([0, 1, 2, 4, 5].map((i) => hashmodName(0, i)));
     expect(series.find((s) => s.labels.__name__ === 'up' && s.labels.job === job('relabel'))?.labels).toMatchObject({ meta_zone: 'eu-West', zone_lower: 'eu-west', zone_upper: 'EU-WEST', placement: 'frontend_web@r7' });
   }, 120_000);
 
