@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
+// Four projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
 // that its global setup starts (scripts/infra, the same code as `npm run infra:up`); `kubernetes`
-// talks to a real Kubernetes API server.
+// talks to a real Kubernetes API server; `promql-corpus` runs Prometheus's PromQL test corpus,
+// fetched from the Go module proxy (scripts/infra/promql-corpus.ts).
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -10,7 +11,7 @@ export default defineConfig({
     fileParallelism: false,
     projects: [
       {
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**'], testTimeout: 20_000 },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**', 'test/promql/promqltest.test.ts'], testTimeout: 20_000 },
       },
       {
         test: {
@@ -26,6 +27,9 @@ export default defineConfig({
         // A real kube-apiserver + etcd that each file starts itself (scripts/infra/kubernetes.ts); no
         // Kafka or Elasticsearch. The first run builds both from the Go module proxy: long hooks.
         test: { name: 'kubernetes', include: ['test/integration/kubernetes-*.test.ts'], testTimeout: 120_000, hookTimeout: 30 * 60_000 },
+      },
+      {
+        test: { name: 'promql-corpus', include: ['test/promql/promqltest.test.ts'], testTimeout: 20_000 },
       },
     ],
   },

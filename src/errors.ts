@@ -49,6 +49,9 @@ export const ErrorCodes = {
   BRAID_ERR_STORE_REJECTED: spec(500, GrpcStatus.INTERNAL),
   BRAID_ERR_QUERY_INVALID: spec(400, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_QUERY_NOT_FOUND: spec(404, GrpcStatus.NOT_FOUND),
+  // Prometheus's API answers bad_data (400) for parse errors and execution errors with 422.
+  BRAID_ERR_PROMQL_PARSE: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_PROMQL_EXEC: spec(422, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_SHUTTING_DOWN: spec(503, GrpcStatus.UNAVAILABLE, true),
   BRAID_ERR_INFRA: spec(500, GrpcStatus.INTERNAL),
   BRAID_ERR_INTERNAL: spec(500, GrpcStatus.INTERNAL),

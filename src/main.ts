@@ -177,7 +177,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
 
   let query: FastifyInstance | undefined;
   if (has('query') && store) {
-    query = createQueryServer(store, log);
+    query = createQueryServer(store, log, { maxSamples: config.query.prometheus.max_samples });
     addresses.query = await listen(query, config.query.endpoint);
   }
   if (has('alerter')) log.warn('the alerter target has no rule evaluation yet; it runs idle (see README, status)');

@@ -110,7 +110,13 @@ export const BraidConfigSchema = z.strictObject({
       prometheus: prometheusScraper.prefault({}),
     })
     .prefault({}),
-  query: z.strictObject({ endpoint: endpoint(16686) }).prefault({}),
+  query: z
+    .strictObject({
+      endpoint: endpoint(16686),
+      /** The Prometheus API (/prometheus/api/v1): samples one query may read, Prometheus's query.max-samples. */
+      prometheus: z.strictObject({ max_samples: positiveInt.default(5_000_000) }).prefault({}),
+    })
+    .prefault({}),
   admin: z.strictObject({ endpoint: endpoint(8888) }).prefault({}),
   queue: z.strictObject({ kafka: kafka.prefault({}), memory: memoryQueue.prefault({}) }).prefault({}),
   storage: z

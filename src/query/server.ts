@@ -1,4 +1,4 @@
-/** The query target's HTTP server (port 16686): the Jaeger API (/api) and Braid's native API (/braid/v1). */
+/** The query target's HTTP server (port 16686): the Jaeger API (/api), the Prometheus API (/prometheus/api/v1) and Braid's native API (/braid/v1). */
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../telemetry/http-server.js';
 import { BraidError } from '../errors.js';
@@ -6,12 +6,17 @@ import type { Store } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { registerBraidRoutes } from './braid/routes.js';
 import { registerJaegerRoutes } from './jaeger/routes.js';
+import { registerPrometheusRoutes, type PrometheusApiSettings } from './prometheus/routes.js';
+
+/** Prometheus's errorType for an HTTP status. */
+const PROMETHEUS_ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 404: 'not_found', 422: 'execution', 503: 'unavailable' };
 
 /** Builds the query server (not yet listening). */
-export function createQueryServer(store: Store, log: Logger): FastifyInstance {
+export function createQueryServer(store: Store, log: Logger, prometheus: Pick<PrometheusApiSettings, 'maxSamples'> = { maxSamples: 5_000_000 }): FastifyInstance {
   const app = createHttpServer(log, 'query');
   registerJaegerRoutes(app, store);
   registerBraidRoutes(app, store);
+  registerPrometheusRoutes(app, store, { ...prometheus, defaultRangeMs: 6 * 3_600_000 });
   app.setErrorHandler((err, req, reply) => {
     const e = err instanceof BraidError ? err : undefined;
     const code = e?.httpStatus ?? (typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500);
@@ -20,6 +25,7 @@ export function createQueryServer(store: Store, log: Logger): FastifyInstance {
     if (e?.transient && e.retryAfterSeconds) reply.header('retry-after', String(e.retryAfterSeconds));
     const msg = e ? `${e.code}: ${e.message}` : (err as Error).message;
     if (req.url.startsWith('/braid/')) return reply.code(code).send({ error: { code, message: msg } });
+    if (req.url.startsWith('/prometheus/')) return reply.code(code).send({ status: 'error', errorType: PROMETHEUS_ERROR_TYPES[code] ?? 'internal', error: e ? e.message : msg });
     return reply.code(code).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg }] });
   });
   return app;

@@ -13,27 +13,14 @@ import { LoggerProvider, SimpleLogRecordProcessor, type LogRecordExporter } from
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@elastic/elasticsearch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { BraidConfigInput } from '../../src/config/schema.js';
 import type { RunningBraid } from '../../src/main.js';
 import { encodeLogsRequest } from '../../src/model/otlp/logs-proto.js';
 import type { TraceView } from '../../src/query/braid/routes.js';
 import { eventually, newSpanId, newTraceId } from '../helpers/otlp.js';
 import { spawnBraid } from '../helpers/process.js';
-import { startTestBraid, testConfig, uniqueName } from '../helpers/braid.js';
+import { bothModes, startTestBraid } from '../helpers/braid.js';
 
-const modes: Array<[string, () => BraidConfigInput]> = [
-  ['embedded', () => testConfig()],
-  [
-    'pipeline (real Kafka, real Elasticsearch)',
-    () => {
-      const prefix = uniqueName('logs');
-      return testConfig({
-        queue: { kafka: { brokers: [inject('kafkaBrokers')], topic_prefix: `${prefix}.`, group_id: `${prefix}-ingester`, partitions: 3 } },
-        storage: { elasticsearch: { url: inject('elasticsearchUrl'), index_prefix: prefix } },
-      });
-    },
-  ],
-];
+const modes = bothModes('logs');
 
 const resource = resourceFromAttributes({ 'service.name': 'shop' });
 

@@ -12,13 +12,12 @@ import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporte
 import { OTLPMetricExporter as ProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationType, MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { BraidConfigInput } from '../../src/config/schema.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBraid } from '../../src/main.js';
 import type { TraceView } from '../../src/query/braid/routes.js';
 import { eventually, newSpanId, newTraceId } from '../helpers/otlp.js';
 import { freePort } from '../helpers/process.js';
-import { startTestBraid, testConfig, uniqueName } from '../helpers/braid.js';
+import { bothModes, startTestBraid } from '../helpers/braid.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -30,19 +29,7 @@ interface SampleView {
   exemplar?: { 'trace.id'?: string };
 }
 
-const modes: Array<[string, () => BraidConfigInput]> = [
-  ['embedded', () => testConfig()],
-  [
-    'pipeline (real Kafka, real Elasticsearch)',
-    () => {
-      const prefix = uniqueName('metrics');
-      return testConfig({
-        queue: { kafka: { brokers: [inject('kafkaBrokers')], topic_prefix: `${prefix}.`, group_id: `${prefix}-ingester`, partitions: 3 } },
-        storage: { elasticsearch: { url: inject('elasticsearchUrl'), index_prefix: prefix } },
-      });
-    },
-  ],
-];
+const modes = bothModes('metrics');
 
 for (const [mode, config] of modes) {
   describe(`metrics in (${mode})`, () => {

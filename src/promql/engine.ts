@@ -1,0 +1,118 @@
+/**
+ * The engine's entry points: parse, load the series every selector needs in one `select` each,
+ * evaluate at each step, and shape the result as the Prometheus HTTP API does.
+ */
+import { BraidError } from '../errors.js';
+import type { Expr, VectorSelector } from './ast.js';
+import { evaluate, type EvalContext } from './eval.js';
+import { parseExpr } from './parse.js';
+import type { ApiPoint, Labels, QueryOptions, QueryResult, Series, SeriesSource } from './types.js';
+import { formatValue, labelsKey } from './values.js';
+
+const DEFAULT_LOOKBACK_MS = 5 * 60_000;
+const DEFAULT_SUBQUERY_STEP_MS = 60_000;
+
+type Windows = Map<VectorSelector, [number, number]>;
+
+function widen(w: Windows, vs: VectorSelector, start: number, end: number): void {
+  const cur = w.get(vs);
+  w.set(vs, cur === undefined ? [start, end] : [Math.min(cur[0], start), Math.max(cur[1], end)]);
+}
+
+/** Finds the time window each selector reads when `e` is evaluated over [start, end]. */
+function collectWindows(e: Expr, start: number, end: number, q: { startMs: number; endMs: number; lookbackMs: number }, w: Windows): void {
+  const at = (a: VectorSelector['at']): [number, number] | undefined =>
+    a === undefined ? undefined : a === 'start' ? [q.startMs, q.startMs] : a === 'end' ? [q.endMs, q.endMs] : [a, a];
+  switch (e.kind) {
+    case 'vector': {
+      const [s, en] = at(e.at) ?? [start, end];
+      widen(w, e, s - e.offsetMs - q.lookbackMs, en - e.offsetMs);
+      return;
+    }
+    case 'matrix': {
+      const [s, en] = at(e.vs.at) ?? [start, end];
+      widen(w, e.vs, s - e.vs.offsetMs - e.rangeMs, en - e.vs.offsetMs);
+      return;
+    }
+    case 'subquery': {
+      const [s, en] = at(e.at) ?? [start, end];
+      collectWindows(e.expr, s - e.offsetMs - e.rangeMs, en - e.offsetMs, q, w);
+      return;
+    }
+    case 'paren': case 'unary': collectWindows(e.expr, start, end, q, w); return;
+    case 'call': for (const a of e.args) collectWindows(a, start, end, q, w); return;
+    case 'aggregate':
+      if (e.param !== undefined) collectWindows(e.param, start, end, q, w);
+      collectWindows(e.expr, start, end, q, w);
+      return;
+    case 'binary':
+      collectWindows(e.lhs, start, end, q, w);
+      collectWindows(e.rhs, start, end, q, w);
+      return;
+    default:
+  }
+}
+
+async function prepare(source: SeriesSource, query: string, startMs: number, endMs: number, opts: QueryOptions) {
+  const parsed = parseExpr(query);
+  const lookbackMs = opts.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS;
+  const windows: Windows = new Map();
+  collectWindows(parsed.expr, startMs, endMs, { startMs, endMs, lookbackMs }, windows);
+  const data = new Map<VectorSelector, readonly Series[]>();
+  await Promise.all([...windows].map(async ([vs, [s, e]]) => {
+    const matchers = vs.matchers.map(({ type, name, value }) => ({ type, name, value }));
+    data.set(vs, await source.select(matchers, s, e));
+  }));
+  const ctx: EvalContext = { data, lookbackMs, subqueryStepMs: opts.subqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS, startMs, endMs };
+  return { parsed, ctx };
+}
+
+const point = (t: number, v: number): ApiPoint => [t / 1000, formatValue(v)];
+
+/** Evaluates `query` at `timeMs`: the `data` of Prometheus's /api/v1/query. */
+export async function instantQuery(source: SeriesSource, query: string, timeMs: number, opts: QueryOptions = {}): Promise<QueryResult> {
+  const { parsed, ctx } = await prepare(source, query, timeMs, timeMs, opts);
+  const v = evaluate(parsed.expr, timeMs, ctx);
+  switch (v.kind) {
+    case 'scalar': return { resultType: 'scalar', result: point(timeMs, v.v) };
+    case 'string': return { resultType: 'string', result: [timeMs / 1000, v.s] };
+    case 'vector': return { resultType: 'vector', result: v.samples.map((s) => ({ metric: s.metric, value: point(timeMs, s.v) })) };
+    case 'matrix': return { resultType: 'matrix', result: v.series.map((s) => ({ metric: s.metric, values: s.points.map(([t, x]) => point(t, x)) })) };
+  }
+}
+
+/** Compares label sets as Prometheus's labels.Compare does (sorted names, then values). */
+export function compareLabels(a: Labels, b: Labels): number {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+    if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+    const va = a[ka[i]!]!;
+    const vb = b[kb[i]!]!;
+    if (va !== vb) return va < vb ? -1 : 1;
+  }
+  return ka.length - kb.length;
+}
+
+/** Evaluates `query` at each step of [startMs, endMs]: the `data` of Prometheus's /api/v1/query_range. */
+export async function rangeQuery(source: SeriesSource, query: string, startMs: number, endMs: number, stepMs: number, opts: QueryOptions = {}): Promise<QueryResult> {
+  if (!(stepMs > 0)) throw new BraidError('BRAID_ERR_PROMQL_EXEC', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+  if (endMs < startMs) throw new BraidError('BRAID_ERR_PROMQL_EXEC', 'end timestamp must not be before start time');
+  const { parsed, ctx } = await prepare(source, query, startMs, endMs, opts);
+  if (parsed.type !== 'scalar' && parsed.type !== 'vector') {
+    const name = parsed.type === 'matrix' ? 'range vector' : parsed.type;
+    throw new BraidError('BRAID_ERR_PROMQL_EXEC', `invalid expression type "${name}" for range query, must be Scalar or instant Vector`);
+  }
+  const series = new Map<string, { metric: Labels; values: ApiPoint[] }>();
+  for (let t = startMs; t <= endMs; t += stepMs) {
+    const v = evaluate(parsed.expr, t, ctx);
+    const samples = v.kind === 'scalar' ? [{ metric: {}, v: v.v }] : v.kind === 'vector' ? v.samples : [];
+    for (const s of samples) {
+      const k = labelsKey(s.metric);
+      let out = series.get(k);
+      if (out === undefined) series.set(k, (out = { metric: s.metric, values: [] }));
+      out.values.push(point(t, s.v));
+    }
+  }
+  return { resultType: 'matrix', result: [...series.values()].sort((a, b) => compareLabels(a.metric, b.metric)) };
+}

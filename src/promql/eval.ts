@@ -1,0 +1,154 @@
+/**
+ * The evaluator: the value of an expression at one evaluation time, over series loaded beforehand
+ * (engine.ts). Selectors follow Prometheus 3 (promql/engine.go): the lookback window and range
+ * windows are left-open, a staleness marker ends a series, `offset` and `@` move the reference time,
+ * and subquery steps are aligned to multiples of the step.
+ */
+import { BraidError } from '../errors.js';
+import type { AtModifier, Expr, Subquery, VectorSelector } from './ast.js';
+import { aggregate } from './aggregations.js';
+import { binary } from './binary.js';
+import { callFunction } from './functions.js';
+import type { Series, StoredSample } from './types.js';
+import { dropName, labelsKey, type RangeSeries, type Sample, type Value } from './values.js';
+
+/** What evaluation needs besides the expression and the time. */
+export interface EvalContext {
+  data: ReadonlyMap<VectorSelector, readonly Series[]>;
+  lookbackMs: number;
+  subqueryStepMs: number;
+  /** The query's start and end, for `@ start()` and `@ end()`. */
+  startMs: number;
+  endMs: number;
+}
+
+/** A range vector with the window it was selected over. */
+export interface RangeArg {
+  series: RangeSeries[];
+  /** The window (start, end] in ms. */
+  startMs: number;
+  endMs: number;
+  rangeMs: number;
+}
+
+/** Throws an execution error. */
+export function execError(msg: string): never {
+  throw new BraidError('BRAID_ERR_PROMQL_EXEC', msg);
+}
+
+/** The time `@` names. */
+export function atTime(at: AtModifier | undefined, ts: number, ctx: EvalContext): number {
+  if (at === undefined) return ts;
+  return at === 'start' ? ctx.startMs : at === 'end' ? ctx.endMs : at;
+}
+
+/** Evaluates `e` at `ts` (ms). */
+export function evaluate(e: Expr, ts: number, ctx: EvalContext): Value {
+  switch (e.kind) {
+    case 'number': return { kind: 'scalar', v: e.value };
+    case 'string': return { kind: 'string', s: e.value };
+    case 'paren': return evaluate(e.expr, ts, ctx);
+    case 'unary': {
+      const v = evaluate(e.expr, ts, ctx);
+      if (e.op === '+') return v;
+      if (v.kind === 'scalar') return { kind: 'scalar', v: -v.v };
+      if (v.kind !== 'vector') return execError('unary minus on a non-vector');
+      return checkedVector(v.samples.map((s) => ({ metric: dropName(s.metric), v: -s.v, t: ts })));
+    }
+    case 'vector': return { kind: 'vector', samples: selectInstant(e, ts, ctx) };
+    case 'matrix':
+    case 'subquery': return { kind: 'matrix', series: evalRange(e, ts, ctx).series };
+    case 'call': return callFunction(e, ts, ctx);
+    case 'aggregate': return aggregate(e, ts, ctx);
+    case 'binary': return binary(e, ts, ctx);
+  }
+}
+
+/** Evaluates an expression that must yield an instant vector. */
+export function evalVector(e: Expr, ts: number, ctx: EvalContext): Sample[] {
+  const v = evaluate(e, ts, ctx);
+  if (v.kind !== 'vector') return execError(`expected instant vector, got ${v.kind}`);
+  return v.samples;
+}
+
+/** Evaluates an expression that must yield a scalar. */
+export function evalScalar(e: Expr, ts: number, ctx: EvalContext): number {
+  const v = evaluate(e, ts, ctx);
+  if (v.kind !== 'scalar') return execError(`expected scalar, got ${v.kind}`);
+  return v.v;
+}
+
+/** Fails like Prometheus when a vector holds one label set twice. */
+export function checkedVector(samples: Sample[]): Value {
+  const seen = new Set<string>();
+  for (const s of samples) {
+    const k = labelsKey(s.metric);
+    if (seen.has(k)) execError('vector cannot contain metrics with the same labelset');
+    seen.add(k);
+  }
+  return { kind: 'vector', samples };
+}
+
+/** First index whose sample time is greater than `t`. */
+function upperBound(samples: readonly StoredSample[], t: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (samples[mid]![0] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function selectInstant(vs: VectorSelector, ts: number, ctx: EvalContext): Sample[] {
+  const ref = atTime(vs.at, ts, ctx) - vs.offsetMs;
+  const out: Sample[] = [];
+  for (const series of ctx.data.get(vs) ?? []) {
+    const i = upperBound(series.samples, ref) - 1;
+    if (i < 0) continue;
+    const s = series.samples[i]!;
+    if (s[0] <= ref - ctx.lookbackMs || s[2] === true) continue;
+    out.push({ metric: series.labels, v: s[1], t: s[0] });
+  }
+  return out;
+}
+
+/** Evaluates a range selector or subquery at `ts`. */
+export function evalRange(e: Expr, ts: number, ctx: EvalContext): RangeArg {
+  if (e.kind === 'paren') return evalRange(e.expr, ts, ctx);
+  if (e.kind === 'subquery') return evalSubquery(e, ts, ctx);
+  if (e.kind !== 'matrix') return execError(`expected range vector, got ${e.kind}`);
+  const ref = atTime(e.vs.at, ts, ctx) - e.vs.offsetMs;
+  const start = ref - e.rangeMs;
+  const series: RangeSeries[] = [];
+  for (const s of ctx.data.get(e.vs) ?? []) {
+    const points: Array<[number, number]> = [];
+    for (let i = upperBound(s.samples, start); i < s.samples.length; i++) {
+      const p = s.samples[i]!;
+      if (p[0] > ref) break;
+      if (p[2] !== true) points.push([p[0], p[1]]);
+    }
+    if (points.length > 0) series.push({ metric: s.labels, points });
+  }
+  return { series, startMs: start, endMs: ref, rangeMs: e.rangeMs };
+}
+
+function evalSubquery(e: Subquery, ts: number, ctx: EvalContext): RangeArg {
+  const ref = atTime(e.at, ts, ctx) - e.offsetMs;
+  const step = e.stepMs ?? ctx.subqueryStepMs;
+  const start = ref - e.rangeMs;
+  // Go's integer division truncates toward zero; the first step lies strictly after `start`.
+  let t = step * Math.trunc(start / step);
+  if (t <= start) t += step;
+  const byKey = new Map<string, RangeSeries>();
+  for (; t <= ref; t += step) {
+    for (const s of evalVector(e.expr, t, ctx)) {
+      const k = labelsKey(s.metric);
+      let rs = byKey.get(k);
+      if (rs === undefined) byKey.set(k, (rs = { metric: s.metric, points: [] }));
+      rs.points.push([t, s.v]);
+    }
+  }
+  return { series: [...byKey.values()], startMs: start, endMs: ref, rangeMs: e.rangeMs };
+}

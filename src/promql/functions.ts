@@ -1,0 +1,127 @@
+/** Function calls (promql/functions.go): instant-vector functions here, range functions in range-functions.ts. */
+import type { Expr } from './ast.js';
+import { checkedVector, evalRange, evalScalar, evalVector, evaluate, execError, type EvalContext } from './eval.js';
+import { histogramQuantile } from './histogram.js';
+import { labelJoin, labelReplace } from './label-functions.js';
+import { KEEP_NAME, RANGE_FUNCTIONS } from './range-functions.js';
+import type { Labels } from './types.js';
+import { dropName, NAME, type Sample, type Value } from './values.js';
+
+type Call = Extract<Expr, { kind: 'call' }>;
+
+const MATH: Record<string, (v: number) => number> = {
+  abs: Math.abs, ceil: Math.ceil, floor: Math.floor, exp: Math.exp, ln: Math.log, log2: Math.log2, log10: Math.log10,
+  sqrt: Math.sqrt, sgn: (v) => (Number.isNaN(v) ? v : Math.sign(v)), acos: Math.acos, acosh: Math.acosh, asin: Math.asin,
+  asinh: Math.asinh, atan: Math.atan, atanh: Math.atanh, cos: Math.cos, cosh: Math.cosh, sin: Math.sin, sinh: Math.sinh,
+  tan: Math.tan, tanh: Math.tanh, deg: (v) => (v * 180) / Math.PI, rad: (v) => (v * Math.PI) / 180,
+};
+
+const DATE: Record<string, (d: Date) => number> = {
+  day_of_month: (d) => d.getUTCDate(),
+  day_of_week: (d) => d.getUTCDay(),
+  day_of_year: (d) => Math.round((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1,
+  days_in_month: (d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate(),
+  hour: (d) => d.getUTCHours(),
+  minute: (d) => d.getUTCMinutes(),
+  month: (d) => d.getUTCMonth() + 1,
+  year: (d) => d.getUTCFullYear(),
+};
+
+const map = (vec: Sample[], ts: number, f: (v: number) => number): Value =>
+  checkedVector(vec.map((s) => ({ metric: dropName(s.metric), v: f(s.v), t: ts })));
+
+/** Evaluates a function call at `ts`. */
+export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
+  const range = RANGE_FUNCTIONS.get(e.name);
+  if (range !== undefined) return callRange(e, ts, ctx);
+  const arg = (i: number): Sample[] => evalVector(e.args[i]!, ts, ctx);
+  const num = (i: number): number => evalScalar(e.args[i]!, ts, ctx);
+  const str = (i: number): string => {
+    const v = evaluate(e.args[i]!, ts, ctx);
+    return v.kind === 'string' ? v.s : execError('expected string');
+  };
+  const fn = MATH[e.name];
+  if (fn !== undefined) return map(arg(0), ts, fn);
+  const date = DATE[e.name];
+  if (date !== undefined) {
+    const input = e.args.length === 0 ? [{ metric: {}, v: ts / 1000, t: ts }] : arg(0);
+    return map(input, ts, (v) => (Number.isFinite(v) ? date(new Date(Math.trunc(v) * 1000)) : NaN));
+  }
+  switch (e.name) {
+    case 'time': return { kind: 'scalar', v: ts / 1000 };
+    case 'pi': return { kind: 'scalar', v: Math.PI };
+    case 'vector': return { kind: 'vector', samples: [{ metric: {}, v: num(0), t: ts }] };
+    case 'scalar': {
+      const v = arg(0);
+      return { kind: 'scalar', v: v.length === 1 ? v[0]!.v : NaN };
+    }
+    case 'timestamp': return checkedVector(arg(0).map((s) => ({ metric: dropName(s.metric), v: s.t / 1000, t: ts })));
+    case 'clamp': {
+      const [lo, hi] = [num(1), num(2)];
+      return hi < lo ? { kind: 'vector', samples: [] } : map(arg(0), ts, (v) => Math.max(lo, Math.min(hi, v)));
+    }
+    case 'clamp_min': {
+      const lo = num(1);
+      return map(arg(0), ts, (v) => Math.max(lo, v));
+    }
+    case 'clamp_max': {
+      const hi = num(1);
+      return map(arg(0), ts, (v) => Math.min(hi, v));
+    }
+    case 'round': {
+      const inverse = 1 / (e.args.length > 1 ? num(1) : 1);
+      return map(arg(0), ts, (v) => Math.floor(v * inverse + 0.5) / inverse);
+    }
+    case 'sort': return { kind: 'vector', samples: sortByValue(arg(0), false) };
+    case 'sort_desc': return { kind: 'vector', samples: sortByValue(arg(0), true) };
+    case 'absent': {
+      const v = arg(0);
+      return { kind: 'vector', samples: v.length > 0 ? [] : [{ metric: absentLabels(e.args[0]!), v: 1, t: ts }] };
+    }
+    case 'histogram_quantile': return checkedVector(histogramQuantile(num(0), arg(1), ts));
+    case 'label_replace': return checkedVector(labelReplace(arg(0), str(1), str(2), str(3), str(4)));
+    case 'label_join': return checkedVector(labelJoin(arg(0), str(1), str(2), e.args.slice(3).map((_, i) => str(i + 3))));
+    default: return execError(`function ${JSON.stringify(e.name)} is not supported by Braid`);
+  }
+}
+
+function callRange(e: Call, ts: number, ctx: EvalContext): Value {
+  const fn = RANGE_FUNCTIONS.get(e.name)!;
+  const matrixIndex = e.name === 'quantile_over_time' ? 1 : 0;
+  const params = e.args.filter((_, i) => i !== matrixIndex).map((a) => evalScalar(a, ts, ctx));
+  const w = evalRange(e.args[matrixIndex]!, ts, ctx);
+  if (e.name === 'absent_over_time') {
+    return { kind: 'vector', samples: w.series.length > 0 ? [] : [{ metric: absentLabels(e.args[0]!), v: 1, t: ts }] };
+  }
+  const out: Sample[] = [];
+  for (const s of w.series) {
+    const v = fn(s.points, w, ts, params);
+    if (v !== undefined) out.push({ metric: KEEP_NAME.has(e.name) ? s.metric : dropName(s.metric), v, t: ts });
+  }
+  return checkedVector(out);
+}
+
+function sortByValue(v: Sample[], desc: boolean): Sample[] {
+  return [...v].sort((a, b) => {
+    if (Number.isNaN(a.v)) return Number.isNaN(b.v) ? 0 : 1;
+    if (Number.isNaN(b.v)) return -1;
+    return desc ? b.v - a.v : a.v - b.v;
+  });
+}
+
+/** The labels absent() gives its 1: the equality matchers of a selector argument, as Prometheus does. */
+function absentLabels(arg: Expr): Labels {
+  let e = arg;
+  while (e.kind === 'paren') e = e.expr;
+  const vs = e.kind === 'vector' ? e : e.kind === 'matrix' ? e.vs : undefined;
+  if (vs === undefined) return {};
+  const out: Labels = {};
+  const seen = new Set<string>();
+  for (const m of vs.matchers) {
+    if (m.name === NAME) continue;
+    if (m.type === '=' && !seen.has(m.name)) out[m.name] = m.value;
+    else delete out[m.name];
+    seen.add(m.name);
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+/** label_replace and label_join (promql/functions.go). */
+import { execError } from './eval.js';
+import { compileRegex, compileTemplate, expand } from './regex.js';
+import type { Labels } from './types.js';
+import type { Sample } from './values.js';
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+function setLabel(l: Labels, name: string, value: string): Labels {
+  const out = { ...l };
+  if (value === '') delete out[name];
+  else out[name] = value;
+  return out;
+}
+
+/** label_replace(v, dst, replacement, src, regex). */
+export function labelReplace(vec: Sample[], dst: string, replacement: string, src: string, regex: string): Sample[] {
+  let re;
+  try {
+    re = compileRegex(regex, 'regex');
+  } catch (err) {
+    return execError(`invalid regular expression in label_replace(): ${regex}: ${(err as Error).message}`);
+  }
+  if (!LABEL_NAME.test(dst)) execError(`invalid destination label name in label_replace(): ${dst}`);
+  const template = compileTemplate(replacement, re);
+  return vec.map((s) => {
+    const m = re.matcher.exec(s.metric[src] ?? '');
+    if (m === null) return s;
+    return { ...s, metric: setLabel(s.metric, dst, expand(template, m)) };
+  });
+}
+
+/** label_join(v, dst, separator, src...). */
+export function labelJoin(vec: Sample[], dst: string, sep: string, srcs: string[]): Sample[] {
+  if (!LABEL_NAME.test(dst)) execError(`invalid destination label name in label_join(): ${dst}`);
+  for (const s of srcs) if (!LABEL_NAME.test(s)) execError(`invalid source label name in label_join(): ${s}`);
+  return vec.map((s) => ({ ...s, metric: setLabel(s.metric, dst, srcs.map((n) => s.metric[n] ?? '').join(sep)) }));
+}

@@ -1,0 +1,357 @@
+/**
+ * PromQL text -> syntax tree: the lezer tree of `@prometheus-io/lezer-promql` converted node by node,
+ * with the type checks Prometheus's parser makes (promql/parser/parse.go checkAST) and its messages.
+ */
+import { parser } from '@prometheus-io/lezer-promql';
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+import { BraidError } from '../errors.js';
+import { compileRegex } from './regex.js';
+import { COMPARISON_OPS, SET_OPS, type AtModifier, type Expr, type Matcher, type ValueType, type VectorMatching } from './ast.js';
+import { parseDurationMs, parseNumber, unquote } from './literals.js';
+import { FUNCTIONS } from './signatures.js';
+
+/** A parsed expression and the type of its value. */
+export interface ParsedExpr {
+  expr: Expr;
+  type: ValueType;
+}
+
+const TYPE_NAMES: Record<ValueType, string> = { scalar: 'scalar', vector: 'instant vector', matrix: 'range vector', string: 'string' };
+const AGG_OPS = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
+const BIN_OPS: Record<string, string> = { Pow: '^', Mul: '*', Div: '/', Mod: '%', Atan2: 'atan2', Add: '+', Sub: '-', Eql: '==', Neq: '!=',
+  Gtr: '>', Lss: '<', Gte: '>=', Lte: '<=', And: 'and', Or: 'or', Unless: 'unless' };
+
+class ParseFailure extends Error {}
+
+/** Parses and type-checks a PromQL expression; throws BRAID_ERR_PROMQL_PARSE with Prometheus's message. */
+export function parseExpr(query: string): ParsedExpr {
+  const p = new Converter(query);
+  try {
+    const tree = parser.parse(query);
+    tree.iterate({
+      enter: (n) => {
+        if (n.type.isError) p.fail(n.node, n.from === query.length ? 'unexpected end of input' : `unexpected character: ${JSON.stringify(query[n.from] ?? '')}`);
+      },
+    });
+    const top = tree.topNode.firstChild;
+    if (top === null) return p.fail(tree.topNode, 'no expression found in input');
+    return p.convert(top);
+  } catch (err) {
+    if (err instanceof ParseFailure) throw new BraidError('BRAID_ERR_PROMQL_PARSE', err.message);
+    throw err;
+  }
+}
+
+class Converter {
+  constructor(private readonly q: string) {}
+
+  fail(node: SyntaxNode | null, msg: string): never {
+    const pos = node?.from ?? 0;
+    const before = this.q.slice(0, pos).split('\n');
+    throw new ParseFailure(`${before.length}:${before[before.length - 1]!.length + 1}: parse error: ${msg}`);
+  }
+
+  text(n: SyntaxNode): string {
+    return this.q.slice(n.from, n.to);
+  }
+
+  convert(n: SyntaxNode): ParsedExpr {
+    switch (n.name) {
+      case 'NumberDurationLiteral': {
+        const v = parseNumber(this.text(n));
+        if (v === undefined) this.fail(n, `bad number or duration syntax: ${JSON.stringify(this.text(n))}`);
+        return { expr: { kind: 'number', value: v }, type: 'scalar' };
+      }
+      case 'StringLiteral':
+        return { expr: { kind: 'string', value: this.str(n) }, type: 'string' };
+      case 'ParenExpr': {
+        const inner = this.convert(n.firstChild!);
+        return { expr: { kind: 'paren', expr: inner.expr }, type: inner.type };
+      }
+      case 'UnaryExpr': return this.unary(n);
+      case 'VectorSelector': return { expr: this.selector(n), type: 'vector' };
+      case 'MatrixSelector': return this.matrix(n);
+      case 'SubqueryExpr': return this.subquery(n);
+      case 'OffsetExpr': return this.offset(n);
+      case 'StepInvariantExpr': return this.at(n);
+      case 'FunctionCall': return this.call(n);
+      case 'AggregateExpr': return this.aggregate(n);
+      case 'BinaryExpr': return this.binary(n);
+      default:
+        return this.fail(n, `unsupported expression ${JSON.stringify(this.text(n))}`);
+    }
+  }
+
+  str(n: SyntaxNode): string {
+    try {
+      return unquote(this.text(n));
+    } catch (err) {
+      return this.fail(n, (err as Error).message);
+    }
+  }
+
+  unary(n: SyntaxNode): ParsedExpr {
+    const op = this.text(n.firstChild!) as '-' | '+';
+    const inner = this.convert(n.lastChild!);
+    if (inner.type !== 'scalar' && inner.type !== 'vector') {
+      this.fail(n, `unary expression only allowed on expressions of type scalar or instant vector, got "${TYPE_NAMES[inner.type]}"`);
+    }
+    if (inner.expr.kind === 'number') return { expr: { kind: 'number', value: op === '-' ? -inner.expr.value : inner.expr.value }, type: 'scalar' };
+    return { expr: { kind: 'unary', op, expr: inner.expr }, type: inner.type };
+  }
+
+  selector(n: SyntaxNode): Expr {
+    let name: string | undefined;
+    const matchers: Matcher[] = [];
+    for (let c = n.firstChild; c !== null; c = c.nextSibling) {
+      if (c.name === 'Identifier') name = this.text(c);
+      else if (c.name === 'LabelMatchers') {
+        for (let m = c.firstChild; m !== null; m = m.nextSibling) {
+          if (m.name === 'QuotedLabelName') {
+            if (name !== undefined) this.fail(m, 'metric name must not be set twice: ' + JSON.stringify(name) + ' or ' + JSON.stringify(this.str(m.firstChild!)));
+            name = this.str(m.firstChild!);
+          } else if (m.name === 'UnquotedLabelMatcher' || m.name === 'QuotedLabelMatcher') {
+            matchers.push(this.matcher(m));
+          }
+        }
+      }
+    }
+    if (name !== undefined) {
+      if (matchers.some((m) => m.name === '__name__')) this.fail(n, `metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(matchers.find((m) => m.name === '__name__')!.value)}`);
+      matchers.unshift(makeMatcher('=', '__name__', name, () => undefined));
+    }
+    if (matchers.every((m) => m.matches(''))) this.fail(n, 'vector selector must contain at least one non-empty matcher');
+    return { kind: 'vector', name, matchers, offsetMs: 0, at: undefined };
+  }
+
+  matcher(m: SyntaxNode): Matcher {
+    const nameNode = m.firstChild!;
+    const label = nameNode.name === 'QuotedLabelName' ? this.str(nameNode.firstChild!) : this.text(nameNode);
+    const op = this.text(nameNode.nextSibling!) as Matcher['type'];
+    const value = this.str(m.lastChild!);
+    return makeMatcher(op, label, value, (msg) => this.fail(m.lastChild, msg));
+  }
+
+  duration(n: SyntaxNode): number {
+    const ms = this.durationExpr(n);
+    return ms;
+  }
+
+  durationExpr(n: SyntaxNode): number {
+    if (n.name === 'NumberDurationLiteralInDurationContext') {
+      const t = this.text(n);
+      const d = parseDurationMs(t);
+      if (d !== undefined) return d;
+      const v = Number(t);
+      if (t === '' || !Number.isFinite(v)) this.fail(n, `bad number or duration syntax: ${JSON.stringify(t)}`);
+      return Math.round(v * 1000);
+    }
+    const kids: SyntaxNode[] = [];
+    for (let c = n.firstChild; c !== null; c = c.nextSibling) kids.push(c);
+    if (kids.length === 1) return this.durationExpr(kids[0]!);
+    if (kids.length === 2 && kids[0]!.name === 'UnaryOp') {
+      const v = this.durationExpr(kids[1]!);
+      return this.text(kids[0]!) === '-' ? -v : v;
+    }
+    if (kids.length === 3 && BIN_OPS[kids[1]!.name] !== undefined) {
+      const a = this.durationExpr(kids[0]!) / 1000;
+      const b = this.durationExpr(kids[2]!) / 1000;
+      const r = { '+': a + b, '-': a - b, '*': a * b, '/': a / b, '%': a % b, '^': a ** b }[BIN_OPS[kids[1]!.name]!];
+      if (r === undefined || !Number.isFinite(r)) this.fail(n, 'invalid duration expression');
+      return Math.round(r * 1000);
+    }
+    return this.fail(n, `unsupported duration expression ${JSON.stringify(this.text(n))}`);
+  }
+
+  matrix(n: SyntaxNode): ParsedExpr {
+    const inner = n.firstChild!;
+    if (inner.name !== 'VectorSelector') {
+      if (inner.name === 'OffsetExpr' || inner.name === 'StepInvariantExpr') this.fail(inner, 'no offset or @ modifiers allowed before range');
+      this.fail(inner, 'ranges only allowed for vector selectors');
+    }
+    const rangeMs = this.duration(inner.nextSibling!);
+    if (rangeMs <= 0) this.fail(n, `range duration must be greater than 0`);
+    return { expr: { kind: 'matrix', vs: this.selector(inner) as Extract<Expr, { kind: 'vector' }>, rangeMs }, type: 'matrix' };
+  }
+
+  subquery(n: SyntaxNode): ParsedExpr {
+    const inner = this.convert(n.firstChild!);
+    if (inner.type !== 'vector') this.fail(n, `subquery is only allowed on instant vector, got ${TYPE_NAMES[inner.type]} instead`);
+    const range = n.firstChild!.nextSibling!;
+    const step = range.nextSibling?.name === 'DurationExpr' ? range.nextSibling : null;
+    const rangeMs = this.duration(range);
+    const stepMs = step === null ? undefined : this.duration(step);
+    if (rangeMs <= 0) this.fail(n, 'range duration must be greater than 0');
+    if (stepMs !== undefined && stepMs <= 0) this.fail(n, 'step duration must be greater than 0');
+    return { expr: { kind: 'subquery', expr: inner.expr, rangeMs, stepMs, offsetMs: 0, at: undefined }, type: 'matrix' };
+  }
+
+  /** The selector or subquery a modifier applies to. */
+  modifierTarget(n: SyntaxNode, what: string): { target: Extract<Expr, { kind: 'vector' | 'subquery' }>; parsed: ParsedExpr } {
+    const parsed = this.convert(n.firstChild!);
+    // lezer-promql gives `offset` and `@` no precedence: `-a @ 1` and `a + b @ 1` arrive with the
+    // modifier outside; Prometheus binds it to the nearest operand.
+    let e = parsed.expr;
+    while (e.kind === 'unary' || e.kind === 'binary') e = e.kind === 'unary' ? e.expr : e.rhs;
+    if (e.kind === 'vector' || e.kind === 'subquery') return { target: e, parsed };
+    if (e.kind === 'matrix') return { target: e.vs, parsed };
+    return this.fail(n, `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`);
+  }
+
+  offset(n: SyntaxNode): ParsedExpr {
+    const { target, parsed } = this.modifierTarget(n, 'offset');
+    if (target.offsetMs !== 0) this.fail(n, 'offset may not be set multiple times');
+    target.offsetMs = this.offsetDuration(n.lastChild!);
+    return parsed;
+  }
+
+  offsetDuration(n: SyntaxNode): number {
+    if (n.firstChild?.name === 'UnaryOp') {
+      const v = this.offsetDuration(n.lastChild!);
+      return this.text(n.firstChild) === '-' ? -v : v;
+    }
+    return this.durationExpr(n.firstChild ?? n);
+  }
+
+  at(n: SyntaxNode): ParsedExpr {
+    const { target, parsed } = this.modifierTarget(n, '@');
+    if (target.at !== undefined) this.fail(n, '@ <timestamp> may not be set multiple times');
+    const last = n.lastChild!;
+    let at: AtModifier;
+    if (last.name === 'AtModifierPreprocessors') at = this.text(last).startsWith('start') ? 'start' : 'end';
+    else {
+      const v = parseNumber(this.text(last));
+      if (v === undefined || !Number.isFinite(v)) this.fail(last, `timestamp out of bounds for @ modifier: ${this.text(last)}`);
+      at = Math.round(v * 1000);
+    }
+    target.at = at;
+    return parsed;
+  }
+
+  args(body: SyntaxNode | null): Array<{ node: SyntaxNode; parsed: ParsedExpr }> {
+    const out: Array<{ node: SyntaxNode; parsed: ParsedExpr }> = [];
+    for (let c = body?.firstChild ?? null; c !== null; c = c.nextSibling) {
+      if (c.name === '(' || c.name === ')' || c.name === ',') continue;
+      out.push({ node: c, parsed: this.convert(c) });
+    }
+    return out;
+  }
+
+  call(n: SyntaxNode): ParsedExpr {
+    const name = this.text(n.firstChild!);
+    const fn = FUNCTIONS.get(name);
+    if (fn === undefined) this.fail(n, `unknown function with name ${JSON.stringify(name)}`);
+    const args = this.args(n.firstChild!.nextSibling);
+    const min = fn.args.length - (fn.variadic > 0 ? fn.variadic : 0);
+    const max = fn.variadic < 0 ? Infinity : fn.args.length;
+    if (args.length < min || args.length > max) {
+      const expected = fn.variadic === 0 ? `${fn.args.length}` : fn.variadic < 0 ? `at least ${min}` : `${min} or ${max}`;
+      this.fail(n, `expected ${expected} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`);
+    }
+    args.forEach((a, i) => {
+      const want = fn.args[Math.min(i, fn.args.length - 1)]!;
+      if (a.parsed.type !== want) this.fail(a.node, `expected type ${TYPE_NAMES[want]} in call to function ${JSON.stringify(name)}, got ${TYPE_NAMES[a.parsed.type]}`);
+    });
+    return { expr: { kind: 'call', name, args: args.map((a) => a.parsed.expr) }, type: fn.returns };
+  }
+
+  grouping(n: SyntaxNode): string[] {
+    const out: string[] = [];
+    for (let c = n.firstChild; c !== null; c = c.nextSibling) {
+      if (c.name === 'LabelName') out.push(this.text(c));
+      else if (c.name === 'QuotedLabelName') out.push(this.str(c.firstChild!));
+    }
+    return out;
+  }
+
+  aggregate(n: SyntaxNode): ParsedExpr {
+    const op = this.text(n.firstChild!).toLowerCase();
+    if (!AGG_OPS.has(op)) this.fail(n, `unknown aggregation ${op}`);
+    let without = false;
+    let grouping: string[] = [];
+    let body: SyntaxNode | null = null;
+    for (let c = n.firstChild!.nextSibling; c !== null; c = c.nextSibling) {
+      if (c.name === 'AggregateModifier') {
+        without = c.firstChild!.name === 'Without';
+        grouping = this.grouping(c.lastChild!);
+      } else if (c.name === 'FunctionCallBody') body = c;
+    }
+    const args = this.args(body);
+    const hasParam = ['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio'].includes(op);
+    if (args.length !== (hasParam ? 2 : 1)) this.fail(n, hasParam ? `wrong number of arguments for aggregate expression provided, expected 2, got ${args.length}` : `wrong number of arguments for aggregate expression provided, expected 1, got ${args.length}`);
+    const param = hasParam ? args[0]! : undefined;
+    const expr = args[args.length - 1]!;
+    if (param !== undefined) {
+      const want: ValueType = op === 'count_values' ? 'string' : 'scalar';
+      if (param.parsed.type !== want) this.fail(param.node, `expected type ${TYPE_NAMES[want]} in aggregation parameter, got ${TYPE_NAMES[param.parsed.type]}`);
+    }
+    if (expr.parsed.type !== 'vector') this.fail(expr.node, `expected type instant vector in aggregation expression, got ${TYPE_NAMES[expr.parsed.type]}`);
+    return { expr: { kind: 'aggregate', op, without, grouping, param: param?.parsed.expr, expr: expr.parsed.expr }, type: 'vector' };
+  }
+
+  binary(n: SyntaxNode): ParsedExpr {
+    const lhsNode = n.firstChild!;
+    const opNode = lhsNode.nextSibling!;
+    const op = BIN_OPS[opNode.name];
+    if (op === undefined) this.fail(opNode, `unsupported operator ${JSON.stringify(this.text(opNode))}`);
+    let returnBool = false;
+    let matchNode: SyntaxNode | null = null;
+    let c = opNode.nextSibling;
+    for (; c !== null && c.nextSibling !== null; c = c.nextSibling) {
+      if (c.name === 'BoolModifier') returnBool = true;
+      else if (c.name === 'MatchingModifierClause') matchNode = c;
+      else if (c.name === 'FillModifier') this.fail(c, 'fill modifiers are not supported');
+    }
+    const lhs = this.convert(lhsNode);
+    const rhs = this.convert(n.lastChild!);
+    const isSet = SET_OPS.has(op);
+    const isCmp = COMPARISON_OPS.has(op);
+    for (const side of [lhs, rhs]) {
+      if (side.type !== 'scalar' && side.type !== 'vector') this.fail(n, 'binary expression must contain only scalar and instant vector types');
+    }
+    if (returnBool && !isCmp) this.fail(n, 'bool modifier can only be used on comparison operators');
+    if (isCmp && !returnBool && lhs.type === 'scalar' && rhs.type === 'scalar') this.fail(n, 'comparisons between scalars must use BOOL modifier');
+    if (isSet && (lhs.type === 'scalar' || rhs.type === 'scalar')) this.fail(n, `set operator ${JSON.stringify(op)} not allowed in binary scalar expression`);
+    let matching: VectorMatching | undefined;
+    if (lhs.type === 'vector' && rhs.type === 'vector') {
+      matching = { card: isSet ? 'many-to-many' : 'one-to-one', on: false, labels: [], include: [] };
+      if (matchNode !== null) this.matching(matchNode, matching, op, isSet);
+    } else if (matchNode !== null) {
+      this.fail(n, 'vector matching only allowed between instant vectors');
+    }
+    const type: ValueType = lhs.type === 'vector' || rhs.type === 'vector' ? 'vector' : 'scalar';
+    return { expr: { kind: 'binary', op, lhs: lhs.expr, rhs: rhs.expr, returnBool, matching }, type };
+  }
+
+  matching(c: SyntaxNode, m: VectorMatching, op: string, isSet: boolean): void {
+    m.on = c.firstChild!.name === 'On';
+    m.labels = this.grouping(c.firstChild!.nextSibling!);
+    const group = c.firstChild!.nextSibling!.nextSibling;
+    if (group !== null) {
+      if (isSet) this.fail(c, `no grouping allowed for ${JSON.stringify(op)} operation`);
+      m.card = group.name === 'GroupLeft' ? 'many-to-one' : 'one-to-many';
+      if (group.nextSibling !== null) m.include = this.grouping(group.nextSibling);
+      if (m.on) {
+        for (const l of m.include) if (m.labels.includes(l)) this.fail(c, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
+      }
+    }
+  }
+}
+
+/** Builds a compiled matcher; `fail` reports an invalid regex. */
+export function makeMatcher(type: Matcher['type'], name: string, value: string, fail: (msg: string) => never | undefined): Matcher {
+  if (type === '=' || type === '!=') {
+    const eq = type === '=';
+    return { type, name, value, matches: (s) => (s === value) === eq };
+  }
+  let test: (s: string) => boolean;
+  try {
+    const re = compileRegex(value, 'regex');
+    test = (s) => re.matcher.test(s);
+  } catch (err) {
+    fail(`invalid regular expression ${JSON.stringify(value)}: ${(err as Error).message}`);
+    throw err;
+  }
+  const pos = type === '=~';
+  return { type, name, value, matches: (s) => test(s) === pos };
+}

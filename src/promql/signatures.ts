@@ -1,0 +1,45 @@
+/** Argument and return types of PromQL functions (Prometheus promql/parser/functions.go). */
+import type { ValueType } from './ast.js';
+
+/** One function's signature; `variadic` as in Prometheus: 0 exact, n up to n optional, -1 unbounded. */
+export interface FunctionSignature {
+  args: ValueType[];
+  variadic: number;
+  returns: ValueType;
+}
+
+const sig = (args: ValueType[], returns: ValueType = 'vector', variadic = 0): FunctionSignature => ({ args, variadic, returns });
+const V: ValueType = 'vector';
+const M: ValueType = 'matrix';
+const S: ValueType = 'scalar';
+const STR: ValueType = 'string';
+
+const VECTOR_MATH = ['abs', 'ceil', 'floor', 'exp', 'ln', 'log2', 'log10', 'sqrt', 'sgn', 'acos', 'acosh', 'asin', 'asinh',
+  'atan', 'atanh', 'cos', 'cosh', 'sin', 'sinh', 'tan', 'tanh', 'deg', 'rad', 'timestamp', 'sort', 'sort_desc', 'absent'];
+const OVER_TIME = ['avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time',
+  'first_over_time', 'present_over_time', 'stddev_over_time', 'stdvar_over_time', 'absent_over_time', 'mad_over_time',
+  'changes', 'resets', 'rate', 'irate', 'increase', 'delta', 'idelta', 'deriv'];
+const DATE = ['day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'hour', 'minute', 'month', 'year'];
+
+/** Every function the parser accepts, by name. */
+export const FUNCTIONS: ReadonlyMap<string, FunctionSignature> = new Map<string, FunctionSignature>([
+  ...VECTOR_MATH.map((n): [string, FunctionSignature] => [n, sig([V])]),
+  ...OVER_TIME.map((n): [string, FunctionSignature] => [n, sig([M])]),
+  ...DATE.map((n): [string, FunctionSignature] => [n, sig([V], V, 1)]),
+  ['quantile_over_time', sig([S, M])],
+  ['predict_linear', sig([M, S])],
+  ['double_exponential_smoothing', sig([M, S, S])],
+  ['clamp', sig([V, S, S])],
+  ['clamp_min', sig([V, S])],
+  ['clamp_max', sig([V, S])],
+  ['round', sig([V, S], V, 1)],
+  ['histogram_quantile', sig([S, V])],
+  ['label_replace', sig([V, STR, STR, STR, STR])],
+  ['label_join', sig([V, STR, STR, STR], V, -1)],
+  ['sort_by_label', sig([V, STR], V, -1)],
+  ['sort_by_label_desc', sig([V, STR], V, -1)],
+  ['scalar', sig([V], S)],
+  ['vector', sig([S])],
+  ['time', sig([], S)],
+  ['pi', sig([], S)],
+]);

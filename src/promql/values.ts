@@ -1,0 +1,129 @@
+/** Values the evaluator passes between nodes, and label-set helpers. */
+import type { Labels } from './types.js';
+
+/** One element of an instant vector; `t` is the sample's own time for raw selector output. */
+export interface Sample {
+  metric: Labels;
+  v: number;
+  t: number;
+}
+
+/** One series of a range vector. */
+export interface RangeSeries {
+  metric: Labels;
+  points: Array<[number, number]>;
+}
+
+/** The value of an expression at one evaluation time. */
+export type Value =
+  | { kind: 'scalar'; v: number }
+  | { kind: 'string'; s: string }
+  | { kind: 'vector'; samples: Sample[] }
+  | { kind: 'matrix'; series: RangeSeries[] };
+
+/** The label name of the metric name. */
+export const NAME = '__name__';
+
+/** A stable identity of a label set. */
+export function labelsKey(l: Labels): string {
+  return Object.keys(l).sort().map((k) => `${k}\xff${l[k]}`).join('\xfe');
+}
+
+/** The identity of the values of `names` (or of all but `names` and `__name__` when `!on`). */
+export function signature(l: Labels, on: boolean, names: readonly string[]): string {
+  if (on) return names.map((n) => `${n}\xff${l[n] ?? ''}`).join('\xfe');
+  const out: Labels = {};
+  for (const [k, v] of Object.entries(l)) if (k !== NAME && !names.includes(k)) out[k] = v;
+  return labelsKey(out);
+}
+
+/** A copy without the metric name. */
+export function dropName(l: Labels): Labels {
+  if (!(NAME in l)) return l;
+  const { [NAME]: _, ...rest } = l;
+  return rest;
+}
+
+/** Prometheus's text form of a label set: `name{a="b"}`. */
+export function formatLabels(l: Labels): string {
+  const name = l[NAME];
+  const rest = Object.keys(l).filter((k) => k !== NAME).sort().map((k) => `${k}=${JSON.stringify(l[k])}`);
+  return `${name ?? ''}{${rest.join(', ')}}`;
+}
+
+/** A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it, with Prometheus's +Inf/-Inf/NaN. */
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const s = String(v);
+  if (!s.includes('e')) return s;
+  const [mant, expText] = s.split('e') as [string, string];
+  const exp = Number(expText);
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  const intLen = mant.replace('-', '').split('.')[0]!.length + exp;
+  let out: string;
+  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
+  else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
+  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
+  return (neg ? '-' : '') + out;
+}
+
+/** Neumaier-compensated summation step (Prometheus kahanSumInc). */
+export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
+  const t = sum + inc;
+  if (!Number.isFinite(t) && !Number.isNaN(t)) return [t, 0];
+  if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
+  else c += inc - t + sum;
+  return [t, c];
+}
+
+/** Prometheus's quantile of a set of floats (linear interpolation between closest ranks). */
+export function quantile(q: number, values: number[]): number {
+  if (values.length === 0 || Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  const sorted = [...values].sort((a, b) => a - b);
+  const n = sorted.length;
+  const rank = q * (n - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
+}
+
+/** Incremental mean as Prometheus's avg and avg_over_time compute it (Kahan sum, then mean on overflow). */
+export function average(values: readonly number[]): number {
+  let count = 0;
+  let sum = 0;
+  let c = 0;
+  let mean = 0;
+  let incremental = false;
+  for (const v of values) {
+    count++;
+    if (count === 1) {
+      sum = v;
+      mean = v;
+      continue;
+    }
+    if (!incremental) {
+      const [ns, nc] = kahanSumInc(v, sum, c);
+      if (Number.isFinite(ns) || Number.isNaN(ns)) {
+        sum = ns;
+        c = nc;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
+      if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) continue;
+      if (Number.isFinite(v)) continue;
+    }
+    const current = mean + c;
+    [mean, c] = kahanSumInc(v / count - current / count, mean, c);
+  }
+  return incremental ? mean + c : (sum + c) / count;
+}

@@ -1,0 +1,192 @@
+/**
+ * The Prometheus HTTP API on the query port, under /prometheus (point Grafana's Prometheus data
+ * source at http://<braid>:16686/prometheus): /api/v1/query, query_range, series, labels,
+ * label/<name>/values, metadata, query_exemplars, status/buildinfo. GET and POST (form-encoded)
+ * alike, answers and errors in Prometheus's envelope, evaluated by Braid's PromQL engine over the
+ * store.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BraidError } from '../../errors.js';
+import type { Expr, VectorSelector } from '../../promql/ast.js';
+import { instantQuery, rangeQuery } from '../../promql/engine.js';
+import { parseExpr } from '../../promql/parse.js';
+import type { Labels, LabelMatcher } from '../../promql/types.js';
+import type { Store } from '../../storage/store.js';
+import { formatFloat } from '../../ingest/metric-samples.js';
+import { selectSamples, seriesLabels, storeSeriesSource } from './source.js';
+
+/** Settings of the Prometheus API. */
+export interface PrometheusApiSettings {
+  /** Samples one query may read from the store (Prometheus's query.max-samples). */
+  maxSamples: number;
+  /** Default range of series/labels/exemplar requests without start (Prometheus: all time). */
+  defaultRangeMs: number;
+}
+
+type Params = Record<string, string[]>;
+
+const MAX_POINTS = 11_000;
+
+/** Registers the API under /prometheus/api/v1. */
+export function registerPrometheusRoutes(app: FastifyInstance, store: Store, settings: PrometheusApiSettings, now: () => number = Date.now): void {
+  const source = storeSeriesSource(store, settings.maxSamples);
+  void app.register(
+    async (api) => {
+      api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      const handle = (path: string, fn: (p: Params) => Promise<unknown>) => {
+        const route = async (req: FastifyRequest) => ({ status: 'success', data: await fn(params(req)) });
+        api.get(path, route);
+        api.post(path, route);
+      };
+
+      handle('/query', async (p) => {
+        const timeMs = time(p, 'time') ?? now();
+        return instantQuery(source, required(p, 'query'), timeMs);
+      });
+      handle('/query_range', async (p) => {
+        const startMs = time(p, 'start') ?? bad('missing parameter "start"');
+        const endMs = time(p, 'end') ?? bad('missing parameter "end"');
+        const stepMs = duration(required(p, 'step'), 'step');
+        if (endMs < startMs) bad('end timestamp must not be before start time');
+        if (stepMs <= 0) bad('zero or negative query resolution step widths are not accepted. Try a positive integer');
+        if ((endMs - startMs) / stepMs > MAX_POINTS) bad('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+        return rangeQuery(source, required(p, 'query'), startMs, endMs, stepMs);
+      });
+      handle('/series', async (p) => {
+        if ((p['match[]'] ?? []).length === 0) bad('no match[] parameter provided');
+        return [...(await series(p)).values()];
+      });
+      handle('/labels', async (p) => {
+        const names = new Set<string>();
+        for (const labels of (await series(p, true)).values()) for (const k of Object.keys(labels)) names.add(k);
+        return [...names].sort();
+      });
+      api.get<{ Params: { name: string } }>('/label/:name/values', async (req) => {
+        const values = new Set<string>();
+        for (const labels of (await series(params(req), true)).values()) if (labels[req.params.name] !== undefined) values.add(labels[req.params.name]!);
+        return { status: 'success', data: [...values].sort() };
+      });
+      handle('/metadata', async (p) => {
+        const { startMs, endMs } = range(p);
+        const out: Record<string, Array<{ type: string; help: string; unit: string }>> = {};
+        const metric = p.metric?.at(-1);
+        const matchers: LabelMatcher[] = metric ? [{ type: '=', name: '__name__', value: metric }] : [];
+        for (const d of await selectSamples(store, matchers, startMs, endMs, settings.maxSamples)) {
+          out[d['metric.name']] ??= [{ type: d['metric.type'], help: '', unit: '' }];
+        }
+        return out;
+      });
+      handle('/query_exemplars', async (p) => {
+        const { startMs, endMs } = range(p);
+        const out = new Map<string, { seriesLabels: Labels; exemplars: Array<{ labels: Labels; value: string; timestamp: number }> }>();
+        for (const vs of selectors(parseExpr(required(p, 'query')).expr)) {
+          for (const d of await selectSamples(store, vs.matchers, startMs, endMs, settings.maxSamples)) {
+            const e = d.exemplar;
+            if (e === undefined) continue;
+            const labels = seriesLabels(d);
+            const key = JSON.stringify(labels);
+            let entry = out.get(key);
+            if (entry === undefined) out.set(key, (entry = { seriesLabels: labels, exemplars: [] }));
+            const el: Labels = { ...(e.labels ?? {}) };
+            if (e['trace.id']) el.trace_id = e['trace.id'];
+            if (e['span.id']) el.span_id = e['span.id'];
+            entry.exemplars.push({ labels: el, value: formatFloat(e.value ?? Number.NaN), timestamp: Date.parse(e['@timestamp'] ?? d['@timestamp']) / 1000 });
+          }
+        }
+        for (const entry of out.values()) entry.exemplars.sort((a, b) => a.timestamp - b.timestamp);
+        return [...out.values()];
+      });
+      api.get('/status/buildinfo', async () => ({
+        status: 'success',
+        data: { version: '2.42.0', revision: 'braid', branch: 'braid', buildUser: 'braid', buildDate: '', goVersion: 'braid (TypeScript)' },
+      }));
+
+      /** Series matching any match[] (every series when `optional` and none given), by key. */
+      async function series(p: Params, optional = false): Promise<Map<string, Labels>> {
+        const { startMs, endMs } = range(p);
+        const groups = (p['match[]'] ?? []).map((m) => selectorOf(m));
+        if (groups.length === 0 && optional) groups.push([]);
+        const out = new Map<string, Labels>();
+        for (const matchers of groups) {
+          for (const d of await selectSamples(store, matchers, startMs, endMs, settings.maxSamples)) {
+            const labels = seriesLabels(d);
+            out.set(JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]])), labels);
+          }
+        }
+        return out;
+      }
+
+      function range(p: Params): { startMs: number; endMs: number } {
+        const endMs = time(p, 'end') ?? now();
+        return { startMs: time(p, 'start') ?? endMs - settings.defaultRangeMs, endMs };
+      }
+    },
+    { prefix: '/prometheus/api/v1' },
+  );
+}
+
+function params(req: FastifyRequest): Params {
+  const out: Params = {};
+  const add = (k: string, v: string) => (out[k] ??= []).push(v);
+  for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, string | string[]>)) for (const x of Array.isArray(v) ? v : [v]) add(k, x);
+  if (typeof req.body === 'string') for (const [k, v] of new URLSearchParams(req.body)) add(k, v);
+  return out;
+}
+
+function bad(message: string): never {
+  throw new BraidError('BRAID_ERR_PROMQL_PARSE', message);
+}
+
+function required(p: Params, name: string): string {
+  const v = p[name]?.at(-1);
+  if (v === undefined || v === '') bad(`invalid parameter "${name}": missing`);
+  return v;
+}
+
+/** Prometheus's parseTime: Unix seconds (fractions allowed) or RFC 3339. */
+function time(p: Params, name: string): number | undefined {
+  const v = p[name]?.at(-1);
+  if (v === undefined || v === '') return undefined;
+  if (/^[+-]?\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const ms = Date.parse(v);
+  if (!/^\d{4}-\d\d-\d\dT/.test(v) || Number.isNaN(ms)) bad(`invalid parameter "${name}": cannot parse "${v}" to a valid timestamp`);
+  return ms;
+}
+
+/** Prometheus's parseDuration: seconds (fractions allowed) or a duration such as 1m30s. */
+function duration(v: string, name: string): number {
+  if (/^[+-]?\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const m = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(v);
+  if (m === null || v === '') bad(`invalid parameter "${name}": cannot parse "${v}" to a valid duration`);
+  const units = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
+  return units.reduce((ms, u, i) => ms + Number(m[i + 1] ?? 0) * u, 0);
+}
+
+/** The matchers of a match[] selector. */
+function selectorOf(text: string): LabelMatcher[] {
+  const { expr } = parseExpr(text);
+  if (expr.kind !== 'vector') bad(`invalid parameter "match[]": expected a vector selector, got ${JSON.stringify(text)}`);
+  return expr.matchers;
+}
+
+/** Every vector selector in an expression. */
+function selectors(e: Expr): VectorSelector[] {
+  switch (e.kind) {
+    case 'vector':
+      return [e];
+    case 'matrix':
+      return [e.vs];
+    case 'paren':
+    case 'unary':
+    case 'subquery':
+      return selectors(e.expr);
+    case 'call':
+      return e.args.flatMap(selectors);
+    case 'aggregate':
+      return [...(e.param ? selectors(e.param) : []), ...selectors(e.expr)];
+    case 'binary':
+      return [...selectors(e.lhs), ...selectors(e.rhs)];
+    default:
+      return [];
+  }
+}
