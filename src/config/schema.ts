@@ -114,7 +114,7 @@ export const BraidConfigSchema = z.strictObject({
     .strictObject({
       endpoint: endpoint(16686),
       /** The Prometheus API (/prometheus/api/v1): samples one query may read, Prometheus's query.max-samples. */
-      prometheus: z.strictObject({ max_samples: positiveInt.default(5_000_000) }).prefault({}),
+      prometheus: z.strictObject({ max_samples: positiveInt.default(1_000_000) }).prefault({}),
     })
     .prefault({}),
   admin: z.strictObject({ endpoint: endpoint(8888) }).prefault({}),

@@ -12,7 +12,7 @@ import { registerPrometheusRoutes, type PrometheusApiSettings } from './promethe
 const PROMETHEUS_ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 404: 'not_found', 422: 'execution', 503: 'unavailable' };
 
 /** Builds the query server (not yet listening). */
-export function createQueryServer(store: Store, log: Logger, prometheus: Pick<PrometheusApiSettings, 'maxSamples'> = { maxSamples: 5_000_000 }): FastifyInstance {
+export function createQueryServer(store: Store, log: Logger, prometheus: Pick<PrometheusApiSettings, 'maxSamples'> = { maxSamples: 1_000_000 }): FastifyInstance {
   const app = createHttpServer(log, 'query');
   registerJaegerRoutes(app, store);
   registerBraidRoutes(app, store);
