@@ -4,6 +4,7 @@
  * memory store, every target in one process.
  */
 import { z } from 'zod';
+import { parseDurationMs } from '../promql/literals.js';
 
 /** The targets `braid serve --target` accepts. */
 export const TARGETS = ['collector', 'ingester', 'query', 'alerter'] as const;
@@ -17,6 +18,54 @@ const endpoint = (port: number) =>
     .default(`127.0.0.1:${port}`);
 
 const positiveInt = z.number().int().positive();
+
+/** A Prometheus duration string ("15s", "1m30s", "2h"), parsed to milliseconds. */
+export const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDurationMs(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `not a valid duration: ${JSON.stringify(text)} (expected a Prometheus duration such as 15s, 1m30s, 2h)` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const alertmanager = z.strictObject({
+  url: z.string().url(),
+  timeout: duration('10s'),
+  /** HTTP basic auth or a bearer token for Alertmanager, when it is behind a proxy that asks. */
+  basic_auth: z.strictObject({ username: z.string(), password_file: z.string().optional(), password: z.string().optional() }).optional(),
+  bearer_token_file: z.string().optional(),
+});
+
+const webhook = z.strictObject({
+  url: z.string().url(),
+  name: z.string().min(1).optional(),
+  group_by: z.array(z.string().min(1)).default(['alertname']),
+  group_wait: duration('30s'),
+  group_interval: duration('5m'),
+  repeat_interval: duration('4h'),
+  send_resolved: z.boolean().default(true),
+  hmac_secret_file: z.string().min(1).optional(),
+  body_template_file: z.string().min(1).optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout: duration('10s'),
+  max_alerts: z.number().int().min(0).default(0),
+});
+
+const alerting = z.strictObject({
+  /** Prometheus rule files (globs, relative to the working directory). */
+  rule_files: z.array(z.string().min(1)).default(['alerts/*.yaml']),
+  evaluation_interval: duration('15s'),
+  /** Prefix of links in alerts (example_trace_url, generatorURL): where users reach Braid's query port. */
+  external_url: z.string().url().default('http://127.0.0.1:16686'),
+  external_labels: z.record(z.string(), z.string()).default({}),
+  alertmanagers: z.array(alertmanager).default([]),
+  webhooks: z.array(webhook).default([]),
+});
 
 const otlpGrpc = z.strictObject({
   enabled: z.boolean().default(true),
@@ -122,6 +171,7 @@ export const BraidConfigSchema = z.strictObject({
   storage: z
     .strictObject({ elasticsearch: elasticsearch.prefault({}), memory: memoryStore.prefault({}) })
     .prefault({}),
+  alerting: alerting.prefault({}),
   telemetry: telemetry.prefault({}),
   shutdown_timeout_seconds: positiveInt.max(300).default(10),
 });
