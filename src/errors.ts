@@ -52,6 +52,9 @@ export const ErrorCodes = {
   // Prometheus's API answers bad_data (400) for parse errors and execution errors with 422.
   BRAID_ERR_PROMQL_PARSE: spec(400, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_PROMQL_EXEC: spec(422, GrpcStatus.INVALID_ARGUMENT),
+  // Rule files that fail validation (braid rules check, reload) and rules whose evaluation fails.
+  BRAID_ERR_RULES_INVALID: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_RULES_EVAL: spec(422, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_SHUTTING_DOWN: spec(503, GrpcStatus.UNAVAILABLE, true),
   BRAID_ERR_INFRA: spec(500, GrpcStatus.INTERNAL),
   BRAID_ERR_INTERNAL: spec(500, GrpcStatus.INTERNAL),
