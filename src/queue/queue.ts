@@ -20,6 +20,29 @@ export function deadLetterTopicName(prefix: string): string {
 }
 
 /**
+ * The derived-series state topic: `<prefix>derived-state.v1`, compacted, keyed by source topic and
+ * partition (Kafka Streams' changelog pattern; docs/adr/0007-derived-series.md).
+ */
+export function stateTopicName(prefix: string): string {
+  return `${prefix}derived-state.v1`;
+}
+
+/** A partition of one stream. */
+export interface StreamPartition {
+  kind: RecordKind;
+  partition: number;
+}
+
+/** Options of a consumer. */
+export interface ConsumeOptions {
+  /**
+   * Called with every partition the consumer owns after each (re)assignment, before batches of
+   * the new assignment are handled. The memory queue calls it once, with all partitions.
+   */
+  onAssignment?: (owned: StreamPartition[]) => void;
+}
+
+/**
  * A record the ingester could never store: an undecodable record (its bytes as consumed) or a
  * document the store refused for good (the document as JSON). It goes to the dead-letter topic
  * with the reason, and the partition moves on.
@@ -99,7 +122,11 @@ export interface Queue {
   /** The largest record value the stream's topic accepts, in bytes. */
   maxRecordBytes(kind: RecordKind): number;
   /** Joins consumer group `group` on the given streams. */
-  consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler): Promise<QueueConsumer>;
+  consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler, options?: ConsumeOptions): Promise<QueueConsumer>;
+  /** Saves `value` as the latest state under `key` on the state topic; resolves once durably held. */
+  saveState(key: string, value: Buffer): Promise<void>;
+  /** The latest state saved under each of `keys`; a key never saved is absent. */
+  loadStates(keys: readonly string[]): Promise<Map<string, Buffer>>;
   /** Records of the streams not yet committed by `group`: how far its consumers are behind. */
   lag(group: string, kinds: readonly RecordKind[]): Promise<number>;
   /** Rejects when the queue cannot be reached. */

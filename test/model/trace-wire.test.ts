@@ -415,6 +415,8 @@ function recordingQueue(maxBytes: number): { queue: Queue; sends: QueueRecord[][
     send: async (_kind, records) => void sends.push(records),
     sendDeadLetters: async () => {},
     consume: async () => ({ stop: async () => {} }),
+    saveState: async () => {},
+    loadStates: async () => new Map(),
   };
   return { queue, sends };
 }

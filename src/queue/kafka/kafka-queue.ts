@@ -5,12 +5,13 @@
  * record before it. kafkajs's default partitioner is murmur2 like the Java client's, so records
  * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
  */
+import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, Kafka, Partitioners, logLevel, type PartitionAssigner, type Admin, type Message, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
-import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, topicName, type BatchHandler, type DeadLetter, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 
 /** Settings of the Kafka queue (`queue.kafka`). */
 export interface KafkaQueueSettings {
@@ -30,6 +31,18 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 const BATCH_HEADER_BYTES = 61;
 const RECORD_FRAMING_BYTES = 64;
 const RECORD_MARGIN_BYTES = 1_024;
+/**
+ * The state topic keeps only each key's latest value (compaction), in small segments so that the
+ * cleaner keeps it short; a state of 10^4 series gzipped stays far below its record limit.
+ */
+const STATE_TOPIC_CONFIG = [
+  { name: 'cleanup.policy', value: 'compact' },
+  { name: 'max.message.bytes', value: String(16 * 1024 * 1024) },
+  { name: 'segment.ms', value: String(10 * 60_000) },
+  { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+];
+/** How long reading the state topic may take before the batch that needed it is retried. */
+const STATE_READ_TIMEOUT_MS = 60_000;
 /** Partitions a consumer handles at once (measured: see docs/adr/0005). */
 export const CONSUMER_CONCURRENCY = 2;
 
@@ -103,18 +116,19 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   const maxBytes = new Map<string, number>();
   const limitOf = (t: string) => maxBytes.get(t) ?? DEFAULT_MAX_MESSAGE_BYTES;
   const topic = (kind: RecordKind) => topicName(settings.topic_prefix, kind);
+  const stateTopic = stateTopicName(settings.topic_prefix);
 
   async function ensureTopics(): Promise<void> {
     const existing = new Set(await admin.listTopics());
-    const missing = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix)].filter((t) => !existing.has(t));
+    const missing = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix), stateTopic].filter((t) => !existing.has(t));
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t, numPartitions: settings.partitions, replicationFactor: settings.replication_factor })),
+        topics: missing.map((t) => ({ topic: t, numPartitions: settings.partitions, replicationFactor: settings.replication_factor, ...(t === stateTopic ? { configEntries: STATE_TOPIC_CONFIG } : {}) })),
       });
       log.info({ topics: missing }, 'created kafka topics');
     }
-    const names = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix)];
+    const names = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix), stateTopic];
     const described = await admin.describeConfigs({
       includeSynonyms: false,
       resources: names.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ['max.message.bytes'] })),
@@ -166,7 +180,53 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     for (const l of letters) metrics.deadLetters.inc({ topic: topic(l.kind), stage: l.stage });
   }
 
-  async function consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler): Promise<QueueConsumer> {
+  /**
+   * Reads the state topic from its start to the end offsets it had when called, keeping each
+   * wanted key's last value. kafkajs cannot assign partitions without a group, so a throwaway
+   * group reads it and is deleted after.
+   */
+  async function loadStates(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const wanted = new Set(keys);
+    const out = new Map<string, Buffer>();
+    const ends = new Map<number, bigint>();
+    for (const o of await admin.fetchTopicOffsets(stateTopic)) if (BigInt(o.high) > BigInt(o.low)) ends.set(o.partition, BigInt(o.high));
+    if (ends.size === 0 || wanted.size === 0) return out;
+    const groupId = `${settings.client_id}-state-read-${randomUUID()}`;
+    const reader = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, maxBytesPerPartition: 16 * 1024 * 1024 });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await reader.connect();
+      await reader.subscribe({ topics: [stateTopic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`state topic not read within ${STATE_READ_TIMEOUT_MS} ms`)), STATE_READ_TIMEOUT_MS);
+        reader
+          .run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              for (const m of batch.messages) {
+                const key = m.key?.toString();
+                if (key === undefined || !wanted.has(key)) continue;
+                if (m.value === null) out.delete(key);
+                else out.set(key, m.value);
+              }
+              const end = ends.get(batch.partition);
+              if (end !== undefined && batch.messages.length > 0 && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
+              if (ends.size === 0) resolve();
+            },
+          })
+          .catch(reject);
+      });
+    } catch (cause) {
+      throw new BraidError('BRAID_ERR_QUEUE_UNAVAILABLE', `cannot read ${stateTopic}: ${(cause as Error).message}`, { cause, retryAfterSeconds: 5 });
+    } finally {
+      clearTimeout(timer);
+      await reader.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+    return out;
+  }
+
+  async function consume(group: string, kinds: readonly RecordKind[], handler: BatchHandler, options?: ConsumeOptions): Promise<QueueConsumer> {
     const consumer = kafka.consumer({
       groupId: group,
       partitionAssigners: [CoPartitionedAssigner],
@@ -175,6 +235,12 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       // A fetch waits at most this long for data; disconnect waits for the fetch in flight.
       maxWaitTimeInMs: 1_000,
     });
+    const onAssignment = options?.onAssignment;
+    if (onAssignment) {
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
+        onAssignment(kinds.flatMap((kind) => (payload.memberAssignment[topic(kind)] ?? []).map((partition) => ({ kind, partition })))),
+      );
+    }
     await consumer.connect();
     await consumer.subscribe({ topics: kinds.map(topic), fromBeginning: true });
     const stopping = new AbortController();
@@ -232,6 +298,10 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     },
     send,
     sendDeadLetters,
+    async saveState(key, value) {
+      await produce(stateTopic, [{ key, value }]);
+    },
+    loadStates,
     maxRecordBytes: (kind) => limitOf(topic(kind)) - BATCH_HEADER_BYTES - RECORD_FRAMING_BYTES - RECORD_MARGIN_BYTES,
     consume,
     async lag(group, kinds) {

@@ -9,7 +9,7 @@ import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
-import { topicName, type BatchHandler, type DeadLetter, type ConsumedRecord, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type ConsumedRecord, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 import { partitionFor } from './partition.js';
 
 /** Settings of the in-process queue (`queue.memory`). */
@@ -46,6 +46,8 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
   let buffered = 0;
   const deadLetters: DeadLetter[] = [];
   const maxRecordBytes = settings.maxRecordBytes ?? 1_048_576;
+  /** The state topic's latest value per key (the process is its only reader and writer). */
+  const states = new Map<string, Buffer>();
 
   function partitionsOf(kind: RecordKind): Partition[] {
     let p = streams.get(kind);
@@ -150,7 +152,16 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
     },
     deadLetters: () => deadLetters,
     maxRecordBytes: () => maxRecordBytes,
-    async consume(group, kinds, handler): Promise<QueueConsumer> {
+    async saveState(key, value) {
+      states.set(key, value);
+    },
+    async loadStates(keys) {
+      const out = new Map<string, Buffer>();
+      for (const k of keys) if (states.has(k)) out.set(k, states.get(k) as Buffer);
+      return out;
+    },
+    async consume(group, kinds, handler, options?: ConsumeOptions): Promise<QueueConsumer> {
+      options?.onAssignment?.(kinds.flatMap((kind) => Array.from({ length: settings.partitions }, (_, partition) => ({ kind, partition }))));
       const ac = new AbortController();
       // Every partition's loop waits on this one signal.
       setMaxListeners(kinds.length * settings.partitions + 10, ac.signal);
