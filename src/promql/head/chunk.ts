@@ -52,12 +52,6 @@ export class ChunkAppender {
     return this.w.buf.length;
   }
 
-  /** The last value's bits equal (v, stale)'s: a replayed sample. */
-  sameValue(v: number, stale: boolean): boolean {
-    const [hi, lo] = valueBits(v, stale);
-    return hi === this.hi && lo === this.lo;
-  }
-
   /** Appends a sample; `t` must be greater than the last one's. */
   append(t: number, v: number, stale: boolean): void {
     const [hi, lo] = valueBits(v, stale);

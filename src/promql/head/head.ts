@@ -1,0 +1,330 @@
+/**
+ * The head: recent samples in memory, so that rules every 15 s and dashboards over the last hours
+ * do not search Elasticsearch. Series hold Gorilla chunks (chunk.ts) of up to 120 samples; an
+ * inverted index (postings.ts) resolves selectors; each series keeps its newest exemplars in a
+ * small ring. Chunks wholly older than now - window are dropped on a timer; past `maxBytes` new
+ * series are refused and counted while existing ones keep appending.
+ */
+import { BraidError } from '../../errors.js';
+import type { Registry } from 'prom-client';
+import type { LabelMatcher, Labels, Series, SeriesSource, StoredSample } from '../types.js';
+import { ChunkAppender, SAMPLES_PER_CHUNK, decodeChunk, type ClosedChunk } from './chunk.js';
+import { createHeadMetrics, type HeadMetrics, type RefusalReason } from './metrics.js';
+import { Postings, compileMatchers } from './postings.js';
+
+/** Settings of the head (`head` in the config, durations in milliseconds). */
+export interface HeadSettings {
+  /** How far back the head keeps samples (default 2 h). */
+  windowMs: number;
+  /** Bytes past which new series are refused (default 512 MiB). */
+  maxBytes: number;
+  /** Exemplars kept per series, the newest (default 10). */
+  exemplarsPerSeries?: number;
+  /** How often old chunks are dropped (default 1 min; 0: only when `truncate` is called). */
+  truncateEveryMs?: number;
+  now?: () => number;
+}
+
+/** An exemplar as the head keeps it. */
+export interface HeadExemplar {
+  /** trace_id, span_id and any other exemplar labels. */
+  labels: Labels;
+  value: number;
+  timestampMs: number;
+}
+
+/** What became of an appended sample: appended, a replayed duplicate (ignored), or refused. */
+export type AppendOutcome = 'appended' | 'duplicate' | RefusalReason;
+
+/** Figures of the head. */
+export interface HeadStats {
+  series: number;
+  chunks: number;
+  samples: number;
+  exemplars: number;
+  /** Accounted bytes: chunks, labels, index entries. */
+  bytes: number;
+  coversFromMs: number;
+}
+
+/** The head: the engine's series source plus appends, metadata lookups and exemplars. */
+export interface Head extends SeriesSource {
+  /** Appends one sample; `stale` marks a staleness marker. Never throws for data. */
+  append(labels: Labels, t: number, v: number, stale?: boolean): AppendOutcome;
+  /** Keeps an exemplar of an existing series; false when the series is unknown or it is older than the newest kept. */
+  appendExemplar(labels: Labels, exemplar: HeadExemplar): boolean;
+  /** Synchronous `select`. */
+  selectSync(matchers: LabelMatcher[], startMs: number, endMs: number): Series[];
+  /** Label names of the series with samples in range that match any set (every series when none). */
+  labelNames(matcherSets: LabelMatcher[][], startMs: number, endMs: number): string[];
+  /** Values of label `name`, as `labelNames` selects series. */
+  labelValues(name: string, matcherSets: LabelMatcher[][], startMs: number, endMs: number): string[];
+  /** Label sets of the series with samples in range matching any set. */
+  series(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Labels[];
+  /** Exemplars in range of the series matching any set, oldest first per series. */
+  exemplars(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Array<{ seriesLabels: Labels; exemplars: HeadExemplar[] }>;
+  /** The earliest time from which the head holds every sample: max(start of feeding, now - window); +Infinity before the feed caught up. */
+  coversFromMs(): number;
+  /** Called by the feed once it holds everything from `ms` on. */
+  markCoveredFrom(ms: number): void;
+  /** Drops chunks (and series) wholly older than now - window. */
+  truncate(nowMs?: number): void;
+  stats(): HeadStats;
+  /** Stops the truncation timer. */
+  close(): void;
+}
+
+interface MemSeries {
+  id: number;
+  key: string;
+  labels: Labels;
+  chunks: ClosedChunk[];
+  open: ChunkAppender | undefined;
+  lastT: number;
+  lastV: number;
+  lastStale: boolean;
+  exemplars: HeadExemplar[] | undefined;
+  bytes: number;
+}
+
+/** Bytes accounted per series besides its chunks (object, maps, index entries), and per chunk object. */
+const SERIES_BYTES = 240;
+const LABEL_BYTES = 48;
+const CHUNK_BYTES = 64;
+const EXEMPLAR_BYTES = 120;
+
+/** The series key: sorted names and values. */
+export function seriesKey(labels: Labels): string {
+  const names = Object.keys(labels).sort();
+  let key = '';
+  for (const n of names) key += `${n}\u0000${labels[n]}\u0001`;
+  return key;
+}
+
+const fail = (msg: string): never => {
+  throw new BraidError('BRAID_ERR_PROMQL_PARSE', msg);
+};
+
+/** Creates a head; with `truncateEveryMs` > 0 it truncates on a timer until `close`. */
+export function createHead(settings: HeadSettings, registry?: Registry): Head {
+  const now = settings.now ?? Date.now;
+  const perSeries = settings.exemplarsPerSeries ?? 10;
+  const metrics: HeadMetrics = createHeadMetrics(registry);
+  const byKey = new Map<string, MemSeries>();
+  const byId = new Map<number, MemSeries>();
+  const postings = new Postings();
+  let nextId = 1;
+  let bytes = 0;
+  let exemplarCount = 0;
+  let coveredFrom = Infinity;
+
+  const addBytes = (s: MemSeries, n: number) => {
+    s.bytes += n;
+    bytes += n;
+  };
+
+  function create(labels: Labels, key: string): MemSeries | undefined {
+    if (bytes >= settings.maxBytes) {
+      metrics.seriesRefused.inc();
+      return undefined;
+    }
+    const sorted: Labels = {};
+    for (const n of Object.keys(labels).sort()) if (labels[n] !== '') sorted[n] = labels[n]!;
+    const s: MemSeries = { id: nextId++, key, labels: sorted, chunks: [], open: undefined, lastT: -Infinity, lastV: 0, lastStale: false, exemplars: undefined, bytes: 0 };
+    addBytes(s, SERIES_BYTES + 2 * key.length + LABEL_BYTES * Object.keys(sorted).length);
+    byKey.set(key, s);
+    byId.set(s.id, s);
+    postings.add(s.id, sorted);
+    metrics.series.set(byKey.size);
+    return s;
+  }
+
+  function drop(s: MemSeries): void {
+    byKey.delete(s.key);
+    byId.delete(s.id);
+    postings.remove(s.id, s.labels);
+    bytes -= s.bytes;
+    exemplarCount -= s.exemplars?.length ?? 0;
+  }
+
+  function refuse(reason: RefusalReason): AppendOutcome {
+    metrics.refused.inc({ reason });
+    return reason;
+  }
+
+  function append(labels: Labels, t: number, v: number, stale = false): AppendOutcome {
+    const key = seriesKey(labels);
+    let s = byKey.get(key);
+    if (s !== undefined && t <= s.lastT) {
+      if (t < s.lastT) return refuse('out_of_order');
+      const same = stale ? s.lastStale : !s.lastStale && Object.is(s.lastV, v);
+      return same ? 'duplicate' : refuse('duplicate_timestamp');
+    }
+    if (t < now() - settings.windowMs) return refuse('too_old');
+    if (s === undefined) {
+      s = create(labels, key);
+      if (s === undefined) return refuse('series_limit');
+    }
+    let c = s.open;
+    if (c === undefined) {
+      c = s.open = new ChunkAppender();
+      addBytes(s, CHUNK_BYTES + c.bytes);
+    }
+    const before = c.bytes;
+    c.append(t, v, stale);
+    if (c.bytes !== before) addBytes(s, c.bytes - before);
+    if (c.count >= SAMPLES_PER_CHUNK) {
+      const closed = c.close();
+      s.chunks.push(closed);
+      addBytes(s, closed.data.length - c.bytes);
+      s.open = undefined;
+    }
+    s.lastT = t;
+    s.lastV = v;
+    s.lastStale = stale;
+    metrics.appended.inc();
+    metrics.bytes.set(bytes);
+    return 'appended';
+  }
+
+  function appendExemplar(labels: Labels, e: HeadExemplar): boolean {
+    const s = byKey.get(seriesKey(labels));
+    if (s === undefined) return false;
+    const ring = (s.exemplars ??= []);
+    const last = ring.at(-1);
+    if (last !== undefined) {
+      if (e.timestampMs < last.timestampMs) return false;
+      if (e.timestampMs === last.timestampMs && Object.is(e.value, last.value) && seriesKey(e.labels) === seriesKey(last.labels)) return false;
+    }
+    ring.push({ labels: { ...e.labels }, value: e.value, timestampMs: e.timestampMs });
+    if (ring.length > perSeries) ring.shift();
+    else {
+      exemplarCount++;
+      addBytes(s, EXEMPLAR_BYTES);
+    }
+    metrics.exemplarsAppended.inc();
+    metrics.exemplars.set(exemplarCount);
+    return true;
+  }
+
+  /** Series matching the matchers with a sample in range. */
+  function matching(matchers: readonly LabelMatcher[], startMs: number, endMs: number): MemSeries[] {
+    const ids = postings.resolve(compileMatchers(matchers, fail), byId.keys());
+    const out: MemSeries[] = [];
+    for (const id of ids) {
+      const s = byId.get(id)!;
+      if (s.lastT >= startMs && minT(s) <= endMs) out.push(s);
+    }
+    return out;
+  }
+
+  function matchingAny(matcherSets: LabelMatcher[][], startMs: number, endMs: number): MemSeries[] {
+    if (matcherSets.length === 0) return matching([], startMs, endMs);
+    if (matcherSets.length === 1) return matching(matcherSets[0]!, startMs, endMs);
+    const seen = new Map<number, MemSeries>();
+    for (const set of matcherSets) for (const s of matching(set, startMs, endMs)) seen.set(s.id, s);
+    return [...seen.values()];
+  }
+
+  function selectSync(matchers: LabelMatcher[], startMs: number, endMs: number): Series[] {
+    const out: Series[] = [];
+    for (const s of matching(matchers, startMs, endMs)) {
+      const samples: StoredSample[] = [];
+      for (const c of s.chunks) decodeChunk(c, startMs, endMs, samples);
+      if (s.open !== undefined) decodeChunk(s.open.snapshot(), startMs, endMs, samples);
+      if (samples.length > 0) out.push({ labels: { ...s.labels }, samples });
+    }
+    return out;
+  }
+
+  function truncate(nowMs = now()): void {
+    const cutoff = nowMs - settings.windowMs;
+    for (const s of byId.values()) {
+      if (s.lastT < cutoff) {
+        drop(s);
+        continue;
+      }
+      let n = 0;
+      while (n < s.chunks.length && s.chunks[n]!.maxT < cutoff) n++;
+      if (n > 0) {
+        for (const c of s.chunks.slice(0, n)) addBytes(s, -(c.data.length + CHUNK_BYTES));
+        s.chunks.splice(0, n);
+      }
+      if (s.exemplars !== undefined) {
+        const before = s.exemplars.length;
+        s.exemplars = s.exemplars.filter((e) => e.timestampMs >= cutoff);
+        exemplarCount -= before - s.exemplars.length;
+        addBytes(s, -(before - s.exemplars.length) * EXEMPLAR_BYTES);
+      }
+    }
+    metrics.series.set(byKey.size);
+    metrics.bytes.set(bytes);
+    metrics.exemplars.set(exemplarCount);
+  }
+
+  const every = settings.truncateEveryMs ?? 60_000;
+  const timer = every > 0 ? setInterval(() => truncate(), every) : undefined;
+  timer?.unref();
+
+  return {
+    async select(matchers, startMs, endMs) {
+      return selectSync(matchers, startMs, endMs);
+    },
+    selectSync,
+    append,
+    appendExemplar,
+    labelNames(matcherSets, startMs, endMs) {
+      const names = new Set<string>();
+      for (const s of matchingAny(matcherSets, startMs, endMs)) for (const n in s.labels) names.add(n);
+      return [...names].sort();
+    },
+    labelValues(name, matcherSets, startMs, endMs) {
+      const values = new Set<string>();
+      if (matcherSets.length === 0) {
+        for (const [v, ids] of postings.values(name)) {
+          for (const id of ids) {
+            const s = byId.get(id)!;
+            if (s.lastT >= startMs && minT(s) <= endMs) {
+              values.add(v);
+              break;
+            }
+          }
+        }
+      } else for (const s of matchingAny(matcherSets, startMs, endMs)) if (s.labels[name] !== undefined) values.add(s.labels[name]);
+      return [...values].sort();
+    },
+    series(matcherSets, startMs, endMs) {
+      return matchingAny(matcherSets, startMs, endMs).map((s) => ({ ...s.labels }));
+    },
+    exemplars(matcherSets, startMs, endMs) {
+      const out: Array<{ seriesLabels: Labels; exemplars: HeadExemplar[] }> = [];
+      for (const s of matchingAny(matcherSets, -Infinity, Infinity)) {
+        const ex = (s.exemplars ?? []).filter((e) => e.timestampMs >= startMs && e.timestampMs <= endMs);
+        if (ex.length > 0) out.push({ seriesLabels: { ...s.labels }, exemplars: ex.map((e) => ({ ...e, labels: { ...e.labels } })) });
+      }
+      return out;
+    },
+    coversFromMs: () => Math.max(coveredFrom, now() - settings.windowMs),
+    markCoveredFrom(ms) {
+      coveredFrom = ms;
+    },
+    truncate,
+    stats() {
+      let chunks = 0;
+      let samples = 0;
+      for (const s of byId.values()) {
+        chunks += s.chunks.length + (s.open ? 1 : 0);
+        for (const c of s.chunks) samples += c.count;
+        samples += s.open?.count ?? 0;
+      }
+      return { series: byKey.size, chunks, samples, exemplars: exemplarCount, bytes, coversFromMs: Math.max(coveredFrom, now() - settings.windowMs) };
+    },
+    close() {
+      if (timer !== undefined) clearInterval(timer);
+    },
+  };
+}
+
+function minT(s: MemSeries): number {
+  return s.chunks.length > 0 ? s.chunks[0]!.minT : (s.open?.minT ?? Infinity);
+}

@@ -1,0 +1,35 @@
+/** Metrics of the head (braid_head_*). */
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** Why a sample was not appended. */
+export type RefusalReason = 'out_of_order' | 'duplicate_timestamp' | 'too_old' | 'series_limit';
+
+/** The head's metrics object. */
+export interface HeadMetrics {
+  series: Gauge;
+  bytes: Gauge;
+  appended: Counter;
+  refused: Counter<'reason'>;
+  seriesRefused: Counter;
+  exemplars: Gauge;
+  exemplarsAppended: Counter;
+}
+
+/** Registers the head's metrics (in a private registry when none is given). */
+export function createHeadMetrics(registry: Registry = new Registry()): HeadMetrics {
+  const r = [registry];
+  return {
+    series: new Gauge({ name: 'braid_head_series', help: 'Series held by the in-memory head.', registers: r }),
+    bytes: new Gauge({ name: 'braid_head_bytes', help: 'Bytes the head accounts for: chunks, labels and index (head.max_bytes bounds it).', registers: r }),
+    appended: new Counter({ name: 'braid_head_samples_appended_total', help: 'Samples appended to the head.', registers: r }),
+    refused: new Counter({
+      name: 'braid_head_samples_refused_total',
+      help: 'Samples the head refused, by reason: out_of_order, duplicate_timestamp (same time, other value), too_old (before the window), series_limit (a new series past head.max_bytes).',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    seriesRefused: new Counter({ name: 'braid_head_series_refused_total', help: 'New series refused because the head was at head.max_bytes.', registers: r }),
+    exemplars: new Gauge({ name: 'braid_head_exemplars', help: 'Exemplars held by the head.', registers: r }),
+    exemplarsAppended: new Counter({ name: 'braid_head_exemplars_appended_total', help: 'Exemplars appended to the head.', registers: r }),
+  };
+}
