@@ -55,6 +55,13 @@ export const ErrorCodes = {
   // Rule files that fail validation (braid rules check, reload) and rules whose evaluation fails.
   BRAID_ERR_RULES_INVALID: spec(400, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_RULES_EVAL: spec(422, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_TEMPLATE_PARSE: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_TEMPLATE_EXEC: spec(422, GrpcStatus.INVALID_ARGUMENT),
+  BRAID_ERR_NOTIFY_CONFIG: spec(500, GrpcStatus.INTERNAL),
+  // A receiver answered 5xx, timed out or could not be reached: retried with backoff.
+  BRAID_ERR_NOTIFY_UNAVAILABLE: spec(503, GrpcStatus.UNAVAILABLE, true),
+  // A receiver refused the notification (a 4xx): not retried.
+  BRAID_ERR_NOTIFY_REJECTED: spec(502, GrpcStatus.INTERNAL),
   BRAID_ERR_SHUTTING_DOWN: spec(503, GrpcStatus.UNAVAILABLE, true),
   BRAID_ERR_INFRA: spec(500, GrpcStatus.INTERNAL),
   BRAID_ERR_INTERNAL: spec(500, GrpcStatus.INTERNAL),
