@@ -1,7 +1,9 @@
 /** Aggregation operators (promql/engine.go aggregation, aggregationK, aggregationCountValues). */
 import type { Aggregate } from './ast.js';
 import { evaluate, evalScalar, evalVector, execError, type EvalContext } from './eval.js';
-import { average, formatValue, kahanSumInc, labelsKey, NAME, quantile, type Sample, type Value } from './values.js';
+import { average, formatFloat, kahanSumInc, labelsKey, NAME, quantile, type Sample, type Value } from './values.js';
+import { isValidLabelName } from './label-functions.js';
+import { goQuote } from './literals.js';
 import type { Labels } from './types.js';
 
 interface Group {
@@ -39,7 +41,6 @@ export function aggregate(e: Aggregate, ts: number, ctx: EvalContext): Value {
     const p = evaluate(e.param!, ts, ctx);
     return { kind: 'vector', samples: countValues(e, samples, p.kind === 'string' ? p.s : '', ts) };
   }
-  if (e.op === 'limitk' || e.op === 'limit_ratio') return execError(`aggregation ${JSON.stringify(e.op)} is not supported by Braid`);
   const q = e.op === 'quantile' ? evalScalar(e.param!, ts, ctx) : 0;
   return {
     kind: 'vector',
@@ -97,10 +98,10 @@ function topk(e: Aggregate, samples: Sample[], kf: number): Sample[] {
 }
 
 function countValues(e: Aggregate, samples: Sample[], label: string, ts: number): Sample[] {
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label) && label === '') execError(`invalid label name ${JSON.stringify(label)}`);
+  if (!isValidLabelName(label)) execError(`invalid label name ${goQuote(label)}`);
   const counts = new Map<string, Sample>();
   for (const s of samples) {
-    const metric = { ...groupLabels(s.metric, e.without, e.grouping), [label]: formatValue(s.v) };
+    const metric = { ...groupLabels(s.metric, e.without, e.grouping), [label]: formatFloat(s.v) };
     const k = labelsKey(metric);
     const c = counts.get(k);
     if (c === undefined) counts.set(k, { metric, v: 1, t: ts });

@@ -13,7 +13,7 @@ const MATH: Record<string, (v: number) => number> = {
   abs: Math.abs, ceil: Math.ceil, floor: Math.floor, exp: Math.exp, ln: Math.log, log2: Math.log2, log10: Math.log10,
   sqrt: Math.sqrt, sgn: (v) => (Number.isNaN(v) ? v : Math.sign(v)), acos: Math.acos, acosh: Math.acosh, asin: Math.asin,
   asinh: Math.asinh, atan: Math.atan, atanh: Math.atanh, cos: Math.cos, cosh: Math.cosh, sin: Math.sin, sinh: Math.sinh,
-  tan: Math.tan, tanh: Math.tanh, deg: (v) => (v * 180) / Math.PI, rad: (v) => (v * Math.PI) / 180,
+  tan: Math.tan, tanh: Math.tanh, deg: (v) => v * (180 / Math.PI), rad: (v) => v * (Math.PI / 180),
 };
 
 const DATE: Record<string, (d: Date) => number> = {
@@ -32,8 +32,11 @@ const map = (vec: Sample[], ts: number, f: (v: number) => number): Value =>
 
 /** Evaluates a function call at `ts`. */
 export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
-  const range = RANGE_FUNCTIONS.get(e.name);
-  if (range !== undefined) return callRange(e, ts, ctx);
+  if (e.name === 'absent_over_time') {
+    const w = evalRange(e.args[0]!, ts, ctx);
+    return { kind: 'vector', samples: w.series.length > 0 ? [] : [{ metric: absentLabels(e.args[0]!), v: 1, t: ts }] };
+  }
+  if (RANGE_FUNCTIONS.has(e.name)) return callRange(e, ts, ctx);
   const arg = (i: number): Sample[] => evalVector(e.args[i]!, ts, ctx);
   const num = (i: number): number => evalScalar(e.args[i]!, ts, ctx);
   const str = (i: number): string => {
@@ -90,9 +93,6 @@ function callRange(e: Call, ts: number, ctx: EvalContext): Value {
   const matrixIndex = e.name === 'quantile_over_time' ? 1 : 0;
   const params = e.args.filter((_, i) => i !== matrixIndex).map((a) => evalScalar(a, ts, ctx));
   const w = evalRange(e.args[matrixIndex]!, ts, ctx);
-  if (e.name === 'absent_over_time') {
-    return { kind: 'vector', samples: w.series.length > 0 ? [] : [{ metric: absentLabels(e.args[0]!), v: 1, t: ts }] };
-  }
   const out: Sample[] = [];
   for (const s of w.series) {
     const v = fn(s.points, w, ts, params);

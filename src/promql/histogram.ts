@@ -1,4 +1,5 @@
 /** histogram_quantile over classic `le` buckets (promql/quantile.go BucketQuantile). */
+import { parseGoFloat } from './literals.js';
 import type { Labels } from './types.js';
 import { dropName, labelsKey, type Sample } from './values.js';
 
@@ -7,13 +8,10 @@ interface Bucket {
   count: number;
 }
 
+/** An `le` bound as Go's strconv.ParseFloat reads it; undefined (the bucket ignored) when invalid or NaN. */
 function parseLe(s: string): number | undefined {
-  const t = s.trim().toLowerCase();
-  if (t === '+inf' || t === 'inf') return Infinity;
-  if (t === '-inf') return -Infinity;
-  if (t === 'nan') return NaN;
-  const v = Number(t);
-  return t === '' || Number.isNaN(v) ? undefined : v;
+  const v = parseGoFloat(s);
+  return v === undefined || Number.isNaN(v) ? undefined : v;
 }
 
 function almostEqual(a: number, b: number, epsilon: number): boolean {

@@ -1,10 +1,14 @@
 /** label_replace and label_join (promql/functions.go). */
 import { execError } from './eval.js';
 import { compileRegex, compileTemplate, expand } from './regex.js';
+import { isValidUtf8 } from './literals.js';
 import type { Labels } from './types.js';
 import type { Sample } from './values.js';
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Prometheus 3's label name rule (model.UTF8Validation): any non-empty valid UTF-8 string. */
+export function isValidLabelName(name: string): boolean {
+  return name !== '' && isValidUtf8(name);
+}
 
 function setLabel(l: Labels, name: string, value: string): Labels {
   const out = { ...l };
@@ -21,7 +25,7 @@ export function labelReplace(vec: Sample[], dst: string, replacement: string, sr
   } catch (err) {
     return execError(`invalid regular expression in label_replace(): ${regex}: ${(err as Error).message}`);
   }
-  if (!LABEL_NAME.test(dst)) execError(`invalid destination label name in label_replace(): ${dst}`);
+  if (!isValidLabelName(dst)) execError(`invalid destination label name in label_replace(): ${dst}`);
   const template = compileTemplate(replacement, re);
   return vec.map((s) => {
     const m = re.matcher.exec(s.metric[src] ?? '');
@@ -32,7 +36,7 @@ export function labelReplace(vec: Sample[], dst: string, replacement: string, sr
 
 /** label_join(v, dst, separator, src...). */
 export function labelJoin(vec: Sample[], dst: string, sep: string, srcs: string[]): Sample[] {
-  if (!LABEL_NAME.test(dst)) execError(`invalid destination label name in label_join(): ${dst}`);
-  for (const s of srcs) if (!LABEL_NAME.test(s)) execError(`invalid source label name in label_join(): ${s}`);
+  for (const s of srcs) if (!isValidLabelName(s)) execError(`invalid source label name in label_join(): ${s}`);
+  if (!isValidLabelName(dst)) execError(`invalid destination label name in label_join(): ${dst}`);
   return vec.map((s) => ({ ...s, metric: setLabel(s.metric, dst, srcs.map((n) => s.metric[n] ?? '').join(sep)) }));
 }

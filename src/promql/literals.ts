@@ -33,7 +33,39 @@ export function parseNumber(text: string): number | undefined {
   return d === undefined ? undefined : (sign * d) / 1000;
 }
 
+const GO_DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const GO_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
+
+/** A float as Go's strconv.ParseFloat(s, 64) reads it (decimal, Inf, NaN; hex floats not read), or undefined. */
+export function parseGoFloat(s: string): number | undefined {
+  const special = GO_SPECIAL.exec(s);
+  if (special !== null) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+  if (!GO_DECIMAL.test(s)) return undefined;
+  const v = Number(s);
+  // Go reports a value out of range as an error.
+  return Number.isFinite(v) ? v : undefined;
+}
+
 const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"' };
+
+/**
+ * A byte of an invalid UTF-8 sequence in a Go string (`"\xff"`), kept as the lone surrogate
+ * U+DC80..U+DCFF (Python's surrogateescape): JavaScript strings cannot hold raw bytes, and a lone
+ * surrogate keeps such a string invalid, as Prometheus's UTF-8 checks expect.
+ */
+const escapeByte = (b: number): string => String.fromCharCode(0xdc00 + b);
+
+/** Decodes bytes as UTF-8, invalid bytes escaped as lone surrogates. */
+function decodeBytes(bytes: number[]): string {
+  const buf = Uint8Array.from(bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    let out = '';
+    for (const b of bytes) out += b < 0x80 ? String.fromCharCode(b) : escapeByte(b);
+    return out;
+  }
+}
 
 /** Unquotes a Go string literal ("...", '...' or `...`); throws an Error with Go's reason when invalid. */
 export function unquote(text: string): string {
@@ -42,32 +74,60 @@ export function unquote(text: string): string {
   const body = text.slice(1, -1);
   if (q === '`') return body;
   let out = '';
+  // \x and octal escapes are bytes: consecutive ones are decoded together, as UTF-8.
+  let bytes: number[] = [];
+  const flush = (): void => {
+    if (bytes.length > 0) out += decodeBytes(bytes);
+    bytes = [];
+  };
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
     if (c !== '\\') {
+      flush();
       out += c;
       continue;
     }
     const e = body[++i];
     if (e === undefined) throw new Error('invalid syntax');
+    if (e === 'x' || /[0-7]/.test(e)) {
+      const text = e === 'x' ? body.slice(i + 1, i + 3) : body.slice(i, i + 3);
+      if (e === 'x' ? !/^[0-9a-fA-F]{2}$/.test(text) : !/^[0-7]{3}$/.test(text)) throw new Error('invalid syntax');
+      const b = parseInt(text, e === 'x' ? 16 : 8);
+      if (b > 255) throw new Error('invalid syntax');
+      bytes.push(b);
+      i += 2;
+      continue;
+    }
+    flush();
     if (SIMPLE_ESCAPES[e] !== undefined && (e !== "'" || q === "'") && (e !== '"' || q === '"')) {
       out += SIMPLE_ESCAPES[e];
-    } else if (e === 'x' || e === 'u' || e === 'U') {
-      const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+    } else if (e === 'u' || e === 'U') {
+      const len = e === 'u' ? 4 : 8;
       const hex = body.slice(i + 1, i + 1 + len);
       if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new Error('invalid syntax');
-      out += String.fromCodePoint(parseInt(hex, 16));
+      const cp = parseInt(hex, 16);
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) throw new Error('invalid syntax');
+      out += String.fromCodePoint(cp);
       i += len;
-    } else if (/[0-7]/.test(e)) {
-      const oct = body.slice(i, i + 3);
-      if (!/^[0-7]{3}$/.test(oct)) throw new Error('invalid syntax');
-      out += String.fromCharCode(parseInt(oct, 8));
-      i += 2;
     } else {
       throw new Error('invalid syntax');
     }
   }
+  flush();
   return out;
+}
+
+/** Whether a string is valid UTF-8 in Go's sense: no byte kept by `unquote` as a lone surrogate. */
+export function isValidUtf8(s: string): boolean {
+  return !/\p{Cs}/u.test(s);
+}
+
+/** Go's strconv.Quote for the strings `unquote` yields: invalid bytes come back as `\xNN`. */
+export function goQuote(s: string): string {
+  return JSON.stringify(s).replace(/\\ud[c-f][0-9a-f]{2}/g, (m) => {
+    const code = parseInt(m.slice(2), 16);
+    return code >= 0xdc80 && code <= 0xdcff ? `\\x${(code - 0xdc00).toString(16)}` : m;
+  });
 }
 
 /** Formats a millisecond duration as Prometheus prints one (`1h30m`, `0s`). */

@@ -8,7 +8,7 @@ import { BraidError } from '../errors.js';
 import { compileRegex } from './regex.js';
 import { COMPARISON_OPS, SET_OPS, type AtModifier, type Expr, type Matcher, type ValueType, type VectorMatching } from './ast.js';
 import { parseDurationMs, parseNumber, unquote } from './literals.js';
-import { FUNCTIONS } from './signatures.js';
+import { argCountBounds, FUNCTIONS } from './signatures.js';
 
 /** A parsed expression and the type of its value. */
 export interface ParsedExpr {
@@ -24,8 +24,9 @@ const BIN_OPS: Record<string, string> = { Pow: '^', Mul: '*', Div: '/', Mod: '%'
 class ParseFailure extends Error {}
 
 /** Parses and type-checks a PromQL expression; throws BRAID_ERR_PROMQL_PARSE with Prometheus's message. */
-export function parseExpr(query: string): ParsedExpr {
-  const p = new Converter(query);
+export function parseExpr(original: string): ParsedExpr {
+  const { query, inserted } = completeTrailingDots(original);
+  const p = new Converter(query, inserted);
   try {
     const tree = parser.parse(query);
     tree.iterate({
@@ -42,13 +43,51 @@ export function parseExpr(query: string): ParsedExpr {
   }
 }
 
+/**
+ * Prometheus reads `2.` as 2 and `1./6.` as 1/6; the lezer grammar rejects a number ending in a
+ * point. Completes such numbers with a 0 outside string literals, and says where, so that error
+ * positions still point into the text as written.
+ */
+export function completeTrailingDots(text: string): { query: string; inserted: number[] } {
+  const inserted: number[] = [];
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c) j += text[j] === '\\' && c !== '`' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+      continue;
+    }
+    out += c;
+    if (c === '.' && /\d/.test(text[i - 1] ?? '') && !/[\d.]/.test(text[i + 1] ?? '')) {
+      let k = i - 1;
+      while (k >= 0 && /\d/.test(text[k]!)) k--;
+      if (k < 0 || !/[\w.:]/.test(text[k]!)) {
+        inserted.push(i + 1);
+        out += '0';
+      }
+    }
+  }
+  return { query: out, inserted };
+}
+
 class Converter {
-  constructor(private readonly q: string) {}
+  constructor(private readonly q: string, private readonly inserted: readonly number[] = []) {}
 
   fail(node: SyntaxNode | null, msg: string): never {
-    const pos = node?.from ?? 0;
-    const before = this.q.slice(0, pos).split('\n');
+    const at = node?.from ?? 0;
+    const pos = at - this.inserted.filter((p) => p < at).length;
+    const before = this.original().slice(0, pos).split('\n');
     throw new ParseFailure(`${before.length}:${before[before.length - 1]!.length + 1}: parse error: ${msg}`);
+  }
+
+  /** The query as written, without the zeros completeTrailingDots added. */
+  original(): string {
+    let out = this.q;
+    for (const p of [...this.inserted].reverse()) out = out.slice(0, p) + out.slice(p + 1);
+    return out;
   }
 
   text(n: SyntaxNode): string {
@@ -241,11 +280,11 @@ class Converter {
     const name = this.text(n.firstChild!);
     const fn = FUNCTIONS.get(name);
     if (fn === undefined) this.fail(n, `unknown function with name ${JSON.stringify(name)}`);
+    if (fn.disabled === true) this.fail(n, `function ${JSON.stringify(name)} is not enabled`);
     const args = this.args(n.firstChild!.nextSibling);
-    const min = fn.args.length - (fn.variadic > 0 ? fn.variadic : 0);
-    const max = fn.variadic < 0 ? Infinity : fn.args.length;
+    const [min, max] = argCountBounds(fn);
     if (args.length < min || args.length > max) {
-      const expected = fn.variadic === 0 ? `${fn.args.length}` : fn.variadic < 0 ? `at least ${min}` : `${min} or ${max}`;
+      const expected = fn.variadic === 0 ? `${min}` : args.length < min ? `at least ${min}` : `at most ${max}`;
       this.fail(n, `expected ${expected} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`);
     }
     args.forEach((a, i) => {
@@ -267,6 +306,7 @@ class Converter {
   aggregate(n: SyntaxNode): ParsedExpr {
     const op = this.text(n.firstChild!).toLowerCase();
     if (!AGG_OPS.has(op)) this.fail(n, `unknown aggregation ${op}`);
+    if (op === 'limitk' || op === 'limit_ratio') this.fail(n, `${op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions`);
     let without = false;
     let grouping: string[] = [];
     let body: SyntaxNode | null = null;
@@ -320,6 +360,14 @@ class Converter {
       this.fail(n, 'vector matching only allowed between instant vectors');
     }
     const type: ValueType = lhs.type === 'vector' || rhs.type === 'vector' ? 'vector' : 'scalar';
+    // lezer-promql reads `-2 ^ 2` as the literal -2 raised to 2; in Prometheus's grammar a unary sign
+    // binds like `*`, looser than `^`, so it is -(2 ^ 2).
+    const sign = op === '^' && lhsNode.name === 'NumberDurationLiteral' ? /^\s*([-+])/.exec(this.text(lhsNode))?.[1] : undefined;
+    if (sign !== undefined && lhs.expr.kind === 'number') {
+      const unsigned: Expr = { kind: 'number', value: sign === '-' ? -lhs.expr.value : lhs.expr.value };
+      const power: Expr = { kind: 'binary', op, lhs: unsigned, rhs: rhs.expr, returnBool, matching };
+      return { expr: { kind: 'unary', op: sign as '-' | '+', expr: power }, type };
+    }
     return { expr: { kind: 'binary', op, lhs: lhs.expr, rhs: rhs.expr, returnBool, matching }, type };
   }
 

@@ -122,6 +122,8 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFn> = new Map<string, Ran
   ['quantile_over_time', (p, _w, _ts, [q]) => quantile(q!, values(p))],
   ['mad_over_time', (p) => {
     const vs = values(p);
+    // A NaN makes the median, and so the deviation, undefined (Prometheus 3.16 funcMadOverTime).
+    if (vs.some((v) => Number.isNaN(v))) return NaN;
     const median = quantile(0.5, vs);
     return quantile(0.5, vs.map((v) => Math.abs(v - median)));
   }],

@@ -51,11 +51,12 @@ export function formatLabels(l: Labels): string {
   return `${name ?? ''}{${rest.join(', ')}}`;
 }
 
-/** A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it, with Prometheus's +Inf/-Inf/NaN. */
-export function formatValue(v: number): string {
+/** A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it (`-0` kept), with Prometheus's +Inf/-Inf/NaN. */
+export function formatFloat(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
+  if (Object.is(v, -0)) return '-0';
   const s = String(v);
   if (!s.includes('e')) return s;
   const [mant, expText] = s.split('e') as [string, string];
@@ -70,6 +71,19 @@ export function formatValue(v: number): string {
   return (neg ? '-' : '') + out;
 }
 
+/**
+ * A sample value as Prometheus's HTTP API writes it (util/jsonutil MarshalFloat): Go's 'f' format,
+ * but 'e' (`1e-07`, `1.5e+21`) when the magnitude is below 1e-6 or at least 1e21.
+ */
+export function formatValue(v: number): string {
+  const abs = Math.abs(v);
+  if (abs === 0 || !Number.isFinite(v) || (abs >= 1e-6 && abs < 1e21)) return formatFloat(v);
+  const [mant, exp] = v.toExponential().split('e') as [string, string];
+  const sign = exp.startsWith('-') ? '-' : '+';
+  const digits = exp.replace(/^[-+]/, '');
+  return `${mant}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
+}
+
 /** Neumaier-compensated summation step (Prometheus kahanSumInc). */
 export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
   const t = sum + inc;
@@ -79,17 +93,26 @@ export function kahanSumInc(inc: number, sum: number, c: number): [number, numbe
   return [t, c];
 }
 
-/** Prometheus's quantile of a set of floats (linear interpolation between closest ranks). */
+/** Orders floats as Prometheus's vectorByValueHeap does for quantile: NaN first, then ascending. */
+export function byValueNaNFirst(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : -1;
+  if (Number.isNaN(b)) return 1;
+  return a - b;
+}
+
+/** Prometheus's quantile of a set of floats (promql/quantile.go quantile): closest ranks, interpolated. */
 export function quantile(q: number, values: number[]): number {
   if (values.length === 0 || Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = [...values].sort(byValueNaNFirst);
   const n = sorted.length;
   const rank = q * (n - 1);
   const lower = Math.max(0, Math.floor(rank));
   const upper = Math.min(n - 1, lower + 1);
   const weight = rank - Math.floor(rank);
+  // An exact rank is the sample itself: -Inf * 1 + x * 0 would be NaN.
+  if (weight === 0) return sorted[lower]!;
   return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
 }
 

@@ -35,6 +35,8 @@ export interface EvalCase {
   raw: string[];
   series_loaded: readonly Series[];
   nativeHistogramsLoaded: boolean;
+  /** Metric names of series loaded with native histogram samples (Braid does not store those). */
+  nativeHistogramNames: ReadonlySet<string>;
 }
 
 const NUM = String.raw`(?:[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?|inf|nan))`;
@@ -106,24 +108,31 @@ export function parseTestFile(file: string, text: string): EvalCase[] {
   const cases: EvalCase[] = [];
   let loaded: Series[] = [];
   let native = false;
+  let nativeNames = new Set<string>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '' || line.startsWith('#')) continue;
     if (line === 'clear') {
       loaded = [];
       native = false;
+      nativeNames = new Set();
       continue;
     }
-    const load = /^load(?:_with_nhcb)?\s+(\S+)$/.exec(line);
+    const load = /^load(_with_nhcb)?\s+(\S+)$/.exec(line);
     if (load !== null) {
-      const step = dur(load[1]!);
+      const step = dur(load[2]!);
       const added: Series[] = [];
       for (; i + 1 < lines.length && lines[i + 1]!.trim() !== '' && !lines[i + 1]!.trim().startsWith('#') && /^\s/.test(lines[i + 1]!); i++) {
-        const { labels, rest } = parseSeriesDesc(lines[i + 1]!);
-        if (rest.includes('{{')) {
+        if (lines[i + 1]!.includes('{{')) {
           native = true;
+          const name = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(lines[i + 1]!)?.[1];
+          if (name !== undefined) nativeNames = new Set([...nativeNames, name]);
           continue;
         }
+        const { labels, rest } = parseSeriesDesc(lines[i + 1]!);
+        // load_with_nhcb also loads each classic histogram as a native one under its base name.
+        const base = load[1] === undefined ? undefined : /^(.*)_(bucket|count|sum)$/.exec(labels.__name__ ?? '')?.[1];
+        if (base !== undefined) nativeNames = new Set([...nativeNames, base]);
         const samples: StoredSample[] = [];
         expandValues(rest.split(/\s+/).filter((t) => t !== '')).forEach((v, j) => {
           if (v === null) return;
@@ -141,7 +150,7 @@ export function parseTestFile(file: string, text: string): EvalCase[] {
       startMs: dur(ev[2] ?? ev[3]!), endMs: dur(ev[2] ?? ev[4]!), stepMs: ev[5] === undefined ? 0 : dur(ev[5]),
       fail: ev[1] === 'eval_fail', failMsg: undefined, failRegex: undefined, ordered: ev[1] === 'eval_ordered',
       expectAnnotations: ev[1] === 'eval_warn' || ev[1] === 'eval_info', expectString: undefined, scalar: undefined,
-      series: [], raw: [], series_loaded: loaded, nativeHistogramsLoaded: native,
+      series: [], raw: [], series_loaded: loaded, nativeHistogramsLoaded: native, nativeHistogramNames: nativeNames,
     };
     for (; i + 1 < lines.length && lines[i + 1]!.trim() !== ''; i++) {
       const raw = lines[i + 1]!;
