@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LogRecord, LogsData } from '../model/logs.js';
+import { nanosToIso } from '../model/text/time.js';
 import type { LogDocument, StoredValue } from '../storage/store.js';
 import { toStoredAttributes, toStoredValue } from './documents.js';
 
@@ -12,14 +13,6 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 /** The canonical level of an OTLP SeverityNumber (1-4 trace ... 21-24 fatal); undefined for 0. */
 export function levelOf(severityNumber: number): string | undefined {
   return severityNumber >= 1 && severityNumber <= 24 ? LEVELS[Math.floor((severityNumber - 1) / 4)] : undefined;
-}
-
-/** Nanoseconds since the epoch as RFC 3339 with nine fractional digits: string order is time order. */
-export function nanosToIso(ns: bigint): string {
-  const ms = ns / 1_000_000n;
-  const iso = new Date(Number(ms)).toISOString(); // 2026-11-23T17:00:00.123Z
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
-  return `${iso.slice(0, 19)}.${frac}Z`;
 }
 
 function message(body: LogRecord['body']): string {

@@ -12,6 +12,7 @@ import {
   type NumberDataPoint, type SummaryDataPoint,
 } from '../model/metrics.js';
 import type { AnyValue, Attributes, InstrumentationScope } from '../model/trace.js';
+import { formatFloat } from '../model/text/floats.js';
 import { MAX_GROUP_SAMPLES, ungroupSamples, type GroupedSample, type SampleDocument, type SampleGroupDocument, type StoredExemplar } from '../storage/store.js';
 import { toStoredValue } from './documents.js';
 
@@ -373,21 +374,4 @@ export function prometheusLabelName(key: string): string {
   if (/^[0-9]/.test(name)) return `key_${name}`;
   if (name.startsWith('_') && !name.startsWith('__')) return `key${name}`;
   return name;
-}
-
-/** A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it (shortest digits, no exponent), as the collector writes `le` and `quantile`. */
-export function formatFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  const s = String(v);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  const sign = s.startsWith('-') ? '-' : '';
-  const mantissa = s.slice(sign.length, e);
-  const dot = mantissa.indexOf('.');
-  const digits = mantissa.replace('.', '');
-  const point = (dot < 0 ? mantissa.length : dot) + Number(s.slice(e + 1));
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  expUpperBound, formatFloat, groupId, metricSampleGroups, metricSamples, prometheusLabelName, prometheusMetricName, translateMetrics,
+  expUpperBound, groupId, metricSampleGroups, metricSamples, prometheusLabelName, prometheusMetricName, translateMetrics,
 } from '../../src/ingest/metric-samples.js';
 import {
   DataPointFlags, Temporality, type Exemplar, type ExponentialHistogramDataPoint, type HistogramDataPoint, type Metric, type MetricData, type MetricsData,
@@ -96,14 +96,6 @@ describe('prometheusLabelName', () => {
     // normalize_label_test.go TestSanitize, with the default feature gates.
     expect(['_test', '0test', 'test', 'test_/', '__test'].map(prometheusLabelName)).toEqual(['key_test', 'key_0test', 'test', 'test__', '__test']);
     expect(['http.request.method', 'k8s.pod.name', 'dépôt'].map(prometheusLabelName)).toEqual(['http_request_method', 'k8s_pod_name', 'd_p_t']);
-  });
-});
-
-describe('formatFloat', () => {
-  it('writes bounds as Go\'s FormatFloat(v, \'f\', -1, 64): shortest digits, never an exponent', () => {
-    expect([0.005, 1, 2.5, 1e-7, 1.5e-10, 1e21, 1.25e22, -3e-7, 0, Infinity, -Infinity].map(formatFloat)).toEqual([
-      '0.005', '1', '2.5', '0.0000001', '0.00000000015', '1000000000000000000000', '12500000000000000000000', '-0.0000003', '0', '+Inf', '-Inf',
-    ]);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { BraidError } from '../../errors.js';
-import { nanosToIso } from '../../ingest/log-documents.js';
+import { nanosToIso } from '../../model/text/time.js';
 import type { LogDocument, LogQuery, SampleDocument, SpanDocument, Store, StoredValue, TraceSummaryDocument } from '../../storage/store.js';
 import { allParams, integerParam, oneParam, parseGoDuration, type QueryValue } from '../jaeger/params.js';
 import { normaliseTraceId } from '../jaeger/routes.js';

@@ -12,7 +12,7 @@ import { instantQuery, rangeQuery } from '../../promql/engine.js';
 import { parseExpr } from '../../promql/parse.js';
 import type { Labels, LabelMatcher } from '../../promql/types.js';
 import type { Store } from '../../storage/store.js';
-import { formatFloat } from '../../ingest/metric-samples.js';
+import { formatFloat } from '../../model/text/floats.js';
 import { selectSamples, seriesLabels, storeSeriesSource } from './source.js';
 
 /** Settings of the Prometheus API. */
