@@ -7,7 +7,7 @@ import type { Expr, VectorSelector } from './ast.js';
 import { evaluate, type EvalContext } from './eval.js';
 import { parseExpr } from './parse.js';
 import type { ApiPoint, Labels, QueryOptions, QueryResult, Series, SeriesSource } from './types.js';
-import { formatValue, labelsKey } from './values.js';
+import { formatFloat, formatValue, labelsKey } from './values.js';
 
 const DEFAULT_LOOKBACK_MS = 5 * 60_000;
 const DEFAULT_SUBQUERY_STEP_MS = 60_000;
@@ -74,7 +74,7 @@ export async function instantQuery(source: SeriesSource, query: string, timeMs: 
   const { parsed, ctx } = await prepare(source, query, timeMs, timeMs, opts);
   const v = evaluate(parsed.expr, timeMs, ctx);
   switch (v.kind) {
-    case 'scalar': return { resultType: 'scalar', result: point(timeMs, v.v) };
+    case 'scalar': return { resultType: 'scalar', result: [timeMs / 1000, formatFloat(v.v)] }; // Scalar.MarshalJSON: always 'f'
     case 'string': return { resultType: 'string', result: [timeMs / 1000, v.s] };
     case 'vector': return { resultType: 'vector', result: v.samples.map((s) => ({ metric: s.metric, value: point(timeMs, s.v) })) };
     case 'matrix': return { resultType: 'matrix', result: v.series.map((s) => ({ metric: s.metric, values: s.points.map(([t, x]) => point(t, x)) })) };
