@@ -101,7 +101,8 @@ export async function rangeQuery(source: SeriesSource, query: string, startMs: n
   const { parsed, ctx } = await prepare(source, query, startMs, endMs, opts);
   if (parsed.type !== 'scalar' && parsed.type !== 'vector') {
     const name = parsed.type === 'matrix' ? 'range vector' : parsed.type;
-    throw new BraidError('BRAID_ERR_PROMQL_EXEC', `invalid expression type "${name}" for range query, must be Scalar or instant Vector`);
+    // Prometheus refuses it while building the query: 400 bad_data, not an execution error.
+    throw new BraidError('BRAID_ERR_PROMQL_PARSE', `invalid expression type "${name}" for range query, must be Scalar or instant Vector`);
   }
   const series = new Map<string, { metric: Labels; values: ApiPoint[] }>();
   for (let t = startMs; t <= endMs; t += stepMs) {

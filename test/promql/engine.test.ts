@@ -52,5 +52,6 @@ describe('PromQL API result shapes', () => {
     expect((exec as Error).message).toMatch(/^found duplicate series for the match group \{\} on the right hand-side/);
     const range = await rangeQuery(source, 'up[1m]', 0, 60_000, 60_000).catch((e: unknown) => e);
     expect((range as Error).message).toBe('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    expect(isBraidError(range, 'BRAID_ERR_PROMQL_PARSE')).toBe(true); // 400 bad_data, as Prometheus answers
   });
 });
