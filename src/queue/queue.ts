@@ -104,6 +104,16 @@ export interface QueueConsumer {
   stop(): Promise<void>;
 }
 
+/** Handles records of a broadcast read, in offset order per partition. A handler error does not stop the read. */
+export type ReadHandler = (batch: ConsumedBatch) => void | Promise<void>;
+
+/** A running broadcast read. */
+export interface QueueReader {
+  /** Resolves once the read has handled every record before the end offsets seen at its start (memory: at once). */
+  readonly caughtUp: Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** The queue port. */
 export interface Queue {
   readonly kind: 'kafka' | 'memory';
@@ -127,6 +137,13 @@ export interface Queue {
   saveState(key: string, value: Buffer): Promise<void>;
   /** The latest state saved under each of `keys`; a key never saved is absent. */
   loadStates(keys: readonly string[]): Promise<Map<string, Buffer>>;
+  /**
+   * Reads every record of the streams from `fromMs` on, outside any consumer group and without
+   * committing: each process that keeps a head reads them all. Kafka: every partition from the
+   * first offset at or after `fromMs`; memory: every record sent from now on. Stops when `signal`
+   * aborts or on `stop`.
+   */
+  read(kinds: readonly RecordKind[], fromMs: number, handler: ReadHandler, signal: AbortSignal): Promise<QueueReader>;
   /** Records of the streams not yet committed by `group`: how far its consumers are behind. */
   lag(group: string, kinds: readonly RecordKind[]): Promise<number>;
   /** Rejects when the queue cannot be reached. */

@@ -417,6 +417,7 @@ function recordingQueue(maxBytes: number): { queue: Queue; sends: QueueRecord[][
     consume: async () => ({ stop: async () => {} }),
     saveState: async () => {},
     loadStates: async () => new Map(),
+    read: async () => ({ caughtUp: Promise.resolve(), stop: async () => {} }),
   };
   return { queue, sends };
 }

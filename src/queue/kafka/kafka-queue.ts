@@ -11,6 +11,7 @@ import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
+import { startKafkaRead } from './kafka-read.js';
 import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 
 /** Settings of the Kafka queue (`queue.kafka`). */
@@ -304,6 +305,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     loadStates,
     maxRecordBytes: (kind) => limitOf(topic(kind)) - BATCH_HEADER_BYTES - RECORD_FRAMING_BYTES - RECORD_MARGIN_BYTES,
     consume,
+    read: (kinds, fromMs, handler, signal) => startKafkaRead({ kafka, admin, clientId: settings.client_id, topic, log }, kinds, fromMs, handler, signal),
     async lag(group, kinds) {
       let n = 0;
       for (const kind of kinds) {

@@ -10,6 +10,7 @@ import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
 import { topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type ConsumedRecord, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { MemoryReaders } from './memory-read.js';
 import { partitionFor } from './partition.js';
 
 /** Settings of the in-process queue (`queue.memory`). */
@@ -48,6 +49,7 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
   const maxRecordBytes = settings.maxRecordBytes ?? 1_048_576;
   /** The state topic's latest value per key (the process is its only reader and writer). */
   const states = new Map<string, Buffer>();
+  const readers = new MemoryReaders();
 
   function partitionsOf(kind: RecordKind): Partition[] {
     let p = streams.get(kind);
@@ -90,16 +92,20 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
       throw new BraidError('BRAID_ERR_QUEUE_FULL', `in-process queue is full (${buffered} of ${settings.max_bytes} bytes held); retry later`);
     }
     const parts = partitionsOf(kind);
+    const sent: ConsumedRecord[] = [];
     for (const r of records) {
       const p = partitionFor(r.key, parts.length);
       const part = parts[p] as Partition;
-      part.records.push({ key: r.key, value: r.value, partition: p, offset: String(part.base + part.records.length) });
+      const rec: ConsumedRecord = { key: r.key, value: r.value, partition: p, offset: String(part.base + part.records.length) };
+      part.records.push(rec);
+      sent.push(rec);
     }
     buffered += bytes;
     metrics.bufferedBytes.set(buffered);
     metrics.produced.inc({ topic }, records.length);
     metrics.producedBytes.inc({ topic }, bytes);
     for (const part of parts) for (const w of part.waiters.splice(0)) w();
+    readers.publish(kind, sent);
   }
 
   async function consumePartition(group: string, kind: RecordKind, p: number, handler: BatchHandler, signal: AbortSignal): Promise<void> {
@@ -159,6 +165,9 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
       const out = new Map<string, Buffer>();
       for (const k of keys) if (states.has(k)) out.set(k, states.get(k) as Buffer);
       return out;
+    },
+    async read(kinds, _fromMs, handler, signal) {
+      return readers.add(kinds, handler, signal);
     },
     async consume(group, kinds, handler, options?: ConsumeOptions): Promise<QueueConsumer> {
       options?.onAssignment?.(kinds.flatMap((kind) => Array.from({ length: settings.partitions }, (_, partition) => ({ kind, partition }))));
