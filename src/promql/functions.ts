@@ -1,9 +1,10 @@
 /** Function calls (promql/functions.go): instant-vector functions here, range functions in range-functions.ts. */
 import type { Expr } from './ast.js';
 import { checkedVector, evalRange, evalScalar, evalVector, evaluate, execError, type EvalContext } from './eval.js';
-import { histogramQuantile } from './histogram.js';
+import { histogramFraction, histogramQuantile } from './histogram.js';
 import { labelJoin, labelReplace } from './label-functions.js';
 import { KEEP_NAME, RANGE_FUNCTIONS } from './range-functions.js';
+import { NATIVE_HISTOGRAM } from './signatures.js';
 import type { Labels } from './types.js';
 import { dropName, NAME, type Sample, type Value } from './values.js';
 
@@ -43,6 +44,10 @@ export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
     const v = evaluate(e.args[i]!, ts, ctx);
     return v.kind === 'string' ? v.s : execError('expected string');
   };
+  if (NATIVE_HISTOGRAM.includes(e.name)) {
+    arg(0);
+    return { kind: 'vector', samples: [] };
+  }
   const fn = MATH[e.name];
   if (fn !== undefined) return map(arg(0), ts, fn);
   const date = DATE[e.name];
@@ -82,6 +87,7 @@ export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
       return { kind: 'vector', samples: v.length > 0 ? [] : [{ metric: absentLabels(e.args[0]!), v: 1, t: ts }] };
     }
     case 'histogram_quantile': return checkedVector(histogramQuantile(num(0), arg(1), ts));
+    case 'histogram_fraction': return checkedVector(histogramFraction(num(0), num(1), arg(2), ts));
     case 'label_replace': return checkedVector(labelReplace(arg(0), str(1), str(2), str(3), str(4)));
     case 'label_join': return checkedVector(labelJoin(arg(0), str(1), str(2), e.args.slice(3).map((_, i) => str(i + 3))));
     default: return execError(`function ${JSON.stringify(e.name)} is not supported by Braid`);

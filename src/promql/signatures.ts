@@ -25,6 +25,8 @@ const VECTOR_MATH = ['abs', 'ceil', 'floor', 'exp', 'ln', 'log2', 'log10', 'sqrt
 const OVER_TIME = ['avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'last_over_time',
   'first_over_time', 'present_over_time', 'stddev_over_time', 'stdvar_over_time', 'absent_over_time', 'mad_over_time',
   'changes', 'resets', 'rate', 'irate', 'increase', 'delta', 'idelta', 'deriv'];
+/** Functions of native histograms only: over float samples (all Braid stores) they return nothing. */
+export const NATIVE_HISTOGRAM = ['histogram_avg', 'histogram_count', 'histogram_stddev', 'histogram_stdvar', 'histogram_sum'];
 const DATE = ['day_of_month', 'day_of_week', 'day_of_year', 'days_in_month', 'hour', 'minute', 'month', 'year'];
 
 /** Argument count bounds of a signature (promql/parser/parse.go checkAST). */
@@ -47,6 +49,8 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionSignature> = new Map<string,
   ['clamp_max', sig([V, S])],
   ['round', sig([V, S], V, 1)],
   ['histogram_quantile', sig([S, V])],
+  ['histogram_fraction', sig([S, S, V])],
+  ...NATIVE_HISTOGRAM.map((n): [string, FunctionSignature] => [n, sig([V])]),
   ['label_replace', sig([V, STR, STR, STR, STR])],
   ['label_join', sig([V, STR, STR, STR], V, -1)],
   ['sort_by_label', disabled(sig([V, STR], V, -1))],
