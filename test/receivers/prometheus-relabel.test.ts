@@ -512,7 +512,7 @@ describe('relabel: config errors name the rule and field', () => {
   });
 });
 
-describe('relabel: RE2 syntax, translated', () => {
+describe('relabel: RE2 syntax and matching as Go\'s regexp', () => {
   it.each([
     ['a**', 'invalid nested repetition operator: `**`'],
     ['a*?*', 'invalid nested repetition operator: `*?*`'],
@@ -538,26 +538,30 @@ describe('relabel: RE2 syntax, translated', () => {
     expect(configError([{ source_labels: ['a'], regex, action: 'keep' }])).toBe(`relabel_configs[0].regex: error parsing regexp: ${message}`);
   });
 
-  it.each([
-    ['a(?i)b', 'case-insensitivity `(?i)` that does not apply to the whole regex'],
-    ['(?i)\\P{Lu}', '`\\P{Lu}` under (?i)'],
-    ['a)|(b', 'a `)` that closes the group Prometheus wraps the regex in'],
-  ])('rejects %j, which Braid cannot match as RE2 does', (regex, what) => {
-    expect(configError([{ source_labels: ['a'], regex, action: 'keep' }])).toBe(
-      `relabel_configs[0].regex: ${what} (unsupported in Braid: JavaScript cannot match it as RE2 does)`,
-    );
+  it('matches what a backtracking translation could not, as Go does (results checked with Go 1.26)', () => {
+    // Case-insensitivity for part of the regex.
+    expect(['aB', 'AB', 'ab'].map((v) => matches('a(?i)b', v))).toEqual([true, false, true]);
+    // A negated class under (?i): Go folds, then negates.
+    expect(['a', 'A', '1', 'ß', '\u212a'].map((v) => matches('(?i)\\P{Lu}', v))).toEqual([false, false, true, false, false]);
+    // A regex that closes the group Prometheus wraps it in is no longer anchored at both ends.
+    expect(['a', 'b', 'xb', 'ax', 'x'].map((v) => matches('a)|(b', v))).toEqual([true, true, true, true, false]);
+    expect(replaced('a)|(b', '[$1]', 'xb')).toBe('[b]');
   });
 
-  it('rejects a template group that RE2 and JavaScript fill differently inside a repetition', () => {
-    const message = (regex: string): string => configError([{ source_labels: ['a'], regex, target_label: 'b' }]);
-    expect(message('(?:(a)|b)+')).toBe(
-      'relabel_configs[0].regex: group 1, used in a template, is inside a repetition that may skip it or match empty, ' +
-        'where RE2 and JavaScript fill it differently (unsupported in Braid: rewrite the regex)',
-    );
-    expect(message('(a?){1,2}')).toMatch(/^relabel_configs\[0\]\.regex: group 1, used in a template/);
-    // Unused in the template, or always set in every repetition: fine.
-    expect(compileRelabelConfigs([{ source_labels: ['a'], regex: '(?:(a)|b)+(c)', target_label: 'b', replacement: '$2' }], 'r')).toHaveLength(1);
+  it('fills groups inside repetitions as RE2 does: the last iteration that set them', () => {
+    expect(replaced('(?:(a)|b)+', '$1', 'ab')).toBe('a');
+    expect(replaced('(?:(a)|b)+', '$1', 'ba')).toBe('a');
+    expect(replaced('(?:(a)|b)+', '[$1]', 'bb')).toBe('[]');
+    expect(replaced('(a?){1,2}', '[$1]', 'a')).toBe('[]');
     expect(replaced('(?:(\\d+)\\.)+', '$1', '1.22.333.')).toBe('333');
+  });
+
+  it('matches in time linear in the input: (a+)+ against 30 a\'s and a b', () => {
+    const start = performance.now();
+    expect(matches('(a+)+', 'a'.repeat(30) + 'b')).toBe(false);
+    expect(matches('(a|a)*(b|b)*x', 'a'.repeat(5000) + 'b'.repeat(5000))).toBe(false);
+    // A backtracking RegExp takes seconds on the first and does not finish the second.
+    expect(performance.now() - start).toBeLessThan(1000);
   });
 
   it('anchors the regex at both ends, dot matching newlines unless (?-s)', () => {

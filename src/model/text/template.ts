@@ -1,14 +1,14 @@
 /**
- * Relabel templates (`replacement`, and `target_label` for `replace`), expanded as Go's
- * Regexp.Expand expands them: `$1`, `${1}`, `$name`, `${name}`, where a name takes the longest
- * run of letters, digits and `_` (so `$1x` is the group named `1x`, empty), a name that is no
- * group expands to nothing, `$$` is `$`, and a malformed `$` is kept as is. Compiled once, when
- * the rule loads, against the groups of the rule's regex.
+ * Regex templates (relabel `replacement` and `target_label`, label_replace's replacement),
+ * expanded as Go's Regexp.Expand expands them: `$1`, `${1}`, `$name`, `${name}`, where a name
+ * takes the longest run of letters, digits and `_` (so `$1x` is the group named `1x`, empty), a
+ * name that is no group expands to nothing, `$$` is `$`, and a malformed `$` is kept as is. Compiled once, when
+ * the rule or query is loaded, against the groups of its regex.
  */
-import type { CompiledRegex } from './re2.js';
+import type { CompiledRegex } from './regex.js';
 
 /** A compiled template: literal text and group references (a list: the first that took part). */
-export interface RelabelTemplate {
+export interface Template {
   readonly text: string;
   /** Undefined when the text has no `$`: it is then used as is. */
   readonly parts: ReadonlyArray<string | number | readonly number[]> | undefined;
@@ -19,7 +19,7 @@ export interface RelabelTemplate {
 const NAME_CHAR = /^[\p{L}\p{Nd}_]$/u;
 
 /** Compiles a template against the capture groups (numbers and names) of `re`. */
-export function compileTemplate(text: string, re: CompiledRegex): RelabelTemplate {
+export function compileTemplate(text: string, re: CompiledRegex): Template {
   if (!text.includes('$')) return { text, parts: undefined, groups: [] };
   const parts: Array<string | number | readonly number[]> = [];
   const groups: number[] = [];
@@ -83,8 +83,8 @@ function extractRef(text: string, start: number): { name: string; num: number; e
   return { name, num, end: i };
 }
 
-/** The template filled in from the submatches `m` of the rule's regex. */
-export function expand(t: RelabelTemplate, m: ArrayLike<string | undefined>): string {
+/** The template filled in from the submatches `m` of its regex. */
+export function expand(t: Template, m: ArrayLike<string | undefined>): string {
   if (t.parts === undefined) return t.text;
   let out = '';
   for (const p of t.parts) {

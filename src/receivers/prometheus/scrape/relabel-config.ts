@@ -2,7 +2,7 @@
  * Loading relabel rules (`relabel_configs`, `metric_relabel_configs`) as Prometheus 3 loads them
  * (model/relabel Config.UnmarshalYAML and Validate): decoding as yaml.v2 decodes Prometheus's
  * Config (defaults first, null = zero value), then Prometheus's Validate, each error attributed
- * to the field at fault; the regex (`re2.ts`) and templates (`relabel-template.ts`) compiled.
+ * to the field at fault; the regex and templates compiled (src/model/text/regex.ts, template.ts).
  *
  * - Defaults: separator `;`, regex `(.*)`, replacement `$1`, action `replace` (any case).
  * - Label names: `legacy` ([a-zA-Z_][a-zA-Z0-9_]*, where `replace` targets and `labelmap`
@@ -11,9 +11,9 @@
  *   UTF-8 names.
  */
 import { BraidError } from '../../../errors.js';
-import { compileRegex, DEFAULT_COMPILED, DEFAULT_REGEX, type CompiledRegex } from './re2.js';
+import { compileRegex, DEFAULT_COMPILED, DEFAULT_REGEX, type CompiledRegex } from '../../../model/text/regex.js';
+import { compileTemplate } from '../../../model/text/template.js';
 import type { CompiledRelabel, LabelNameScheme, RelabelAction } from './relabel.js';
-import { compileTemplate } from './relabel-template.js';
 
 const KEYS = ['source_labels', 'separator', 'regex', 'modulus', 'target_label', 'replacement', 'action'];
 const ACTIONS: ReadonlySet<string> = new Set<RelabelAction>([
@@ -54,16 +54,6 @@ function compileRule(raw: unknown, at: string, scheme: LabelNameScheme): Compile
   const compiled = rule.compiled;
   const targetTemplate = compileTemplate(rule.targetLabel, compiled);
   const replacementTemplate = compileTemplate(rule.replacement, compiled);
-  const expanded = rule.action === 'replace' ? [targetTemplate, replacementTemplate] : rule.action === 'labelmap' ? [replacementTemplate] : [];
-  for (const g of expanded.flatMap((t) => t.groups)) {
-    if (compiled.unstable.has(g)) {
-      throw invalid(
-        `${at}.regex`,
-        `group ${g}, used in a template, is inside a repetition that may skip it or match empty, where RE2 and ` +
-          'JavaScript fill it differently (unsupported in Braid: rewrite the regex)',
-      );
-    }
-  }
   return {
     action: rule.action as RelabelAction,
     sourceLabels: rule.sourceLabels ?? [],

@@ -1,8 +1,8 @@
 /**
  * Prometheus relabeling, as Prometheus 3's model/relabel package does it (built with Go 1.26):
  * rules of `relabel_configs` and `metric_relabel_configs`, loaded and validated by
- * `relabel-config.ts` (regexes translated from RE2 by `re2.ts`, templates compiled by
- * `relabel-template.ts`), applied here as `relabel.Process` applies them.
+ * `relabel-config.ts` (regexes and templates compiled by src/model/text/regex.ts and
+ * template.ts), applied here as `relabel.Process` applies them.
  *
  * - The regex matches the whole string: it is compiled as `^(?s:<regex>)$`, so `.` also matches
  *   `\n` unless the regex says `(?-s)`.
@@ -16,7 +16,8 @@
  *   when two names map to the same new name the same one wins.
  */
 import { createHash } from 'node:crypto';
-import { expand, type RelabelTemplate } from './relabel-template.js';
+import type { RegexMatcher } from '../../../model/text/regex.js';
+import { expand, type Template } from '../../../model/text/template.js';
 import type { Labels } from './types.js';
 
 /** A relabel rule as written in YAML (Prometheus's `relabel_config`). */
@@ -47,12 +48,6 @@ export type RelabelAction =
 /** Which label names are valid: Prometheus's legacy character set, or any non-empty UTF-8. */
 export type LabelNameScheme = 'legacy' | 'utf8';
 
-/** A compiled regex: whole-string matching, and submatches for templates (index 0: the whole). */
-export interface RelabelMatcher {
-  test(s: string): boolean;
-  exec(s: string): ArrayLike<string | undefined> | null;
-}
-
 /** A validated rule, ready for `relabel`: effective settings (defaults filled in), compiled forms. */
 export interface CompiledRelabel {
   readonly action: RelabelAction;
@@ -63,10 +58,10 @@ export interface CompiledRelabel {
   readonly modulus: number;
   readonly targetLabel: string;
   readonly replacement: string;
-  readonly matcher: RelabelMatcher;
+  readonly matcher: RegexMatcher;
   /** `target_label` as a template (`replace` expands it). */
-  readonly targetTemplate: RelabelTemplate;
-  readonly replacementTemplate: RelabelTemplate;
+  readonly targetTemplate: Template;
+  readonly replacementTemplate: Template;
   /** Whether a label name produced at run time is valid (the scheme's rule). */
   readonly isValidName: (name: string) => boolean;
   readonly modulusBig: bigint;
@@ -159,7 +154,7 @@ class LabelBuilder {
   }
 
   /** Deletes the labels whose names the matcher matches (`ifMatch`) or does not match. */
-  dropNames(matcher: RelabelMatcher, ifMatch: boolean): void {
+  dropNames(matcher: RegexMatcher, ifMatch: boolean): void {
     const labels = this.cur;
     for (const name in labels) if (matcher.test(name) === ifMatch) this.del(name);
   }
