@@ -10,6 +10,7 @@ import { parseEndpoint } from './config/load.js';
 import type { BraidConfig } from './config/schema.js';
 import { startIngester, type Ingester } from './ingest/ingester.js';
 import { createIngestMetrics } from './ingest/metrics.js';
+import { derivedSettings } from './ingest/derived/settings.js';
 import { createQueryServer } from './query/server.js';
 import { createKafkaQueue } from './queue/kafka/kafka-queue.js';
 import { createMemoryQueue } from './queue/memory/memory-queue.js';
@@ -121,7 +122,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let ingester: Ingester | undefined;
   if (has('ingester') && queue && store) {
     ingester = await startIngester(
-      { groupId: config.queue.kafka.group_id },
+      { groupId: config.queue.kafka.group_id, derived: derivedSettings(config.ingest) },
       { queue, store, metrics: createIngestMetrics(registry), log: log.child({ component: 'ingester' }) },
     );
   }

@@ -135,6 +135,28 @@ const memoryStore = z.strictObject({
   max_samples: positiveInt.default(5_000_000),
 });
 
+/** spanmetrics' default buckets (2 ms ... 15 s), in seconds. */
+export const DEFAULT_SPAN_BUCKETS = [0.002, 0.004, 0.006, 0.008, 0.01, 0.05, 0.1, 0.2, 0.4, 0.8, 1, 1.4, 2, 5, 10, 15];
+
+/** Span- and log-derived series (src/ingest/derived, ADR 0007). */
+const ingest = z.strictObject({
+  span_metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      dimensions: z.array(z.strictObject({ name: z.string().min(1), default: z.string().optional() })).default([]),
+      histogram_buckets: z
+        .array(z.number().positive())
+        .min(1)
+        .default(DEFAULT_SPAN_BUCKETS)
+        .refine((b) => b.every((v, i) => i === 0 || v > (b[i - 1] as number)), 'histogram buckets must rise strictly, e.g. [0.005, 0.01, 0.1]'),
+      exemplars: z.boolean().default(true),
+    })
+    .prefault({}),
+  log_metrics: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+  max_series: positiveInt.default(10_000),
+  flush_interval: duration('15s').refine((ms) => ms >= 1_000, 'flush_interval must be at least 1s'),
+});
+
 const telemetry = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   tracing: z
@@ -171,6 +193,7 @@ export const BraidConfigSchema = z.strictObject({
   storage: z
     .strictObject({ elasticsearch: elasticsearch.prefault({}), memory: memoryStore.prefault({}) })
     .prefault({}),
+  ingest: ingest.prefault({}),
   alerting: alerting.prefault({}),
   telemetry: telemetry.prefault({}),
   shutdown_timeout_seconds: positiveInt.max(300).default(10),

@@ -12,6 +12,9 @@ import { BraidError } from '../errors.js';
 import { decodeLogsRequest } from '../model/otlp/logs-proto.js';
 import { decodeMetricsRequest } from '../model/otlp/metrics-proto.js';
 import { decodeTraceRequest } from '../model/otlp/trace-proto.js';
+import type { LogsData } from '../model/logs.js';
+import type { MetricsData } from '../model/metrics.js';
+import type { TracesData } from '../model/trace.js';
 import type { ConsumedBatch, ConsumedRecord, DeadLetter, Queue, QueueConsumer } from '../queue/queue.js';
 import { derivedFromItems, derivedItems, type LogDocument, type SampleGroupDocument, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -20,6 +23,7 @@ import { spanDocuments } from './documents.js';
 import type { IngestMetrics } from './metrics.js';
 import { logDocuments } from './log-documents.js';
 import { metricSampleGroups } from './metric-samples.js';
+import { DerivedSeries, type DerivedRecord, type DerivedSettings } from './derived/derived.js';
 import { TraceTracker, type Derived } from './traces.js';
 
 /** Settings of the ingester. */
@@ -29,6 +33,8 @@ export interface IngesterSettings {
   trackedSpans?: number;
   /** Transient per-document failures retried this many times before the batch is redelivered. */
   maxWriteAttempts?: number;
+  /** Span- and log-derived series (ADR 0007); absent: none derived. */
+  derived?: DerivedSettings;
 }
 
 /** A running ingester. */
@@ -46,15 +52,20 @@ export interface IngesterDeps {
 }
 
 /** The documents of a batch, each with the record it came from, and the records that failed to decode. */
-interface Decoded<D> {
+interface Decoded<D, X> {
   docs: D[];
   origins: ConsumedRecord[];
   letters: DeadLetter[];
+  /** Each record's offset and decoded data (absent when it did not decode). */
+  records: Array<DerivedRecord<X>>;
 }
 
 /** How one stream's records become documents and are written. */
-interface Stream<D> {
-  toDocuments(value: Buffer): D[];
+interface Stream<D, X> {
+  decode(value: Buffer): X;
+  toDocuments(data: X): D[];
+  /** Counts the batch into the derived series (saved before the batch commits). */
+  derive(partition: number, records: Array<DerivedRecord<X>>): Promise<void>;
   traceId(doc: D): string | undefined;
   observe(docs: D[]): Derived;
   write(docs: D[]): Promise<WriteOutcome>;
@@ -71,23 +82,30 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   const tracker = new TraceTracker({ maxSpans: settings.trackedSpans ?? 500_000, maxOperations: 100_000 });
 
   const noDerived: Derived = { summaries: [], edges: [], operations: [] };
-  const streams: { spans: Stream<SpanDocument>; logs: Stream<LogDocument>; metrics: Stream<SampleGroupDocument> } = {
+  const derived = settings.derived ? new DerivedSeries(settings.derived, { queue, metrics, log }) : undefined;
+  const streams: { spans: Stream<SpanDocument, TracesData>; logs: Stream<LogDocument, LogsData>; metrics: Stream<SampleGroupDocument, MetricsData> } = {
     spans: {
-      toDocuments: (value) => spanDocuments(decodeTraceRequest(value)),
+      decode: decodeTraceRequest,
+      toDocuments: spanDocuments,
+      derive: async (p, records) => derived?.count('spans', p, records),
       traceId: (d) => d['trace.id'],
       observe: (docs) => tracker.observe(docs),
       write: (docs) => store.writeSpans(docs),
       written: (docs) => metrics.spans.inc(docs.length),
     },
     logs: {
-      toDocuments: (value) => logDocuments(decodeLogsRequest(value)),
+      decode: decodeLogsRequest,
+      toDocuments: logDocuments,
+      derive: async (p, records) => derived?.count('logs', p, records),
       traceId: (d) => d['trace.id'],
       observe: (docs) => tracker.observeLogs(docs),
       write: (docs) => store.writeLogs(docs),
       written: (docs) => metrics.logs.inc(docs.length),
     },
     metrics: {
-      toDocuments: (value) => metricSampleGroups(decodeMetricsRequest(value)),
+      decode: decodeMetricsRequest,
+      toDocuments: metricSampleGroups,
+      derive: async () => undefined,
       // Exemplars point at traces, but a sample changes no trace's summary.
       traceId: () => undefined,
       observe: () => noDerived,
@@ -96,11 +114,16 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
     },
   };
 
-  function decode<D>(batch: ConsumedBatch, stream: Stream<D>): Decoded<D> {
-    const out: Decoded<D> = { docs: [], origins: [], letters: [] };
+  function decode<D, X>(batch: ConsumedBatch, stream: Stream<D, X>): Decoded<D, X> {
+    const out: Decoded<D, X> = { docs: [], origins: [], letters: [], records: [] };
     for (const record of batch.records) {
+      const entry: DerivedRecord<X> = { offset: record.offset };
+      out.records.push(entry);
       try {
-        for (const d of stream.toDocuments(record.value)) {
+        const data = stream.decode(record.value);
+        const docs = stream.toDocuments(data);
+        entry.data = data;
+        for (const d of docs) {
           out.docs.push(d);
           out.origins.push(record);
         }
@@ -182,8 +205,8 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
     return handleStream(batch, streams.spans, signal);
   }
 
-  async function handleStream<D extends object>(batch: ConsumedBatch, stream: Stream<D>, signal: AbortSignal): Promise<number> {
-    const { docs, origins, letters } = decode(batch, stream);
+  async function handleStream<D extends object, X>(batch: ConsumedBatch, stream: Stream<D, X>, signal: AbortSignal): Promise<number> {
+    const { docs, origins, letters, records } = decode(batch, stream);
     const last = batch.records[batch.records.length - 1] as ConsumedRecord;
     const refused = new Set<unknown>();
     const refusedBy = (origin: (doc: never) => ConsumedRecord) => (doc: unknown, reason: string) => {
@@ -202,6 +225,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
         log.error({ partition: batch.partition, letters: letters.length, first: letters[0]?.reason }, 'records that can never be stored go to the dead-letter topic');
         await queue.sendDeadLetters(letters);
       }
+      await stream.derive(batch.partition, records);
     } catch (err) {
       // The batch comes again; forget what it taught the tracker so nothing is derived twice
       // or skipped: the redelivery re-seeds from the store.
@@ -225,11 +249,14 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
         span.end();
       }
     })),
+    { onAssignment: (owned) => derived?.onAssignment(owned) },
   );
+  derived?.start();
   log.info({ group: settings.groupId }, 'ingester started');
   return {
     async stop() {
       await consumer.stop();
+      await derived?.stop();
       log.info('ingester stopped');
     },
   };
