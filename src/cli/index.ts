@@ -8,12 +8,16 @@ import { isBraidError } from '../errors.js';
 import { startBraid } from '../main.js';
 import { loadScrapeConfig } from '../receivers/prometheus/scrape/config.js';
 import { createLogger } from '../telemetry/logger.js';
+import { rulesCheck } from './rules-check.js';
+import { rulesTest } from './rules-test.js';
 import { fetchTrace, renderTrace } from './trace.js';
 
 const USAGE = `usage:
   braid serve [--config FILE] [--target all|collector,ingester,query,alerter]
   braid config check FILE
   braid trace <traceId> [--url http://127.0.0.1:16686]
+  braid rules check FILES...   validate rule files (as promtool check rules)
+  braid rules test FILES...    run rule unit tests (promtool test rules format)
 
 environment: BRAID_CONFIG, BRAID_TARGET, BRAID_KAFKA_BROKERS, BRAID_ELASTICSEARCH_URL, BRAID_LOG_LEVEL`;
 
@@ -79,11 +83,19 @@ async function trace(args: string[]): Promise<void> {
   process.stdout.write(`${renderTrace(t).join('\n')}\n`);
 }
 
+async function rules(sub: 'check' | 'test', files: string[]): Promise<void> {
+  if (files.length === 0) fail(`rules ${sub} needs FILES`);
+  const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+  const code = await (sub === 'check' ? rulesCheck : rulesTest)(files, write(process.stdout), write(process.stderr));
+  process.exitCode = code;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === 'serve' || cmd === undefined) return serve(rest);
   if (cmd === 'config' && rest[0] === 'check') return configCheck(rest.slice(1));
   if (cmd === 'trace') return trace(rest);
+  if (cmd === 'rules' && (rest[0] === 'check' || rest[0] === 'test')) return rules(rest[0], rest.slice(1));
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
