@@ -1,6 +1,7 @@
-/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status|kube-build`. */
+/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build`. */
 import { infraDown, infraStatus, infraUp, InfraError, type InfraUpResult } from './index.js';
 import { buildKubernetes } from './kubernetes.js';
+import { buildPrometheus } from './prometheus.js';
 
 /** Prints the shell lines that point Braid (and its tests) at the servers. */
 export function printEnvLines(r: Pick<InfraUpResult, 'kafkaBrokers' | 'elasticsearchUrl'>): void {
@@ -38,8 +39,13 @@ async function main(cmd: string | undefined): Promise<number> {
       process.stdout.write(`${b.kubeApiserver}\n${b.etcd}\n`);
       return 0;
     }
+    case 'prom-build': {
+      const b = await buildPrometheus();
+      process.stdout.write(`${b.prometheus}\n${b.promtool}\n`);
+      return 0;
+    }
     default:
-      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status|kube-build\n');
+      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build\n');
       return 2;
   }
 }
