@@ -163,10 +163,12 @@ export class DerivedSeries {
     }
     metrics.derivedPoints.inc(n);
     // Their zero points are out: saving that keeps a restart from sending a zero after a value.
-    for (const [e, fresh] of unshown) {
-      for (const s of fresh) s.zeroSent = true;
-      void this.save(e).catch((err: Error) => log.warn({ err: err.message, key: e.key }, 'derived state not saved after emission; saved with the next batch'));
-    }
+    await Promise.all(
+      unshown.map(([e, fresh]) => {
+        for (const s of fresh) s.zeroSent = true;
+        return this.save(e).catch((err: Error) => log.warn({ err: err.message, key: e.key }, 'derived state not saved after emission; saved with the next batch'));
+      }),
+    );
   }
 
   /** Encoded export requests, each within the metrics topic's record limit. */
