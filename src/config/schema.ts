@@ -157,6 +157,14 @@ const ingest = z.strictObject({
   flush_interval: duration('15s').refine((ms) => ms >= 1_000, 'flush_interval must be at least 1s'),
 });
 
+/** The in-memory head of recent samples, kept by processes running query or alerter (src/promql/head). */
+const head = z.strictObject({
+  /** How far back it holds samples; queries inside it never read Elasticsearch. */
+  window: duration('2h'),
+  /** Bytes past which new series are refused (braid_head_series_refused_total); existing ones keep appending. */
+  max_bytes: positiveInt.default(512 * 1024 * 1024),
+});
+
 const telemetry = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   tracing: z
@@ -195,6 +203,7 @@ export const BraidConfigSchema = z.strictObject({
     .prefault({}),
   ingest: ingest.prefault({}),
   alerting: alerting.prefault({}),
+  head: head.prefault({}),
   telemetry: telemetry.prefault({}),
   shutdown_timeout_seconds: positiveInt.max(300).default(10),
 });
