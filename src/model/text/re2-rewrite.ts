@@ -193,12 +193,18 @@ function charClass(pattern: string, i: number, replace: Replace): number {
 }
 
 function originalText(pieces: readonly Piece[], from: number, to: number): string {
+  const total = pieces.reduce((n, p) => n + p.text.length, 0);
   let out = '';
   let at = 0;
   for (const p of pieces) {
     const end = at + p.text.length;
     if (end > from && at < to) {
-      out += p.copied ? p.orig.slice(Math.max(from - at, 0), Math.min(to, end) - at) : p.orig;
+      const a = Math.max(from - at, 0);
+      const b = Math.min(to, end) - at;
+      // A quote that stops inside (or at the one character of) a rewritten piece stops where Go's
+      // parser stopped: at the same characters of the original.
+      const stopsHere = end >= to && to < total && (b < p.text.length || p.text.length === 1);
+      out += p.copied || p.text.length === p.orig.length || stopsHere ? p.orig.slice(a, b) : p.orig;
     }
     at = end;
   }
