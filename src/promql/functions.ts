@@ -1,6 +1,7 @@
 /** Function calls (promql/functions.go): instant-vector functions here, range functions in range-functions.ts. */
 import type { Expr } from './ast.js';
 import { checkedVector, evalRange, evalScalar, evalVector, evaluate, execError, type EvalContext } from './eval.js';
+import { civilTime, type CivilTime } from './calendar.js';
 import { histogramFraction, histogramQuantile } from './histogram.js';
 import { labelJoin, labelReplace } from './label-functions.js';
 import { KEEP_NAME, RANGE_FUNCTIONS } from './range-functions.js';
@@ -17,15 +18,15 @@ const MATH: Record<string, (v: number) => number> = {
   tan: Math.tan, tanh: Math.tanh, deg: (v) => v * (180 / Math.PI), rad: (v) => v * (Math.PI / 180),
 };
 
-const DATE: Record<string, (d: Date) => number> = {
-  day_of_month: (d) => d.getUTCDate(),
-  day_of_week: (d) => d.getUTCDay(),
-  day_of_year: (d) => Math.round((Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1,
-  days_in_month: (d) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate(),
-  hour: (d) => d.getUTCHours(),
-  minute: (d) => d.getUTCMinutes(),
-  month: (d) => d.getUTCMonth() + 1,
-  year: (d) => d.getUTCFullYear(),
+const DATE: Record<string, (c: CivilTime) => number> = {
+  day_of_month: (c) => c.day,
+  day_of_week: (c) => c.weekday,
+  day_of_year: (c) => c.yearDay,
+  days_in_month: (c) => c.daysInMonth,
+  hour: (c) => c.hour,
+  minute: (c) => c.minute,
+  month: (c) => c.month,
+  year: (c) => c.year,
 };
 
 const map = (vec: Sample[], ts: number, f: (v: number) => number): Value =>
@@ -53,7 +54,7 @@ export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
   const date = DATE[e.name];
   if (date !== undefined) {
     const input = e.args.length === 0 ? [{ metric: {}, v: ts / 1000, t: ts }] : arg(0);
-    return map(input, ts, (v) => (Number.isFinite(v) ? date(new Date(Math.trunc(v) * 1000)) : NaN));
+    return map(input, ts, (v) => date(civilTime(v)));
   }
   switch (e.name) {
     case 'time': return { kind: 'scalar', v: ts / 1000 };

@@ -1,0 +1,28 @@
+/**
+ * Runs the differential check by hand and prints the agreement and every disagreement:
+ *   npx tsx test/promql/difftest/cli.ts [--seed N] [--count N] [--engine path/to/src/promql/index.ts] [--json]
+ * `--engine` measures another build of the engine (an older commit's src/promql, extracted with its
+ * dependencies next to a node_modules link) against the same data and expressions.
+ */
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { prometheusBinary, startPrometheus } from './prometheus.js';
+import { runDifferential, summary, type Engine } from './run.js';
+
+const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, count: { type: 'string', default: '500' }, engine: { type: 'string' }, json: { type: 'boolean', default: false } } });
+const seed = Number(values.seed);
+const count = Number(values.count);
+if (!Number.isInteger(seed) || !Number.isInteger(count) || count < 1) throw new Error(`--seed and --count must be integers, got ${values.seed} and ${values.count}`);
+const engine = values.engine === undefined ? undefined : ((await import(pathToFileURL(resolve(values.engine)).href)) as Engine);
+const prom = await startPrometheus(await prometheusBinary());
+try {
+  const report = await runDifferential(prom, { seed, count, ...(engine === undefined ? {} : { engine }) });
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    for (const d of report.disagreements) console.log(`${d.mode} [${d.at.join(', ')}] ${d.query}\n    ${d.diff}`);
+    console.log(summary(report));
+  }
+} finally {
+  await prom.stop();
+}
