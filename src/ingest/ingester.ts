@@ -249,7 +249,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
         span.end();
       }
     })),
-    { onAssignment: (owned) => derived?.onAssignment(owned) },
+    { onAssignment: (owned) => derived?.onAssignment(owned), onRebalance: () => derived?.onRebalance() },
   );
   derived?.start();
   log.info({ group: settings.groupId }, 'ingester started');

@@ -40,6 +40,8 @@ export interface ConsumeOptions {
    * the new assignment are handled. The memory queue calls it once, with all partitions.
    */
   onAssignment?: (owned: StreamPartition[]) => void;
+  /** Called when this consumer learns that a rebalance started: its partitions may be about to move. */
+  onRebalance?: () => void;
 }
 
 /**

@@ -51,6 +51,8 @@ export class DerivedSeries {
   private timer: NodeJS.Timeout | undefined;
   private emitting: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Between the start of a rebalance and the new assignment: partitions may move, nothing is emitted. */
+  private rebalancing = false;
   private readonly budget = { take: () => (this.total < this.settings.maxSeries ? (this.total++, true) : false) };
 
   constructor(
@@ -65,11 +67,20 @@ export class DerivedSeries {
 
   /** The consumer's new assignment: forget partitions that left (another ingester counts them now), restore those that came. */
   onAssignment(owned: StreamPartition[]): void {
+    this.rebalancing = false;
     const keys = owned.filter((o) => this.derives(o.kind)).map((o) => stateKey(o.kind, o.partition));
     this.owned = new Set(keys);
     for (const [key, e] of this.entries) if (!this.owned.has(key)) this.forget(key, e);
     const missing = keys.filter((k) => !this.entries.has(k) && !this.restoring.has(k));
     if (missing.length > 0) void this.restore(missing).catch(() => undefined);
+  }
+
+  /**
+   * A rebalance started: until the new assignment, emit nothing, so that a partition's old owner
+   * sends no sample after its new owner's first one.
+   */
+  onRebalance(): void {
+    this.rebalancing = true;
   }
 
   /**
@@ -139,6 +150,7 @@ export class DerivedSeries {
 
   /** Sends the saved counters of every owned partition as samples at `atMs`. */
   async emit(atMs: number): Promise<void> {
+    if (this.rebalancing) return;
     const points = noPoints();
     const unshown: Array<[Entry, Series[]]> = [];
     for (const e of this.entries.values()) {

@@ -236,6 +236,8 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       // A fetch waits at most this long for data; disconnect waits for the fetch in flight.
       maxWaitTimeInMs: 1_000,
     });
+    const onRebalance = options?.onRebalance;
+    if (onRebalance) consumer.on(consumer.events.REBALANCING, () => onRebalance());
     const onAssignment = options?.onAssignment;
     if (onAssignment) {
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
