@@ -9,7 +9,8 @@ import type { Labels } from '../promql/types.js';
 /** One value of a series description: a number, a staleness marker, or a missing sample (null). */
 export type SeriesValue = number | 'stale' | null;
 
-const UNSIGNED = String.raw`(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[Ii]nf|NaN|nan)`;
+// No hex: `0x5` is 0 repeated, as Prometheus's series lexer reads it.
+const UNSIGNED = String.raw`(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[Ii]nf|NaN|nan)`;
 const NUM = `[+-]?${UNSIGNED}`;
 const EXPAND = new RegExp(`^(${NUM})(?:([+-])(${UNSIGNED}))?x(\\d+)$`);
 const SINGLE = new RegExp(`^${NUM}$`);

@@ -249,6 +249,7 @@ export async function runRuleTestFile(file: string, warn: (line: string) => void
 export async function rulesTest(files: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   let failed = false;
   for (const f of files) {
+    out(`Processing test file: ${f}\n`);
     const errs = await runRuleTestFile(f, err);
     if (errs.length > 0) {
       err('  FAILED:\n');

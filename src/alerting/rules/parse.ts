@@ -20,8 +20,31 @@ class FatalDecode extends Error {}
 interface RuleNodes { record: Pos; alert: Pos; expr: Pos }
 interface GroupNodes { group: Pos; rules: RuleNodes[] }
 
+const UNIT_ORDER = ['y', 'w', 'd', 'h', 'm', 's', 'ms'];
+
+/** The error Prometheus's model.ParseDuration gives for `text`. */
+function durationError(text: string): string {
+  const invalid = `not a valid duration string: ${JSON.stringify(text)}`;
+  let last = -1;
+  for (let s = text; s !== '';) {
+    const num = /^\d+/.exec(s);
+    if (num === null) return invalid;
+    s = s.slice(num[0].length);
+    const unit = /^\D+/.exec(s)?.[0];
+    if (unit === undefined) return invalid;
+    s = s.slice(unit.length);
+    const pos = UNIT_ORDER.indexOf(unit);
+    if (pos < 0) return `unknown unit ${JSON.stringify(unit)} in duration ${JSON.stringify(text)}`;
+    if (pos <= last) return invalid;
+    last = pos;
+  }
+  return invalid;
+}
+
 class Decoder {
   readonly typeErrors: string[] = [];
+  /** The type errors alone: Prometheus decodes a second time, without the unknown-field check, and reports these again. */
+  readonly nodeErrors: string[] = [];
   constructor(private readonly lc: LineCounter) {}
 
   pos(n: Node | null | undefined): Pos {
@@ -38,7 +61,9 @@ class Decoder {
 
   typeError(n: Node, into: string): void {
     const shown = isScalar(n) ? ` \`${String(n.source ?? n.value)}\`` : '';
-    this.typeErrors.push(`line ${this.pos(n).line}: cannot unmarshal ${this.kind(n)}${shown} into ${into}`);
+    const e = `line ${this.pos(n).line}: cannot unmarshal ${this.kind(n)}${shown} into ${into}`;
+    this.typeErrors.push(e);
+    this.nodeErrors.push(e);
   }
 
   /** The pairs of a mapping; unknown keys reported as yaml.v3's KnownFields does. */
@@ -71,7 +96,7 @@ class Decoder {
     if (n === null || n === undefined || (isScalar(n) && n.value === null)) return 0;
     if (text === '') throw new FatalDecode('empty duration string');
     const ms = parseDurationMs(text);
-    if (ms === undefined) throw new FatalDecode(`not a valid duration string: ${JSON.stringify(text)}`);
+    if (ms === undefined) throw new FatalDecode(durationError(text));
     return ms;
   }
 
@@ -132,34 +157,35 @@ function decodeGroup(d: Decoder, n: Node): { group: RuleGroupConfig; nodes: Grou
 /** Prometheus 3 validates names as UTF-8: any non-empty string is a label or metric name. */
 const validName = (s: string) => s.length > 0;
 
-function validateRule(r: RuleConfig, n: RuleNodes): string[] {
+function validateRule(r: RuleConfig, n: RuleNodes): Array<{ at: string; err: string }> {
   const at = (p: Pos) => `${p.line}:${p.col}: `;
-  const errs: string[] = [];
-  if (r.record !== undefined && r.alert !== undefined) errs.push(`${at(n.record)}${at(n.alert)}only one of 'record' and 'alert' must be set`);
-  if (r.record === undefined && r.alert === undefined) errs.push(`${at(n.record)}${at(n.alert)}one of 'record' or 'alert' must be set`);
-  if (r.expr === '') errs.push(`${at(n.expr)}field 'expr' must be set in rule`);
+  const errs: Array<{ at: string; err: string }> = [];
+  const push = (where: string, err: string) => errs.push({ at: where, err });
+  if (r.record !== undefined && r.alert !== undefined) push(at(n.record) + at(n.alert), `only one of 'record' and 'alert' must be set`);
+  if (r.record === undefined && r.alert === undefined) push(at(n.record) + at(n.alert), `one of 'record' or 'alert' must be set`);
+  if (r.expr === '') push(at(n.expr), `field 'expr' must be set in rule`);
   else {
     try {
       parseExpr(r.expr);
     } catch (err) {
-      errs.push(`${at(n.expr)}could not parse expression: ${(err as Error).message}`);
+      push(at(n.expr), `could not parse expression: ${(err as Error).message}`);
     }
   }
   if (r.record !== undefined) {
-    if (Object.keys(r.annotations).length > 0) errs.push(`${at(n.record)}invalid field 'annotations' in recording rule`);
-    if (r.forMs !== 0) errs.push(`${at(n.record)}invalid field 'for' in recording rule`);
-    if (r.keepFiringForMs !== 0) errs.push(`${at(n.record)}invalid field 'keep_firing_for' in recording rule`);
-    if (r.record.includes('{') || r.record.includes('}')) errs.push(`${at(n.record)}braces present in the recording rule name; should it be in expr?: ${r.record}`);
+    if (Object.keys(r.annotations).length > 0) push(at(n.record), `invalid field 'annotations' in recording rule`);
+    if (r.forMs !== 0) push(at(n.record), `invalid field 'for' in recording rule`);
+    if (r.keepFiringForMs !== 0) push(at(n.record), `invalid field 'keep_firing_for' in recording rule`);
+    if (r.record.includes('{') || r.record.includes('}')) push(at(n.record), `braces present in the recording rule name; should it be in expr?: ${r.record}`);
   }
-  for (const k of Object.keys(r.labels)) if (!validName(k) || k === '__name__') errs.push(`invalid label name: ${k}`);
-  for (const k of Object.keys(r.annotations)) if (!validName(k)) errs.push(`invalid annotation name: ${k}`);
+  for (const k of Object.keys(r.labels)) if (!validName(k) || k === '__name__') push('', `invalid label name: ${k}`);
+  for (const k of Object.keys(r.annotations)) if (!validName(k)) push('', `invalid annotation name: ${k}`);
   if (r.alert !== undefined) {
     const check = (what: string, entries: Labels) => {
       for (const [k, text] of Object.entries(entries)) {
         try {
           parseTemplate(text, `__alert_${r.alert}`);
         } catch (err) {
-          errs.push(`${what} ${JSON.stringify(k)}: ${(err as Error).message}`);
+          push('', `${what} ${JSON.stringify(k)}: ${(err as Error).message}`);
         }
       }
     };
@@ -173,14 +199,14 @@ function validate(groups: RuleGroupConfig[], nodes: GroupNodes[]): string[] {
   const errs: string[] = [];
   const seen = new Set<string>();
   groups.forEach((g, j) => {
-    const p = nodes[j]!.group;
-    if (g.name === '') errs.push(`${p.line}:${p.col}: Groupname must not be empty`);
-    if (seen.has(g.name)) errs.push(`${p.line}:${p.col}: groupname: "${g.name}" is repeated in the same file`);
+    // Prometheus prints 0:0 here: the yaml.Node it embeds in RuleGroupNode is never filled in.
+    if (g.name === '') errs.push('0:0: Groupname must not be empty');
+    if (seen.has(g.name)) errs.push(`0:0: groupname: "${g.name}" is repeated in the same file`);
     seen.add(g.name);
     for (const k of Object.keys(g.labels)) if (!validName(k) || k === '__name__') errs.push(`invalid label name: ${k}`);
     g.rules.forEach((r, i) => {
       const name = r.alert ?? r.record ?? '';
-      for (const e of validateRule(r, nodes[j]!.rules[i]!)) errs.push(`group ${JSON.stringify(g.name)}, rule ${i + 1}, ${JSON.stringify(name)}: ${e}`);
+      for (const e of validateRule(r, nodes[j]!.rules[i]!)) errs.push(`${e.at}group ${JSON.stringify(g.name)}, rule ${i + 1}, ${JSON.stringify(name)}: ${e.err}`);
     });
   });
   return errs;
@@ -196,7 +222,8 @@ export function parseRuleFile(content: string, file: string): RuleFile {
   if (doc === undefined) return { file, groups: [], errors: [] };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    return fail([`yaml: line ${e.linePos?.[0]?.line ?? 0}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '')}`]);
+    const msg = `yaml: line ${e.linePos?.[0]?.line ?? 0}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '')}`;
+    return fail([msg, msg]);
   }
   const d = new Decoder(lc);
   const groups: RuleGroupConfig[] = [];
@@ -212,10 +239,11 @@ export function parseRuleFile(content: string, file: string): RuleFile {
       }
     }
   } catch (err) {
-    if (err instanceof FatalDecode) return fail([err.message]);
+    if (err instanceof FatalDecode) return fail([err.message, err.message]);
     throw err;
   }
-  if (d.typeErrors.length > 0) return fail([`yaml: unmarshal errors:\n  ${d.typeErrors.join('\n  ')}`]);
+  const unmarshal = (list: string[]) => (list.length === 0 ? [] : [`yaml: unmarshal errors:\n  ${list.join('\n  ')}`]);
+  if (d.typeErrors.length > 0) return fail([...unmarshal(d.typeErrors), ...unmarshal(d.nodeErrors)]);
   const errors = validate(groups, nodes);
   return { file, groups, errors: errors.map((e) => `${file}: ${e}`) };
 }
