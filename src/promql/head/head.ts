@@ -63,6 +63,10 @@ export interface Head extends SeriesSource {
   series(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Labels[];
   /** Exemplars in range of the series matching any set, oldest first per series. */
   exemplars(matcherSets: LabelMatcher[][], startMs: number, endMs: number): Array<{ seriesLabels: Labels; exemplars: HeadExemplar[] }>;
+  /** Records the metric type a series name came with (counter, gauge, histogram...). */
+  noteType(name: string, type: string): void;
+  /** Types of the metric names that have series in range (all when `name` is undefined). */
+  metadata(name: string | undefined, startMs: number, endMs: number): Map<string, string>;
   /** The earliest time from which the head holds every sample: max(start of feeding, now - window); +Infinity before the feed caught up. */
   coversFromMs(): number;
   /** Called by the feed once it holds everything from `ms` on. */
@@ -117,6 +121,7 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
   let bytes = 0;
   let exemplarCount = 0;
   let coveredFrom = Infinity;
+  const types = new Map<string, string>();
 
   const addBytes = (s: MemSeries, n: number) => {
     s.bytes += n;
@@ -213,7 +218,7 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
     const out: MemSeries[] = [];
     for (const id of ids) {
       const s = byId.get(id)!;
-      if (s.lastT >= startMs && minT(s) <= endMs) out.push(s);
+      if (inRange(s, startMs, endMs)) out.push(s);
     }
     return out;
   }
@@ -284,7 +289,7 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
         for (const [v, ids] of postings.values(name)) {
           for (const id of ids) {
             const s = byId.get(id)!;
-            if (s.lastT >= startMs && minT(s) <= endMs) {
+            if (inRange(s, startMs, endMs)) {
               values.add(v);
               break;
             }
@@ -301,6 +306,25 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
       for (const s of matchingAny(matcherSets, -Infinity, Infinity)) {
         const ex = (s.exemplars ?? []).filter((e) => e.timestampMs >= startMs && e.timestampMs <= endMs);
         if (ex.length > 0) out.push({ seriesLabels: { ...s.labels }, exemplars: ex.map((e) => ({ ...e, labels: { ...e.labels } })) });
+      }
+      return out;
+    },
+    noteType(name, type) {
+      if (types.get(name) !== type) types.set(name, type);
+    },
+    metadata(name, startMs, endMs) {
+      const out = new Map<string, string>();
+      const names = name === undefined ? [...postings.values('__name__').keys()] : [name];
+      for (const n of names) {
+        const ids = postings.values('__name__').get(n);
+        if (ids === undefined) continue;
+        for (const id of ids) {
+          const s = byId.get(id)!;
+          if (inRange(s, startMs, endMs)) {
+            out.set(n, types.get(n) ?? 'unknown');
+            break;
+          }
+        }
       }
       return out;
     },
@@ -323,6 +347,10 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
       if (timer !== undefined) clearInterval(timer);
     },
   };
+}
+
+function inRange(s: MemSeries, startMs: number, endMs: number): boolean {
+  return s.lastT >= startMs && minT(s) <= endMs;
 }
 
 function minT(s: MemSeries): number {
