@@ -6,17 +6,24 @@ import type { Store } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
 import { registerBraidRoutes } from './braid/routes.js';
 import { registerJaegerRoutes } from './jaeger/routes.js';
+import type { RecentSamples } from './prometheus/recent.js';
 import { registerPrometheusRoutes, type PrometheusApiSettings } from './prometheus/routes.js';
 
 /** Prometheus's errorType for an HTTP status. */
 const PROMETHEUS_ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 404: 'not_found', 422: 'execution', 503: 'unavailable' };
 
 /** Builds the query server (not yet listening). */
-export function createQueryServer(store: Store, log: Logger, prometheus: Pick<PrometheusApiSettings, 'maxSamples' | 'rules'> = { maxSamples: 1_000_000 }): FastifyInstance {
+export function createQueryServer(
+  store: Store,
+  log: Logger,
+  prometheus: Pick<PrometheusApiSettings, 'maxSamples' | 'rules'> = { maxSamples: 1_000_000 },
+  /** The in-memory head: the Prometheus API reads it where it covers the range. */
+  head?: RecentSamples,
+): FastifyInstance {
   const app = createHttpServer(log, 'query');
   registerJaegerRoutes(app, store);
   registerBraidRoutes(app, store);
-  registerPrometheusRoutes(app, store, { ...prometheus, defaultRangeMs: 6 * 3_600_000 });
+  registerPrometheusRoutes(app, store, { ...prometheus, defaultRangeMs: 6 * 3_600_000 }, Date.now, head);
   app.setErrorHandler((err, req, reply) => {
     const e = err instanceof BraidError ? err : undefined;
     const code = e?.httpStatus ?? (typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500);

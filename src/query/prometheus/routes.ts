@@ -3,17 +3,16 @@
  * source at http://<braid>:16686/prometheus): /api/v1/query, query_range, series, labels,
  * label/<name>/values, metadata, query_exemplars, status/buildinfo. GET and POST (form-encoded)
  * alike, answers and errors in Prometheus's envelope, evaluated by Braid's PromQL engine over the
- * store.
+ * in-memory head where it covers the range and the store before it (recent.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BraidError } from '../../errors.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
 import { instantQuery, rangeQuery } from '../../promql/engine.js';
 import { parseExpr } from '../../promql/parse.js';
-import type { Labels, LabelMatcher } from '../../promql/types.js';
+import type { LabelMatcher } from '../../promql/types.js';
 import type { Store } from '../../storage/store.js';
-import { formatFloat } from '../../model/text/floats.js';
-import { selectSamples, seriesLabels, storeSeriesSource } from './source.js';
+import { recentMetaReader, recentSeriesSource, storeMetaReader, type RecentSamples } from './recent.js';
 
 /** Settings of the Prometheus API. */
 export interface PrometheusApiSettings {
@@ -48,8 +47,9 @@ type Params = Record<string, string[]>;
 const MAX_POINTS = 11_000;
 
 /** Registers the API under /prometheus/api/v1. */
-export function registerPrometheusRoutes(app: FastifyInstance, store: Store, settings: PrometheusApiSettings, now: () => number = Date.now): void {
-  const source = storeSeriesSource(store, settings.maxSamples);
+export function registerPrometheusRoutes(app: FastifyInstance, store: Store, settings: PrometheusApiSettings, now: () => number = Date.now, head?: RecentSamples): void {
+  const source = recentSeriesSource(store, settings.maxSamples, head);
+  const meta = recentMetaReader(storeMetaReader(store, settings.maxSamples), head);
   void app.register(
     async (api) => {
       api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -74,47 +74,27 @@ export function registerPrometheusRoutes(app: FastifyInstance, store: Store, set
       });
       handle('/series', async (p) => {
         if ((p['match[]'] ?? []).length === 0) bad('no match[] parameter provided');
-        return [...(await series(p)).values()];
+        const { startMs, endMs } = range(p);
+        return meta.series(matchGroups(p), startMs, endMs);
       });
       handle('/labels', async (p) => {
-        const names = new Set<string>();
-        for (const labels of (await series(p, true)).values()) for (const k of Object.keys(labels)) names.add(k);
-        return [...names].sort();
+        const { startMs, endMs } = range(p);
+        return meta.labelNames(matchGroups(p), startMs, endMs);
       });
       api.get<{ Params: { name: string } }>('/label/:name/values', async (req) => {
-        const values = new Set<string>();
-        for (const labels of (await series(params(req), true)).values()) if (labels[req.params.name] !== undefined) values.add(labels[req.params.name]!);
-        return { status: 'success', data: [...values].sort() };
+        const p = params(req);
+        const { startMs, endMs } = range(p);
+        return { status: 'success', data: await meta.labelValues(req.params.name, matchGroups(p), startMs, endMs) };
       });
       handle('/metadata', async (p) => {
         const { startMs, endMs } = range(p);
         const out: Record<string, Array<{ type: string; help: string; unit: string }>> = {};
-        const metric = p.metric?.at(-1);
-        const matchers: LabelMatcher[] = metric ? [{ type: '=', name: '__name__', value: metric }] : [];
-        for (const d of await selectSamples(store, matchers, startMs, endMs, settings.maxSamples)) {
-          out[d['metric.name']] ??= [{ type: d['metric.type'], help: '', unit: '' }];
-        }
+        for (const [name, type] of await meta.metadata(p.metric?.at(-1) || undefined, startMs, endMs)) out[name] = [{ type, help: '', unit: '' }];
         return out;
       });
       handle('/query_exemplars', async (p) => {
         const { startMs, endMs } = range(p);
-        const out = new Map<string, { seriesLabels: Labels; exemplars: Array<{ labels: Labels; value: string; timestamp: number }> }>();
-        for (const vs of selectors(parseExpr(required(p, 'query')).expr)) {
-          for (const d of await selectSamples(store, vs.matchers, startMs, endMs, settings.maxSamples)) {
-            const e = d.exemplar;
-            if (e === undefined) continue;
-            const labels = seriesLabels(d);
-            const key = JSON.stringify(labels);
-            let entry = out.get(key);
-            if (entry === undefined) out.set(key, (entry = { seriesLabels: labels, exemplars: [] }));
-            const el: Labels = { ...(e.labels ?? {}) };
-            if (e['trace.id']) el.trace_id = e['trace.id'];
-            if (e['span.id']) el.span_id = e['span.id'];
-            entry.exemplars.push({ labels: el, value: formatFloat(e.value ?? Number.NaN), timestamp: Date.parse(e['@timestamp'] ?? d['@timestamp']) / 1000 });
-          }
-        }
-        for (const entry of out.values()) entry.exemplars.sort((a, b) => a.timestamp - b.timestamp);
-        return [...out.values()];
+        return meta.exemplars(selectors(parseExpr(required(p, 'query')).expr).map((vs) => vs.matchers), startMs, endMs);
       });
       handle('/rules', async (p) => {
         const f: RulesFilters = { rule_name: p['rule_name[]'] ?? [], rule_group: p['rule_group[]'] ?? [], file: p['file[]'] ?? [] };
@@ -128,19 +108,9 @@ export function registerPrometheusRoutes(app: FastifyInstance, store: Store, set
         data: { version: '2.42.0', revision: 'braid', branch: 'braid', buildUser: 'braid', buildDate: '', goVersion: 'braid (TypeScript)' },
       }));
 
-      /** Series matching any match[] (every series when `optional` and none given), by key. */
-      async function series(p: Params, optional = false): Promise<Map<string, Labels>> {
-        const { startMs, endMs } = range(p);
-        const groups = (p['match[]'] ?? []).map((m) => selectorOf(m));
-        if (groups.length === 0 && optional) groups.push([]);
-        const out = new Map<string, Labels>();
-        for (const matchers of groups) {
-          for (const d of await selectSamples(store, matchers, startMs, endMs, settings.maxSamples)) {
-            const labels = seriesLabels(d);
-            out.set(JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]])), labels);
-          }
-        }
-        return out;
+      /** The selectors of match[]: series matching any of them; none means every series. */
+      function matchGroups(p: Params): LabelMatcher[][] {
+        return (p['match[]'] ?? []).map((m) => selectorOf(m));
       }
 
       function range(p: Params): { startMs: number; endMs: number } {
