@@ -11,6 +11,9 @@ import type { BraidConfig } from './config/schema.js';
 import { startIngester, type Ingester } from './ingest/ingester.js';
 import { createIngestMetrics } from './ingest/metrics.js';
 import { derivedSettings } from './ingest/derived/settings.js';
+import { decodeMetricsRequest } from './model/otlp/metrics-proto.js';
+import { createHead, type Head } from './promql/head/index.js';
+import { startHeadFeed, type HeadFeed } from './promql/head/feed.js';
 import { createQueryServer } from './query/server.js';
 import { createKafkaQueue } from './queue/kafka/kafka-queue.js';
 import { createMemoryQueue } from './queue/memory/memory-queue.js';
@@ -50,6 +53,10 @@ export interface BraidAddresses {
 export interface RunningBraid {
   addresses: BraidAddresses;
   registry: Registry;
+  /** The head of recent samples (query and alerter targets, when a metrics stream reaches this process). */
+  head?: Head;
+  /** Resolves once the head holds everything of its window (Kafka: rebuilt from the metrics topic). */
+  headReady?: Promise<void>;
   /** Drains and stops everything; resolves true when everything accepted reached the store. */
   stop(): Promise<boolean>;
 }
@@ -92,7 +99,9 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   const registry = createRegistry();
   const stopTracing = startTracing(config.telemetry.tracing);
   const has = (t: string) => config.targets.includes(t as never);
-  const needsQueue = has('collector') || has('ingester');
+  // The head of query and alerter reads the metrics stream: Kafka, or the in-process queue of a collector here.
+  const wantsHead = has('query') || has('alerter');
+  const needsQueue = has('collector') || has('ingester') || (wantsHead && config.queueKind === 'kafka');
   const needsStore = has('ingester') || has('query');
 
   const queueMetrics = createQueueMetrics(registry);
@@ -125,6 +134,16 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       { groupId: config.queue.kafka.group_id, derived: derivedSettings(config.ingest) },
       { queue, store, metrics: createIngestMetrics(registry), log: log.child({ component: 'ingester' }) },
     );
+  }
+
+  let head: Head | undefined;
+  let headFeed: HeadFeed | undefined;
+  if (wantsHead && queue && (queue.kind === 'kafka' || has('collector'))) {
+    head = createHead({ windowMs: config.head.window, maxBytes: config.head.max_bytes }, registry);
+    // Kafka holds the window: rebuild from it. The in-process queue holds nothing older than this process.
+    const fromMs = queue.kind === 'kafka' ? Date.now() - config.head.window : Date.now();
+    headFeed = await startHeadFeed(head, (from, handler) => queue.read(['metrics'], from, handler, new AbortController().signal), decodeMetricsRequest, fromMs);
+    void headFeed.ready.then(() => log.info({ fromMs, series: head?.stats().series }, 'head ready'));
   }
 
   // Retention is Braid's own job (no ILM, no cron): the ingesters sweep at start and hourly.
@@ -178,7 +197,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
 
   let query: FastifyInstance | undefined;
   if (has('query') && store) {
-    query = createQueryServer(store, log, { maxSamples: config.query.prometheus.max_samples });
+    query = createQueryServer(store, log, { maxSamples: config.query.prometheus.max_samples }, head);
     addresses.query = await listen(query, config.query.endpoint);
   }
   if (has('alerter')) log.warn('the alerter target has no rule evaluation yet; it runs idle (see README, status)');
@@ -200,11 +219,13 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       await retentionLoop;
     }
     await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, closeHttpServer(admin, 1_000)]);
+    await headFeed?.stop();
+    head?.close();
     await Promise.allSettled([queue?.close(), store?.close(), stopTracing()]);
     log.info({ drained }, 'stopped');
     return drained;
   }
-  return { addresses, registry, stop };
+  return { addresses, registry, stop, ...(head ? { head } : {}), ...(headFeed ? { headReady: headFeed.ready } : {}) };
 }
 
 /** Deletes indices past retention now and every hour until `signal` aborts. */
