@@ -99,11 +99,14 @@ export async function renderTemplate(text: string, data: unknown, funcs: Record<
   const all: Record<string, TemplateFunc> = { ...builtins, ...prometheusFunctions({ timeMs: Date.now(), externalURL: '' }), ...extraFunctions, ...funcs };
   let trees: Map<string, Tree>;
   try {
-    trees = parseCached(text, name, (n) => n in all, Object.keys(funcs).sort().join(','));
+    trees = parseCached(text, name, (n) => n in all || n === 'tmpl', Object.keys(funcs).sort().join(','));
   } catch (e) {
     if (e instanceof TemplateParseError) throw new BraidError('BRAID_ERR_TEMPLATE_PARSE', e.message, { cause: e });
     throw e;
   }
+  // `tmpl "name" data`: a defined template's output as a string (Prometheus's console templates
+  // have it), so a body can JSON-escape a block of text with `tmpl "text" . | toJson`.
+  all['tmpl'] = async (tmplName: unknown, tmplData: unknown) => execute(trees, String(tmplName), tmplData, all);
   try {
     return await execute(trees, name, data, all);
   } catch (e) {
@@ -114,7 +117,7 @@ export async function renderTemplate(text: string, data: unknown, funcs: Record<
 
 /** Checks a body template's syntax (for config check); throws BRAID_ERR_TEMPLATE_PARSE. */
 export function checkTemplate(text: string, name = 'body', funcNames: string[] = []): void {
-  const has = (n: string): boolean => n in builtins || PROMETHEUS_NAMES.has(n) || n in extraFunctions || funcNames.includes(n);
+  const has = (n: string): boolean => n in builtins || PROMETHEUS_NAMES.has(n) || n in extraFunctions || n === 'tmpl' || funcNames.includes(n);
   try {
     parse(text, name, has);
   } catch (e) {
