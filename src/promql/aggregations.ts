@@ -11,10 +11,13 @@ interface Group {
   samples: Sample[];
 }
 
+/** Labels `without` drops besides those it names (Prometheus 3.16: the name, and type and unit metadata). */
+const WITHOUT_ALWAYS = new Set([NAME, '__type__', '__unit__']);
+
 function groupLabels(l: Labels, without: boolean, grouping: readonly string[]): Labels {
   const out: Labels = {};
   if (without) {
-    for (const [k, v] of Object.entries(l)) if (k !== NAME && !grouping.includes(k)) out[k] = v;
+    for (const [k, v] of Object.entries(l)) if (!WITHOUT_ALWAYS.has(k) && !grouping.includes(k)) out[k] = v;
   } else {
     for (const k of grouping) if (l[k] !== undefined && l[k] !== '') out[k] = l[k];
   }
@@ -101,7 +104,8 @@ function countValues(e: Aggregate, samples: Sample[], label: string, ts: number)
   if (!isValidLabelName(label)) execError(`invalid label name ${goQuote(label)}`);
   const counts = new Map<string, Sample>();
   for (const s of samples) {
-    const metric = { ...groupLabels(s.metric, e.without, e.grouping), [label]: formatFloat(s.v) };
+    // The value label is set before grouping: `without` drops it when it names it (or it is __name__).
+    const metric = groupLabels({ ...s.metric, [label]: formatFloat(s.v) }, e.without, e.without ? e.grouping : [...e.grouping, label]);
     const k = labelsKey(metric);
     const c = counts.get(k);
     if (c === undefined) counts.set(k, { metric, v: 1, t: ts });

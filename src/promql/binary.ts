@@ -1,10 +1,16 @@
 /** Binary operators with Prometheus's vector matching (promql/engine.go VectorBinop and friends). */
 import { COMPARISON_OPS, type Binary, type VectorMatching } from './ast.js';
 import { checkedVector, evaluate, execError, type EvalContext } from './eval.js';
-import { dropName, formatLabels, NAME, signature, type Sample, type Value } from './values.js';
+import { dropName, formatLabels, labelsKey, NAME, signature, type Sample, type Value } from './values.js';
 import type { Labels } from './types.js';
 
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', 'atan2']);
+
+/** Go's math.Pow, where it differs from JavaScript's: 1 to any power and -1 to ±Inf are 1. */
+export function goPow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
 
 /** Applies `op` to two floats: the value and whether a comparison keeps it. */
 export function elemBinop(op: string, l: number, r: number): [number, boolean] {
@@ -14,7 +20,7 @@ export function elemBinop(op: string, l: number, r: number): [number, boolean] {
     case '*': return [l * r, true];
     case '/': return [l / r, true];
     case '%': return [l % r, true];
-    case '^': return [Math.pow(l, r), true];
+    case '^': return [goPow(l, r), true];
     case 'atan2': return [Math.atan2(l, r), true];
     case '==': return [l, l === r];
     case '!=': return [l, l !== r];
@@ -91,7 +97,8 @@ function vectorBinop(e: Binary, lhsIn: Sample[], rhsIn: Sample[], m: VectorMatch
     const sig = signature(rs.metric, m.on, m.labels);
     const dup = right.get(sig);
     if (dup !== undefined) {
-      execError(`found duplicate series for the match group ${matchedLabels(rs.metric, m)} on the ${swapped ? 'left' : 'right'} hand-side of the operation: [${formatLabels(rs.metric)}, ${formatLabels(dup.metric)}];many-to-many matching not allowed: matching labels must be unique on one side`);
+      const [a, b] = [formatLabels(rs.metric), formatLabels(dup.metric)].sort();
+      execError(`found duplicate series for the match group ${matchedLabels(rs.metric, m)} on the ${swapped ? 'left' : 'right'} hand-side of the operation: [${a}, ${b}];many-to-many matching not allowed: matching labels must be unique on one side`);
     }
     right.set(sig, rs);
   }
@@ -103,21 +110,22 @@ function vectorBinop(e: Binary, lhsIn: Sample[], rhsIn: Sample[], m: VectorMatch
     if (rs === undefined) continue;
     const [fl, fr] = swapped ? [rs.v, ls.v] : [ls.v, rs.v];
     const [raw, keep] = elemBinop(e.op, fl, fr);
-    if (!e.returnBool && !keep) continue;
     const v = e.returnBool ? (keep ? 1 : 0) : raw;
     let metric = resultMetric(ls.metric, rs.metric, e.op, m);
     if (e.returnBool) metric = dropName(metric);
+    // Matches are checked before a comparison filters (Prometheus 3 VectorBinop).
     const seen = matched.get(sig);
     if (m.card === 'one-to-one') {
       if (seen !== undefined) execError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
       matched.set(sig, null);
     } else {
-      const key = formatLabels(metric);
+      const key = labelsKey(metric);
       const set = seen ?? new Set<string>();
-      if (set.has(key)) execError('multiple matches for labels: grouping labels must ensure unique results');
+      if (set.has(key)) execError('multiple matches for labels: grouping labels must ensure unique matches');
       set.add(key);
       matched.set(sig, set);
     }
+    if (!e.returnBool && !keep) continue;
     out.push({ metric, v, t: ts });
   }
   return out;

@@ -73,7 +73,34 @@ export function completeTrailingDots(text: string): { query: string; inserted: n
   return { query: out, inserted };
 }
 
+/** A binary operator as written: the operator, its modifiers and its node (for error positions). */
+interface BinaryOp {
+  op: string;
+  returnBool: boolean;
+  matchNode: SyntaxNode | null;
+  node: SyntaxNode;
+}
+
+/** A binary expression's operator and operands, kept to rebuild it when precedence moves an operand. */
+interface BinaryParts {
+  info: BinaryOp;
+  lhs: ParsedExpr;
+  rhs: ParsedExpr;
+}
+
+const PRECEDENCE: Record<string, number> = { or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '>': 3, '<': 3, '>=': 3, '<=': 3,
+  '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, atan2: 5, '^': 6 };
+
+/** Whether `outer` written after `a inner b` takes `b` as its left operand (`^` is right-associative). */
+const bindsTighter = (outer: string, inner: string): boolean =>
+  PRECEDENCE[outer]! > PRECEDENCE[inner]! || (outer === '^' && inner === '^');
+
 class Converter {
+  /** Every binary built, with its parts. */
+  private readonly parts = new WeakMap<Expr, BinaryParts>();
+  /** Binaries on the right edge of a subtree that lezer closed at a modifier. */
+  private readonly open = new WeakMap<Expr, BinaryParts>();
+
   constructor(private readonly q: string, private readonly inserted: readonly number[] = []) {}
 
   fail(node: SyntaxNode | null, msg: string): never {
@@ -231,7 +258,13 @@ class Converter {
     // lezer-promql gives `offset` and `@` no precedence: `-a @ 1` and `a + b @ 1` arrive with the
     // modifier outside; Prometheus binds it to the nearest operand.
     let e = parsed.expr;
-    while (e.kind === 'unary' || e.kind === 'binary') e = e.kind === 'unary' ? e.expr : e.rhs;
+    while (e.kind === 'unary' || e.kind === 'binary') {
+      if (e.kind === 'binary') {
+        const parts = this.parts.get(e);
+        if (parts !== undefined) this.open.set(e, parts);
+      }
+      e = e.kind === 'unary' ? e.expr : e.rhs;
+    }
     if (e.kind === 'vector' || e.kind === 'subquery') return { target: e, parsed };
     if (e.kind === 'matrix') return { target: e.vs, parsed };
     return this.fail(n, `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`);
@@ -334,16 +367,41 @@ class Converter {
     const opNode = lhsNode.nextSibling!;
     const op = BIN_OPS[opNode.name];
     if (op === undefined) this.fail(opNode, `unsupported operator ${JSON.stringify(this.text(opNode))}`);
-    let returnBool = false;
-    let matchNode: SyntaxNode | null = null;
-    let c = opNode.nextSibling;
-    for (; c !== null && c.nextSibling !== null; c = c.nextSibling) {
-      if (c.name === 'BoolModifier') returnBool = true;
-      else if (c.name === 'MatchingModifierClause') matchNode = c;
+    const info: BinaryOp = { op, returnBool: false, matchNode: null, node: n };
+    for (let c = opNode.nextSibling; c !== null && c.nextSibling !== null; c = c.nextSibling) {
+      if (c.name === 'BoolModifier') info.returnBool = true;
+      else if (c.name === 'MatchingModifierClause') info.matchNode = c;
       else if (c.name === 'FillModifier') this.fail(c, 'fill modifiers are not supported');
     }
     const lhs = this.convert(lhsNode);
     const rhs = this.convert(n.lastChild!);
+    // lezer-promql reads `-2 ^ 2` as the literal -2 raised to 2; in Prometheus's grammar a unary sign
+    // binds like `*`, looser than `^`, so it is -(2 ^ 2).
+    const sign = op === '^' && lhsNode.name === 'NumberDurationLiteral' ? /^\s*([-+])/.exec(this.text(lhsNode))?.[1] : undefined;
+    if (sign !== undefined && lhs.expr.kind === 'number') {
+      const unsigned: ParsedExpr = { expr: { kind: 'number', value: sign === '-' ? -lhs.expr.value : lhs.expr.value }, type: 'scalar' };
+      const power = this.combine(info, unsigned, rhs);
+      return { expr: { kind: 'unary', op: sign as '-' | '+', expr: power.expr }, type: power.type };
+    }
+    return this.combine(info, lhs, rhs);
+  }
+
+  /**
+   * Builds `lhs op rhs` with Prometheus's type checks. lezer-promql closes a subtree at an `offset` or
+   * `@` (`a or b @ 1 + c` arrives as `(a or b @ 1) + c`): the binaries on the right edge of such a
+   * subtree stay open, and an operator that binds tighter than theirs moves into their right operand,
+   * as Prometheus's precedence puts it (`a or (b @ 1 + c)`).
+   */
+  combine(info: BinaryOp, lhs: ParsedExpr, rhs: ParsedExpr): ParsedExpr {
+    const open = lhs.expr.kind === 'binary' ? this.open.get(lhs.expr) : undefined;
+    if (open !== undefined && bindsTighter(info.op, open.info.op)) {
+      const inner = this.combine(info, open.rhs, rhs);
+      const out = this.combine(open.info, open.lhs, inner);
+      // Both stay open: an operator written after them may bind tighter still.
+      for (const e of [inner.expr, out.expr]) if (this.parts.has(e)) this.open.set(e, this.parts.get(e)!);
+      return out;
+    }
+    const { op, returnBool, matchNode, node: n } = info;
     const isSet = SET_OPS.has(op);
     const isCmp = COMPARISON_OPS.has(op);
     for (const side of [lhs, rhs]) {
@@ -360,15 +418,9 @@ class Converter {
       this.fail(n, 'vector matching only allowed between instant vectors');
     }
     const type: ValueType = lhs.type === 'vector' || rhs.type === 'vector' ? 'vector' : 'scalar';
-    // lezer-promql reads `-2 ^ 2` as the literal -2 raised to 2; in Prometheus's grammar a unary sign
-    // binds like `*`, looser than `^`, so it is -(2 ^ 2).
-    const sign = op === '^' && lhsNode.name === 'NumberDurationLiteral' ? /^\s*([-+])/.exec(this.text(lhsNode))?.[1] : undefined;
-    if (sign !== undefined && lhs.expr.kind === 'number') {
-      const unsigned: Expr = { kind: 'number', value: sign === '-' ? -lhs.expr.value : lhs.expr.value };
-      const power: Expr = { kind: 'binary', op, lhs: unsigned, rhs: rhs.expr, returnBool, matching };
-      return { expr: { kind: 'unary', op: sign as '-' | '+', expr: power }, type };
-    }
-    return { expr: { kind: 'binary', op, lhs: lhs.expr, rhs: rhs.expr, returnBool, matching }, type };
+    const expr: Extract<Expr, { kind: 'binary' }> = { kind: 'binary', op, lhs: lhs.expr, rhs: rhs.expr, returnBool, matching };
+    this.parts.set(expr, { info, lhs, rhs });
+    return { expr, type };
   }
 
   matching(c: SyntaxNode, m: VectorMatching, op: string, isSet: boolean): void {

@@ -1,4 +1,5 @@
 /** Values the evaluator passes between nodes, and label-set helpers. */
+import { goQuote } from './literals.js';
 import type { Labels } from './types.js';
 
 /** One element of an instant vector; `t` is the sample's own time for raw selector output. */
@@ -44,11 +45,10 @@ export function dropName(l: Labels): Labels {
   return rest;
 }
 
-/** Prometheus's text form of a label set: `name{a="b"}`. */
+/** Prometheus's text form of a label set (labels.Labels.String): `{__name__="x", a="b"}`, sorted by name. */
 export function formatLabels(l: Labels): string {
-  const name = l[NAME];
-  const rest = Object.keys(l).filter((k) => k !== NAME).sort().map((k) => `${k}=${JSON.stringify(l[k])}`);
-  return `${name ?? ''}{${rest.join(', ')}}`;
+  const parts = Object.keys(l).sort().map((k) => `${/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) ? k : goQuote(k)}=${goQuote(l[k]!)}`);
+  return `{${parts.join(', ')}}`;
 }
 
 /** A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it (`-0` kept), with Prometheus's +Inf/-Inf/NaN. */

@@ -42,9 +42,6 @@ const SKIP: Record<string, string> = {
   'functions.test:1945': 'native histograms are not implemented (the regex selector reads series loaded with native histogram samples)',
   'operators.test:568': 'native histograms are not implemented (comparison of histogram samples)',
   'operators.test:592': 'native histograms are not implemented (comparison of histogram samples)',
-  'operators.test:329': 'not implemented: a many-to-one matching error when the comparison filters the many side away (Prometheus 3)',
-  'operators.test:333': 'not implemented: a many-to-one matching error when the comparison filters the many side away (Prometheus 3)',
-  'operators.test:1027': 'not implemented: the duplicate series of a many-to-many error listed in the message (Prometheus 3)',
 };
 
 /**

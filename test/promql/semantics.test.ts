@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { instantQuery, rangeQuery, type Series } from '../../src/promql/index.js';
 import { civilTime } from '../../src/promql/calendar.js';
 import { goQuote, unquote } from '../../src/promql/literals.js';
-import { completeTrailingDots } from '../../src/promql/parse.js';
+import type { Expr } from '../../src/promql/ast.js';
+import { completeTrailingDots, parseExpr } from '../../src/promql/parse.js';
 import { formatFloat, formatValue, quantile } from '../../src/promql/values.js';
 import { memorySource } from './promqltest.js';
 
@@ -24,6 +25,21 @@ const value = async (q: string): Promise<unknown> => {
 };
 const error = (q: string): Promise<string> => instantQuery(source, q, 0).then(() => 'no error', (e: Error) => e.message);
 
+/** An expression with every binary in parentheses, to show how it was grouped. */
+function show(e: Expr): string {
+  switch (e.kind) {
+    case 'binary': return `(${show(e.lhs)} ${e.op} ${show(e.rhs)})`;
+    case 'unary': return `(${e.op}${show(e.expr)})`;
+    case 'paren': return `(${show(e.expr)})`;
+    case 'number': return String(e.value);
+    case 'vector': {
+      const mods = `${e.offsetMs !== 0 ? ` offset ${e.offsetMs / 60_000}m` : ''}${e.at !== undefined ? `@${Number(e.at) / 1000}` : ''}`;
+      return mods === '' ? e.name! : `(${e.name!}${mods})`;
+    }
+    default: return e.kind;
+  }
+}
+
 describe('unary minus and ^', () => {
   it('binds a sign looser than ^, as Prometheus parses `-2 ^ 2`', async () => {
     expect(await value('-2 ^ 2')).toBe('-4');
@@ -35,6 +51,17 @@ describe('unary minus and ^', () => {
     expect(await value('(-2) ^ 2')).toBe('4');
     expect(await value('-2 * 3')).toBe('-6');
     expect(await value('-w ^ 2')).toEqual([[{ i: 'a' }, '-4']]);
+  });
+
+  it('binds offset and @ to the nearest operand, keeping operator precedence (lezer-promql closes the subtree there)', () => {
+    const shape = (q: string): string => show(parseExpr(q).expr);
+    expect(shape('a unless b @ 10 % 2')).toBe('(a unless ((b@10) % 2))');
+    expect(shape('a or b offset 1m + c * d')).toBe('(a or ((b offset 1m) + (c * d)))');
+    expect(shape('a or b @ 1 + c and e')).toBe('(a or (((b@1) + c) and e))');
+    expect(shape('a + b offset 1m * c * d')).toBe('(a + (((b offset 1m) * c) * d))');
+    expect(shape('a * b @ 1 + c')).toBe('((a * (b@1)) + c)');
+    expect(shape('a ^ b @ 1 ^ c')).toBe('(a ^ ((b@1) ^ c))');
+    expect(shape('-a offset 1m unless b')).toBe('((-(a offset 1m)) unless b)');
   });
 
   it('reads a number ending in a point', async () => {
