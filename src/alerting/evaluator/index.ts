@@ -1,4 +1,4 @@
 /** The rule evaluator: groups, alert state, the rule manager and the rules/alerts API data. */
-export { createRuleManager, type RuleManager, type RuleManagerDeps, type RuleManagerSettings } from './manager.js';
+export { createRuleFilesProvider, createRuleManager, type RuleManager, type RuleManagerDeps, type RuleManagerSettings } from './manager.js';
 export { createMemorySeries, type MemorySeries } from './memory-series.js';
 export type { RulesFilters } from './api.js';

@@ -160,3 +160,23 @@ export function createRuleManager(settings: RuleManagerSettings, deps: RuleManag
     alertsApi: () => alertsData(groups),
   };
 }
+
+/**
+ * The rules and alerts API for a process that runs no alerter: the rule files as they are now,
+ * re-read on each call, with no state (rules "unknown", no alerts).
+ */
+export function createRuleFilesProvider(settings: Pick<RuleManagerSettings, 'ruleFiles' | 'evaluationIntervalMs'>, log: Logger): { rules(f: RulesFilters): Promise<unknown>; alerts(): Promise<unknown> } {
+  const idle = () =>
+    createRuleManager(
+      { ...settings, externalLabels: {}, externalUrl: '' },
+      { source: { select: async () => [] }, append: async () => {}, send: () => {}, log: log.child({}, { level: 'warn' }) },
+    );
+  return {
+    async rules(f) {
+      const m = idle();
+      await m.load();
+      return m.rulesApi(f);
+    },
+    alerts: async () => ({ alerts: [] }),
+  };
+}
