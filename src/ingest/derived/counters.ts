@@ -41,6 +41,8 @@ export interface Series {
   zeroSent: boolean;
   /** Not saved: exemplars are a hint, not a count. */
   exemplars?: Array<BucketExemplar | undefined>;
+  /** The saved form while unchanged: a save re-encodes only the series that changed. */
+  saved?: string;
 }
 
 /** The counters of one source partition, and the offset after the last counted record. */
@@ -133,6 +135,7 @@ export function countSpans(c: PartitionCounters, data: TracesData, settings: Der
         const seconds = ns > 0n ? Number(ns) / 1e9 : 0;
         const i = bucketIndex(c.bounds, seconds);
         s.count++;
+        s.saved = undefined;
         s.sum += seconds;
         s.buckets[i] = (s.buckets[i] as number) + 1;
         if (settings.exemplars && span.traceId !== '') {
@@ -156,6 +159,7 @@ export function countLogs(c: PartitionCounters, data: LogsData, nowMs: number, b
         if (s === undefined) out.dropped++;
         else {
           s.count++;
+          s.saved = undefined;
           out.counted++;
         }
       }
@@ -174,15 +178,21 @@ interface SavedCounters {
   logs: SavedSeries[];
 }
 
-const save = (s: Series): SavedSeries => [s.labels, s.count, s.sum, s.buckets, s.createdMs, s.zeroSent ? 1 : 0];
+/** A series' saved JSON, cached until it changes (counting and the zero flag clear `saved`). */
+const save = (s: Series): string => (s.saved ??= JSON.stringify([s.labels, s.count, s.sum, s.buckets, s.createdMs, s.zeroSent ? 1 : 0]));
+const list = (m: Map<string, Series>): string => {
+  const parts: string[] = [];
+  for (const s of m.values()) parts.push(save(s));
+  return `[${parts.join(',')}]`;
+};
 const load = (map: Map<string, Series>, rows: SavedSeries[]) => {
   for (const [labels, count, sum, buckets, createdMs, zero] of rows) map.set(labels.join('\u0000'), { labels, count, sum, buckets, createdMs, zeroSent: zero === 1 });
 };
 
 /** The saved form of `c`: gzipped JSON (label sets repeat, so it packs about tenfold). */
 export function encodeCounters(c: PartitionCounters): Buffer {
-  const saved: SavedCounters = { v: 1, next: c.next.toString(), bounds: c.bounds, spans: [...c.spans.values()].map(save), logs: [...c.logs.values()].map(save) };
-  return gzipSync(JSON.stringify(saved), { level: 1 });
+  const json = `{"v":1,"next":"${c.next}","bounds":${JSON.stringify(c.bounds)},"spans":${list(c.spans)},"logs":${list(c.logs)}}`;
+  return gzipSync(json, { level: 1 });
 }
 
 /**

@@ -177,7 +177,10 @@ export class DerivedSeries {
     // Their zero points are out: saving that keeps a restart from sending a zero after a value.
     await Promise.all(
       unshown.map(([e, fresh]) => {
-        for (const s of fresh) s.zeroSent = true;
+        for (const s of fresh) {
+          s.zeroSent = true;
+          s.saved = undefined;
+        }
         return this.save(e).catch((err: Error) => log.warn({ err: err.message, key: e.key }, 'derived state not saved after emission; saved with the next batch'));
       }),
     );
