@@ -6,21 +6,10 @@ import { createMemorySeries, createRuleFilesProvider, createRuleManager } from '
 import { createQueryServer } from '../../src/query/server.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { RULES } from './rules-fixture.js';
 
 const M = 60_000;
 const log = createLogger('silent');
-const RULES = `groups:
-- name: g
-  interval: 1m
-  rules:
-  - record: job:up:sum
-    expr: sum by (job) (up)
-  - alert: Down
-    expr: job:up:sum == 0
-    for: 2m
-    labels: {severity: page}
-    annotations: {summary: "{{ $labels.job }} is down"}
-`;
 
 describe('/prometheus/api/v1/rules and /alerts', () => {
   let dir: string;
@@ -63,7 +52,7 @@ describe('/prometheus/api/v1/rules and /alerts', () => {
           rules: [
             { name: 'job:up:sum', query: 'sum by (job) (up)', labels: {}, health: 'ok', evaluationTime: 0, lastEvaluation: '1970-01-01T00:16:40.000Z', type: 'recording' },
             {
-              state: 'pending', name: 'Down', query: 'job:up:sum == 0', duration: 120, keepFiringFor: 0, labels: { severity: 'page' }, annotations: { summary: '{{ $labels.job }} is down' },
+              state: 'pending', name: 'Down', query: 'job:up:sum == 0', duration: 120, keepFiringFor: 60, labels: { severity: 'page' }, annotations: { summary: '{{ $labels.job }} is down' },
               alerts: [{ labels: { alertname: 'Down', job: 'a', severity: 'page' }, annotations: { summary: 'a is down' }, state: 'pending', activeAt: '1970-01-01T00:00:00.000Z', value: '0e+00' }],
               health: 'ok', evaluationTime: 0, lastEvaluation: '1970-01-01T00:16:40.000Z', type: 'alerting',
             },

@@ -6,23 +6,11 @@ import { createMemorySeries, createRuleManager, type MemorySeries } from '../../
 import type { NotifiableAlert } from '../../src/alerting/types.js';
 import type { Labels } from '../../src/promql/types.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { RULES } from './rules-fixture.js';
 
 const M = 60_000;
 const log = createLogger('silent');
 
-const RULES = `groups:
-- name: g
-  interval: 1m
-  rules:
-  - record: job:up:sum
-    expr: sum by (job) (up)
-  - alert: Down
-    expr: job:up:sum == 0
-    for: 2m
-    keep_firing_for: 1m
-    labels: {severity: page}
-    annotations: {summary: "{{ $labels.job }} is down"}
-`;
 
 async function ruleDir(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'braid-rules-'));
@@ -158,7 +146,7 @@ describe('rule manager on a fake clock', () => {
     await writeFile(path.join(dir, 'a.yaml'), RULES.replace('expr: job:up:sum == 0', 'expr: job:up:sum ==='));
     const r = await mgr.load();
     expect(r.ok).toBe(false);
-    expect(r.errors).toEqual([`${path.join(dir, 'a.yaml')}: group "g", rule 2, "Down": 8:11: could not parse expression: 1:14: parse error: unexpected character: "="`]);
+    expect(r.errors).toEqual([`${path.join(dir, 'a.yaml')}: 8:11: group "g", rule 2, "Down": could not parse expression: 1:14: parse error: unexpected character: "="`]);
     await mgr.evaluateAt(2 * M);
     expect(((mgr.rulesApi({}) as { groups: Array<{ rules: unknown[] }> }).groups[0]!.rules.length)).toBe(2);
   });
