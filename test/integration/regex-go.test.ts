@@ -107,7 +107,7 @@ async function compare(cases: Case[]): Promise<string[]> {
   return diffs;
 }
 
-const INPUTS = ['', 'a', 'A', 'ab', 'aB', 'abc', 'a\nb', 'aaa', 'b', 'α', 'Ω', 'ſ', '\u212a', 'k', 'K', 'é', 'É', '1', '12', 'a1', ' ', '\t', '_', 'foo:8080', 'x.y', '☺', '😀', 'ß', 'ẞ', '-', '{', '}', ')'];
+const INPUTS = ['foobar', 'xy', 'x', 'y', 'xay', 'axb', 'aXb', 'axbxc', '10.0.0.1', '10a0b0c1', 'a-b', 'Ab', '/api/12/x', 'ac', 'aab', 'AAb', 'abd', 'a\\1b', 'é😀', 'cd', 'abcd', '', 'a', 'A', 'ab', 'aB', 'abc', 'a\nb', 'aaa', 'b', 'α', 'Ω', 'ſ', '\u212a', 'k', 'K', 'é', 'É', '1', '12', 'a1', ' ', '\t', '_', 'foo:8080', 'x.y', '☺', '😀', 'ß', 'ẞ', '-', '{', '}', ')'];
 
 const HAND_PICKED: string[] = [
   // Anchoring, dot, flags.
@@ -126,6 +126,10 @@ const HAND_PICKED: string[] = [
   // Repetition and errors Go reports.
   'a**', 'a*?*', '*a', 'a|*', 'x{1001}', '(a{100}){11}', 'x{2}{3}', 'a{,2}', '^*a', 'a{1,2}?', '(?=a)', '(?<=a)', '(?P=n)', '(a)\\1', '\\Z', '\\C',
   '\\8', '\\x{110000}', '(?i-)', 'a)b', '(a', '(?P<n>a)(?P<n>b', '\\', '(a+)+', '(a|a)*b',
+  // Fast paths and prefilters (regex-fast.ts).
+  'a|b|c', 'a|', '|', 'foo.*', '.*bar', '.*x.*', 'a.*b', 'a.*b.*c', '.*a.*a.*', '.+', 'a|.+', '.+|b', '(a|b)', '(.+)', '(a|b.*)', 'x(.*)', '(.*)y',
+  'x(.+)y', 'x(.*)(.*)', '10\\.0\\.0\\.1', 'a\\-b', 'a\\.*', '/api/[0-9]+/x', 'ab?c', 'a{2}b', 'a{,2}b', '\\x41b', '\\pLb', '\\101c', '[abc]d',
+  'a\\\\\\db', '(ab)?cd', '^ab', 'ab$', 'a\\bb', 'é.*', '.*😀', 'a(?i)b.*', '(?i)a.*', 'x.*(a)', '[[:alpha:]]x', '[]x]y', 'a\\Qb\\E',
 ];
 const TEMPLATES = ['$1', '${1}', '$0|$1|$2', '$n|${n}', '[$host:$port]', '$$1', 'x${1', '$1x', '${2}${1}', '${01}', 'static'];
 
@@ -188,6 +192,15 @@ describe('RE2 regexes: Braid against Go\'s regexp (Prometheus\'s)', () => {
   it('compiles, errs, matches, captures and expands the hand-picked patterns as Go does', async () => {
     const cases = HAND_PICKED.flatMap((p) => TEMPLATES.map((t) => ({ p, in: INPUTS, t })));
     expect(await compare(cases)).toEqual([]);
+  });
+
+  it('agrees with Go on 2,000 random patterns of literals, .*, .+, | and groups (the fast paths)', async () => {
+    const rnd = random(7);
+    const pieces = ['a', 'b', 'x', 'ab', '.*', '.+', '|', '\\.', '.', '(', ')', '(.*)', '(.+)', '?', '[ab]'];
+    const patterns = Array.from({ length: 2000 }, () => Array.from({ length: 1 + rnd(5) }, () => pieces[rnd(pieces.length)]).join(''));
+    const inputs = ['', 'a', 'b', 'x', 'ab', 'ba', 'axb', 'a.b', 'xab', 'abab', 'a\nb', 'aab', 'bx', 'xx', '.', 'abx', 'xabx'];
+    const diffs = await compare(patterns.map((p) => ({ p, in: inputs, t: '[$1]' })));
+    expect(diffs.slice(0, 10)).toEqual([]);
   });
 
   it('agrees with Go on 3,000 random patterns against 40 random inputs each', async () => {

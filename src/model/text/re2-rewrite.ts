@@ -19,6 +19,8 @@ export interface Rewritten {
   names: Map<string, number[]>;
   /** Capture groups counted by the scanner (checked against re2js's count). */
   groups: number;
+  /** Whether the `(` at index 1 (Prometheus's wrapper group) closes before the end, as in `a)|(b`. */
+  wrapperClosesEarly: boolean;
   /** The original text of `source.slice(from, to)`. */
   original(from: number, to: number): string;
 }
@@ -96,6 +98,8 @@ export function rewriteForRe2js(pattern: string): Rewritten {
   };
   const names = new Map<string, number[]>();
   let groups = 0;
+  let depth = 0;
+  let wrapperClosesEarly = false;
   let i = 0;
   const n = pattern.length;
   while (i < n) {
@@ -105,14 +109,16 @@ export function rewriteForRe2js(pattern: string): Rewritten {
     } else if (c === '[') {
       i = charClass(pattern, i, replace);
     } else if (c === '(') {
+      depth++;
       i = group(pattern, i, names, () => ++groups, replace);
     } else {
+      if (c === ')' && --depth === 0 && i !== n - 2) wrapperClosesEarly = true;
       i++;
     }
   }
   if (copyFrom < n) pieces.push({ text: pattern.slice(copyFrom), orig: pattern.slice(copyFrom), copied: true });
   const source = pieces.map((p) => p.text).join('');
-  return { source, names, groups, original: (from, to) => originalText(pieces, from, to) };
+  return { source, names, groups, wrapperClosesEarly, original: (from, to) => originalText(pieces, from, to) };
 }
 
 type Replace = (from: number, to: number, text: string) => void;

@@ -5,8 +5,11 @@
  * runs on re2js, a JavaScript port of RE2: time linear in the input, whatever the regex (a
  * backtracking RegExp takes seconds on `(a+)+` against 30 `a`s and a `b`).
  *
- * Prometheus's fast paths are kept where they cost nothing to get right: `.*`, `.+`, a literal or
- * a set of literals (`a|b|c`), and `lit.*`, `.*lit`, `.*lit.*`.
+ * Prometheus's fast paths are kept (regex-fast.ts: literals, sets, prefixes, `.*x.*`, ..., and
+ * the literal prefix and suffix a match needs, as a prefilter). Other regexes run on re2js: its
+ * DFA first (whether it matches), its NFA only for the submatches of a match. Results for label
+ * values up to 256 characters are memoised per regex (up to 4,096), since relabel rules and
+ * recording or alerting rules see the same values again and again.
  *
  * Known differences from Go 1.26: re2js's Unicode tables are Unicode 17, Go's 15.0 (characters
  * assigned since then are in `\pL` and the like for Braid, not for Prometheus; scripts added since
@@ -15,6 +18,7 @@
 import { RE2JS, RE2JSException } from 're2js';
 import { BraidError } from '../../errors.js';
 import { rewriteForRe2js } from './re2-rewrite.js';
+import { fastMatcher, requiredAffixes } from './regex-fast.js';
 
 /** A compiled regex: whole-string matching, and submatches for templates (index 0: the whole match). */
 export interface RegexMatcher {
@@ -45,10 +49,9 @@ export const DEFAULT_COMPILED: CompiledRegex = {
   names: NO_GROUPS,
 };
 
-// Characters that stand for themselves in RE2 (outside classes), `|` aside.
-const LITERAL = /^[A-Za-z0-9_:\-/,;=@#%&'"<>!~` ]*$/;
-const LITERAL_SET = /^[A-Za-z0-9_:\-/,;=@#%&'"<>!~` |]*$/;
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const MEMO_ENTRIES = 4096;
+const MEMO_MAX_LENGTH = 256;
 
 /**
  * Compiles an RE2 regex as Prometheus does (`^(?s:<regex>)$`). Throws BRAID_ERR_CONFIG_INVALID
@@ -56,11 +59,11 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
  */
 export function compileRegex(pattern: string, field: string): CompiledRegex {
   if (pattern === DEFAULT_REGEX) return DEFAULT_COMPILED;
-  const fast = fastPath(pattern);
-  if (fast !== undefined) return { matcher: { test: fast, exec: (s) => (fast(s) ? [s] : null) }, groups: 0, names: NO_GROUPS };
   const wrapped = `^(?s:${pattern})$`;
   const bad = LONE_SURROGATE.exec(wrapped);
   if (bad !== null) throw invalid(field, `error parsing regexp: invalid UTF-8: \`${wrapped.slice(bad.index)}\``);
+  const fast = fastMatcher(pattern);
+  if (fast !== undefined) return { ...fast, names: NO_GROUPS };
   const rewritten = rewriteForRe2js(wrapped);
   let re: RE2JS;
   try {
@@ -73,33 +76,28 @@ export function compileRegex(pattern: string, field: string): CompiledRegex {
   if (groups !== rewritten.groups) {
     throw new Error(`regex ${JSON.stringify(pattern)}: ${rewritten.groups} capture groups counted, re2js has ${groups}`);
   }
-  const exec = (s: string): Array<string | undefined> | null => re.exec(s);
-  return { matcher: { test: (s) => re.test(s), exec }, groups, names: rewritten.names };
+  // Without the anchors re2js's DFA runs about twice as fast; the same regex when the wrapper
+  // group holds it all.
+  const whole = rewritten.wrapperClosesEarly ? undefined : RE2JS.compile(rewritten.source.slice(1, -1));
+  const engine = whole === undefined ? (s: string): boolean => re.test(s) : (s: string): boolean => whole.testExact(s);
+  const affixes = whole === undefined ? undefined : requiredAffixes(pattern);
+  const test = memo(affixes === undefined ? engine : (s) => s.startsWith(affixes.prefix) && s.endsWith(affixes.suffix) && engine(s));
+  const exec = memo((s: string): Array<string | undefined> | null => (test(s) ? re.exec(s) : null));
+  return { matcher: { test, exec }, groups, names: rewritten.names };
 }
 
-/** A test for the regexes that need no regex engine, as Prometheus's FastRegexMatcher has them. */
-function fastPath(pattern: string): ((s: string) => boolean) | undefined {
-  if (pattern === '.*') return () => true;
-  if (pattern === '.+') return (s) => s.length > 0;
-  if (LITERAL_SET.test(pattern)) {
-    if (!pattern.includes('|')) return (s) => s === pattern;
-    const set = new Set(pattern.split('|'));
-    return (s) => set.has(s);
-  }
-  const inner = (p: string): boolean => p.length > 0 && LITERAL.test(p);
-  if (pattern.startsWith('.*') && pattern.endsWith('.*') && pattern.length > 4 && inner(pattern.slice(2, -2))) {
-    const lit = pattern.slice(2, -2);
-    return (s) => s.includes(lit);
-  }
-  if (pattern.endsWith('.*') && inner(pattern.slice(0, -2))) {
-    const lit = pattern.slice(0, -2);
-    return (s) => s.startsWith(lit);
-  }
-  if (pattern.startsWith('.*') && inner(pattern.slice(2))) {
-    const lit = pattern.slice(2);
-    return (s) => s.endsWith(lit);
-  }
-  return undefined;
+/** `f` with its results for short inputs remembered, up to MEMO_ENTRIES at a time. */
+function memo<T>(f: (s: string) => T): (s: string) => T {
+  let seen = new Map<string, T>();
+  return (s) => {
+    if (s.length > MEMO_MAX_LENGTH) return f(s);
+    const hit = seen.get(s);
+    if (hit !== undefined) return hit;
+    const v = f(s);
+    if (seen.size >= MEMO_ENTRIES) seen = new Map();
+    seen.set(s, v);
+    return v;
+  };
 }
 
 /** re2js's message with the text it quotes from the rewritten pattern put back as written. */
