@@ -66,6 +66,7 @@ export class AlertingRule extends RuleBase {
       return await expandTemplate(text, { labels, externalLabels: this.ctx.externalLabels, externalURL: this.ctx.externalUrl, value }, {
         name: `__alert_${this.name}`,
         query: (q) => query(q, ts),
+        timeMs: ts,
       });
     } catch (err) {
       return `<error expanding template: ${(err as Error).message}>`;

@@ -185,7 +185,8 @@ function validateRule(r: RuleConfig, n: RuleNodes): Array<{ at: string; err: str
         try {
           parseTemplate(text, `__alert_${r.alert}`);
         } catch (err) {
-          push('', `${what} ${JSON.stringify(k)}: ${(err as Error).message}`);
+          // Prometheus's ParseTest returns text/template's error alone, without the expander's prefix.
+          push('', `${what} ${JSON.stringify(k)}: ${(err as Error).message.replace(/^error parsing template [^:]*: /, '')}`);
         }
       }
     };
