@@ -136,7 +136,7 @@ class State {
   }
 
   private async walkTemplate(dot: unknown, n: Extract<Node, { type: 'template' }>): Promise<void> {
-    this.mark(n.pos, `template ${JSON.stringify(n.name)}`);
+    this.mark(n.pos, `{{template ${JSON.stringify(n.name)}${n.pipe === undefined ? '' : ' ' + argString(n.pipe)}}}`);
     const tree = this.trees.get(n.name);
     if (tree === undefined) this.errorf(`template ${JSON.stringify(n.name)} not defined`);
     if (this.depth >= MAX_DEPTH) this.errorf(`exceeded maximum template depth (${MAX_DEPTH})`);

@@ -142,7 +142,7 @@ const bad: Array<[string, string]> = [
   ['{{true|printf}}', 'template: test:1:7: executing "test" at <printf>: error calling printf: wrong type for value; expected string; got bool'],
   ['{{eq 1 "a"}}', 'template: test:1:2: executing "test" at <eq 1 "a">: error calling eq: incompatible types for comparison'],
   ['{{.X.Y}}', 'template: test:1:4: executing "test" at <.X.Y>: can\'t evaluate field Y in type string'],
-  ['{{template "nope"}}', 'template: test:1:11: executing "test" at <template "nope">: template "nope" not defined'],
+  ['{{template "nope"}}', 'template: test:1:11: executing "test" at <{{template "nope"}}>: template "nope" not defined'],
   ['{{end}}', 'template: test:1: unexpected {{end}}'],
   ['{{if .X}}', 'template: test:1: unexpected EOF'],
   ['{{range}}{{end}}', 'template: test:1: missing value for range'],
