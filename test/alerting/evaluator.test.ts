@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMemorySeries, createRuleManager, type MemorySeries } from '../../src/alerting/evaluator/index.js';
+import { groupOffsetMs } from '../../src/alerting/evaluator/manager.js';
 import type { NotifiableAlert } from '../../src/alerting/types.js';
 import type { Labels } from '../../src/promql/types.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -174,5 +175,30 @@ describe('rule manager on a fake clock', () => {
       example_trace_ids: '0af7651916cd43dd8448eb211c80319c,b7ad6b7169203331b7ad6b7169203331',
       example_trace_url: 'http://braid:16686/api/traces/0af7651916cd43dd8448eb211c80319c',
     });
+  });
+});
+
+describe('rule manager on the real clock', () => {
+  it('runs each group on its slot (interval offset by the group hash) until stopped', async () => {
+    const store = createMemorySeries();
+    const dir = await ruleDir({ 'a.yaml': RULES.replace('  interval: 1m\n', '') });
+    await store.append([{ labels: { __name__: 'up', job: 'a' }, t: Date.now(), v: 1 }]);
+    const mgr = createRuleManager(
+      { ruleFiles: [path.join(dir, '*.yaml')], evaluationIntervalMs: 100, externalLabels: {}, externalUrl: '' },
+      { source: store, append: (s) => store.append(s), send: () => {}, log },
+    );
+    await mgr.load();
+    const ac = new AbortController();
+    await mgr.start(ac.signal);
+    await new Promise((r) => setTimeout(r, 450));
+    await mgr.stop();
+    const recorded = store.all().find((s) => s.labels.__name__ === 'job:up:sum')!.samples.map(([t]) => t);
+    expect(recorded.length).toBeGreaterThanOrEqual(2);
+    expect(recorded.length).toBeLessThanOrEqual(5);
+    const offset = groupOffsetMs(`${path.join(dir, 'a.yaml')};g`, 100);
+    for (const t of recorded) expect(t % 100).toBe(offset);
+    const before = recorded.length;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(store.all().find((s) => s.labels.__name__ === 'job:up:sum')!.samples.length).toBe(before);
   });
 });
