@@ -52,7 +52,7 @@ describe('derived series through rebalances, a crash and a forced replay (real K
         `storage: { elasticsearch: { index_prefix: "${prefix}", bulk_max_docs: 50 } }`,
         'ingest: { flush_interval: 1s, span_metrics: { histogram_buckets: [0.01, 0.1, 1] } }',
         'admin: { endpoint: "127.0.0.1:0" }',
-        'telemetry: { log_level: warn }',
+        'telemetry: { log_level: info }',
       ].join('\n'),
     );
     const run = spawnBraid(['serve', '--config', file], { BRAID_KAFKA_BROKERS: brokers, BRAID_ELASTICSEARCH_URL: esUrl });
@@ -180,11 +180,40 @@ describe('derived series through rebalances, a crash and a forced replay (real K
     await Promise.all(children.map((c) => c.exited));
     for (const kind of ['spans', 'logs']) await admin.resetOffsets({ groupId: group, topic: `${prefix}.${kind}.v1`, earliest: true });
     expect(await lag()).toBeGreaterThanOrEqual(sentSpans > 0 ? 1 : 0);
-    startIngester('d');
+    const d = startIngester('d');
     await eventually(async () => ((await lag()) === 0 ? true : undefined), 120_000, 'the replay committed');
+    // It saw every span record again and counted none of them.
+    const dAdmin = await eventually(async () => /"admin":"(http:[^"]+)"/.exec(d.output())?.[1], 30_000, "ingester d's admin address");
+    const own = await (await fetch(`${dAdmin}/metrics`)).text();
+    expect(Number(/braid_derived_records_replayed_total\{kind="spans"\} (\d+)/.exec(own)?.[1])).toBeGreaterThan(0);
+    expect(/braid_derived_records_counted_total\{kind="spans"\} (\d+)/.exec(own)?.[1] ?? '0').toBe('0');
     const replayed = Date.now();
     const t2 = await settledInstant(replayed + 2_000);
     await expectExact(t2);
     expect(await spanDocs()).toBe(sentSpans);
   }, 420_000);
+});
+
+describe('derived series in the embedded mode (in-process queue and store)', () => {
+  let braid: RunningBraid | undefined;
+  afterAll(async () => braid?.stop());
+
+  it('counts the spans and log records sent, through the Prometheus API', async () => {
+    braid = await startTestBraid(testConfig({ ingest: { flush_interval: '1s' } }));
+    const traceId = newTraceId();
+    const specs = Array.from({ length: 25 }, (_, i) => ({ id: newSpanId(), service: 'shop', name: 'GET /cart', kind: 2, startMs: Date.now() - 5_000 + i, durationMs: 3, error: i < 5 }));
+    const res = await fetch(`${braid.addresses.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(multiServiceTrace(traceId, specs)) });
+    expect(res.status).toBe(200);
+    const value = async (expr: string) => {
+      const r = await fetch(`${braid!.addresses.query}/prometheus/api/v1/query?${new URLSearchParams({ query: expr })}`);
+      const body = (await r.json()) as { data: { result: Array<{ value: [number, string] }> } };
+      return Number(body.data.result[0]?.value[1] ?? NaN);
+    };
+    const errors = await eventually(async () => {
+      const v = await value('sum by (service_name) (traces_span_metrics_calls_total{status_code="STATUS_CODE_ERROR", span_kind="SPAN_KIND_SERVER"})');
+      return v === 5 ? v : undefined;
+    }, 30_000, 'the error calls of shop');
+    expect(errors).toBe(5);
+    expect(await value('sum(traces_span_metrics_duration_seconds_bucket{le="0.004"})')).toBe(25);
+  });
 });
