@@ -1,7 +1,9 @@
 /** Aggregation operators (promql/engine.go aggregation, aggregationK, aggregationCountValues). */
 import type { Aggregate } from './ast.js';
 import { evaluate, evalScalar, evalVector, execError, type EvalContext } from './eval.js';
-import { average, formatFloat, kahanSumInc, labelsKey, NAME, quantile, type Sample, type Value } from './values.js';
+import { isStepInvariant } from './invariant.js';
+import { groupOnce } from './label-cache.js';
+import { average, formatFloat, formatG, kahanSumInc, labelsKey, NAME, quantile, type Sample, type Value } from './values.js';
 import { isValidLabelName } from './label-functions.js';
 import { goQuote } from './literals.js';
 import type { Labels } from './types.js';
@@ -26,9 +28,9 @@ function groupLabels(l: Labels, without: boolean, grouping: readonly string[]): 
 
 function groupBy(samples: Sample[], without: boolean, grouping: readonly string[]): Group[] {
   const groups = new Map<string, Group>();
+  const make = (l: Labels): Labels => groupLabels(l, without, grouping);
   for (const s of samples) {
-    const metric = groupLabels(s.metric, without, grouping);
-    const k = labelsKey(metric);
+    const [metric, k] = groupOnce(s.metric, without, grouping, make);
     let g = groups.get(k);
     if (g === undefined) groups.set(k, (g = { metric, samples: [] }));
     g.samples.push(s);
@@ -39,12 +41,15 @@ function groupBy(samples: Sample[], without: boolean, grouping: readonly string[
 /** Evaluates an aggregation at `ts`. */
 export function aggregate(e: Aggregate, ts: number, ctx: EvalContext): Value {
   const samples = evalVector(e.expr, ts, ctx);
-  if (e.op === 'topk' || e.op === 'bottomk') return { kind: 'vector', samples: topk(e, samples, evalScalar(e.param!, ts, ctx)) };
+  // Prometheus evaluates an aggregation of a step-invariant expression once, at the query's start,
+  // parameter included (engine.go preprocessExprHelper).
+  const paramTs = isStepInvariant(e.expr) ? ctx.startMs : ts;
+  if (e.op === 'topk' || e.op === 'bottomk') return { kind: 'vector', samples: topk(e, samples, evalScalar(e.param!, paramTs, ctx)) };
   if (e.op === 'count_values') {
-    const p = evaluate(e.param!, ts, ctx);
+    const p = evaluate(e.param!, paramTs, ctx);
     return { kind: 'vector', samples: countValues(e, samples, p.kind === 'string' ? p.s : '', ts) };
   }
-  const q = e.op === 'quantile' ? evalScalar(e.param!, ts, ctx) : 0;
+  const q = e.op === 'quantile' ? evalScalar(e.param!, paramTs, ctx) : 0;
   return {
     kind: 'vector',
     samples: groupBy(samples, e.without, e.grouping).map((g) => ({ metric: g.metric, v: reduce(e.op, g.samples.map((s) => s.v), q), t: ts })),
@@ -86,6 +91,8 @@ function variance(vs: number[]): number {
 
 function topk(e: Aggregate, samples: Sample[], kf: number): Sample[] {
   if (Number.isNaN(kf)) return execError('Parameter value is NaN');
+  if (kf <= -(2 ** 63)) return execError(`Scalar value ${formatG(kf)} underflows int64`);
+  if (kf >= 2 ** 63) return execError(`Scalar value ${formatG(kf)} overflows int64`);
   const k = Math.min(Math.trunc(kf), samples.length);
   if (k < 1) return [];
   const top = e.op === 'topk';

@@ -100,6 +100,9 @@ class Converter {
   private readonly parts = new WeakMap<Expr, BinaryParts>();
   /** Binaries on the right edge of a subtree that lezer closed at a modifier. */
   private readonly open = new WeakMap<Expr, BinaryParts>();
+  /** The operand of every unary built, and the unaries on such a right edge. */
+  private readonly unaryOperands = new WeakMap<Expr, ParsedExpr>();
+  private readonly openUnary = new WeakSet<Expr>();
 
   constructor(private readonly q: string, private readonly inserted: readonly number[] = []) {}
 
@@ -163,7 +166,9 @@ class Converter {
       this.fail(n, `unary expression only allowed on expressions of type scalar or instant vector, got "${TYPE_NAMES[inner.type]}"`);
     }
     if (inner.expr.kind === 'number') return { expr: { kind: 'number', value: op === '-' ? -inner.expr.value : inner.expr.value }, type: 'scalar' };
-    return { expr: { kind: 'unary', op, expr: inner.expr }, type: inner.type };
+    const expr: Expr = { kind: 'unary', op, expr: inner.expr };
+    this.unaryOperands.set(expr, inner);
+    return { expr, type: inner.type };
   }
 
   selector(n: SyntaxNode): Expr {
@@ -262,7 +267,7 @@ class Converter {
       if (e.kind === 'binary') {
         const parts = this.parts.get(e);
         if (parts !== undefined) this.open.set(e, parts);
-      }
+      } else if (this.unaryOperands.has(e)) this.openUnary.add(e);
       e = e.kind === 'unary' ? e.expr : e.rhs;
     }
     if (e.kind === 'vector' || e.kind === 'subquery') return { target: e, parsed };
@@ -393,6 +398,14 @@ class Converter {
    * as Prometheus's precedence puts it (`a or (b @ 1 + c)`).
    */
   combine(info: BinaryOp, lhs: ParsedExpr, rhs: ParsedExpr): ParsedExpr {
+    // A sign binds like `*` (Prometheus's grammar): `-a @ 1 ^ 2` is -(a @ 1 ^ 2).
+    if (lhs.expr.kind === 'unary' && this.openUnary.has(lhs.expr) && info.op === '^') {
+      const power = this.combine(info, this.unaryOperands.get(lhs.expr)!, rhs);
+      const expr: Expr = { kind: 'unary', op: lhs.expr.op, expr: power.expr };
+      this.unaryOperands.set(expr, power);
+      this.openUnary.add(expr);
+      return { expr, type: power.type };
+    }
     const open = lhs.expr.kind === 'binary' ? this.open.get(lhs.expr) : undefined;
     if (open !== undefined && bindsTighter(info.op, open.info.op)) {
       const inner = this.combine(info, open.rhs, rhs);
@@ -415,7 +428,10 @@ class Converter {
       matching = { card: isSet ? 'many-to-many' : 'one-to-one', on: false, labels: [], include: [] };
       if (matchNode !== null) this.matching(matchNode, matching, op, isSet);
     } else if (matchNode !== null) {
-      this.fail(n, 'vector matching only allowed between instant vectors');
+      // Prometheus refuses only named matching labels here (`1 + on() x` is accepted), and drops the rest.
+      const ignored: VectorMatching = { card: 'one-to-one', on: false, labels: [], include: [] };
+      this.matching(matchNode, ignored, op, isSet);
+      if (ignored.labels.length > 0) this.fail(n, 'vector matching only allowed between instant vectors');
     }
     const type: ValueType = lhs.type === 'vector' || rhs.type === 'vector' ? 'vector' : 'scalar';
     const expr: Extract<Expr, { kind: 'binary' }> = { kind: 'binary', op, lhs: lhs.expr, rhs: rhs.expr, returnBool, matching };

@@ -71,6 +71,15 @@ export function formatFloat(v: number): string {
   return (neg ? '-' : '') + out;
 }
 
+/** A float as Go's %v (strconv 'g', shortest) writes it: `1e+19`, `0.5`, `+Inf`, in messages. */
+export function formatG(v: number): string {
+  if (!Number.isFinite(v) || v === 0) return formatFloat(v);
+  const [mant, exp] = v.toExponential().split('e') as [string, string];
+  const e = Number(exp);
+  if (e >= -4 && e < 6) return formatFloat(v);
+  return `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+}
+
 /**
  * A sample value as Prometheus's HTTP API writes it (util/jsonutil MarshalFloat): Go's 'f' format,
  * but 'e' (`1e-07`, `1.5e+21`) when the magnitude is below 1e-6 or at least 1e21.

@@ -139,6 +139,26 @@ describe('date functions', () => {
   });
 });
 
+describe('aggregations', () => {
+  it('takes the parameter of an aggregation over a step-invariant expression at the query start', async () => {
+    const s = memorySource([{ labels: { __name__: 'k' }, samples: [[0, 1], [60_000, NaN]] }, ...series]);
+    // k is NaN at 60 s, but Prometheus reads it once, at 0.
+    const r = await rangeQuery(s, 'topk(scalar(k), w @ 0)', 0, 60_000, 60_000);
+    expect(r).toEqual({ resultType: 'matrix', result: [{ metric: { __name__: 'w', i: 'a' }, values: [[0, '2'], [60, '2']] }] });
+    await expect(rangeQuery(s, 'topk(scalar(k), w)', 0, 60_000, 60_000)).rejects.toThrow('Parameter value is NaN');
+  });
+
+  it('refuses a k beyond int64', async () => {
+    expect(await error('topk(1e19, w)')).toBe('Scalar value 1e+19 overflows int64');
+    expect(await error('bottomk(-1e19, w)')).toBe('Scalar value -1e+19 underflows int64');
+  });
+
+  it('accepts empty on() between a scalar and a vector', async () => {
+    expect(await value('1 - on() w')).toEqual([[{ i: 'a' }, '-1']]);
+    expect(await error('1 - on(i) w')).toBe('1:1: parse error: vector matching only allowed between instant vectors');
+  });
+});
+
 describe('functions', () => {
   it('absent_over_time', async () => {
     expect(await value('absent_over_time(w[1m])')).toEqual([]);

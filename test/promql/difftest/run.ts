@@ -29,6 +29,10 @@ export interface ModeCounts {
   /** Of those agreeing, how many both failed, and how many of those with the same error type and message. */
   bothFailed: number;
   sameError: number;
+  /** Of those agreeing, how many differ only in which tied series topk/bottomk kept. */
+  tiesPicked: number;
+  /** Of those agreeing, how many differ in the last bits of a float written as a label value. */
+  lastBitLabels: number;
 }
 
 /** What a run found. */
@@ -48,7 +52,7 @@ function braidError(err: unknown): Outcome {
   return { ok: false, errorType, error: e.message ?? String(err) };
 }
 
-const counts = (): ModeCounts => ({ total: 0, agree: 0, bothFailed: 0, sameError: 0 });
+const counts = (): ModeCounts => ({ total: 0, agree: 0, bothFailed: 0, sameError: 0, tiesPicked: 0, lastBitLabels: 0 });
 
 /** Runs `count` expressions of `seed` against `prom` (which must be empty: the dataset is written to it). */
 export async function runDifferential(prom: PrometheusPeer, opts: { seed: number; count: number; engine?: Engine }): Promise<DiffReport> {
@@ -68,6 +72,8 @@ export async function runDifferential(prom: PrometheusPeer, opts: { seed: number
       c.agree++;
       if (v.sameError !== undefined) c.bothFailed++;
       if (v.sameError === true) c.sameError++;
+      if (v.tiesPicked === true) c.tiesPicked++;
+      if (v.lastBitLabels === true) c.lastBitLabels++;
     } else {
       report.disagreements.push({ mode, query, at, diff: v.diff ?? '' });
     }
@@ -93,6 +99,6 @@ export const percent = (c: ModeCounts): number => (c.total === 0 ? 100 : (100 * 
 /** A short text summary of a report. */
 export function summary(r: DiffReport): string {
   const line = (name: string, c: ModeCounts): string =>
-    `${name}: ${c.agree}/${c.total} agree (${percent(c).toFixed(2)}%), ${c.bothFailed} of them both refused, ${c.sameError} with the same error type and message`;
+    `${name}: ${c.agree}/${c.total} agree (${percent(c).toFixed(2)}%), ${c.bothFailed} of them both refused, ${c.sameError} with the same error type and message, ${c.tiesPicked} picked other tied series, ${c.lastBitLabels} differ in a label value's last float bits`;
   return [`seed ${r.seed} against Prometheus ${r.prometheusVersion}`, line('instant', r.instant), line('range', r.range)].join('\n');
 }
