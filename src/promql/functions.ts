@@ -123,12 +123,18 @@ function absentLabels(arg: Expr): Labels {
   const vs = e.kind === 'vector' ? e : e.kind === 'matrix' ? e.vs : undefined;
   if (vs === undefined) return {};
   const out: Labels = {};
-  const seen = new Set<string>();
+  // As Prometheus's createLabelsForAbsentFunction: the first equality matcher of a name sets it (an
+  // empty value sets nothing), any other matcher of that name removes it.
+  const set = new Set<string>();
   for (const m of vs.matchers) {
-    if (m.name === NAME) continue;
-    if (m.type === '=' && !seen.has(m.name)) out[m.name] = m.value;
-    else delete out[m.name];
-    seen.add(m.name);
+    if (m.name === NAME || m.name === '__type__' || m.name === '__unit__') continue;
+    if (m.type === '=' && !set.has(m.name)) {
+      set.add(m.name);
+      if (m.value !== '') out[m.name] = m.value;
+      else delete out[m.name];
+    } else {
+      delete out[m.name];
+    }
   }
   return out;
 }
