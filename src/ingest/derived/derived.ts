@@ -237,9 +237,14 @@ export class DerivedSeries {
         const buf = found.get(key);
         let counters = emptyCounters(bounds);
         if (buf !== undefined) {
-          const d = decodeCounters(buf, bounds);
-          counters = d.counters;
-          if (d.boundsChanged) log.warn({ key }, 'histogram buckets changed: span series of this partition start again from zero');
+          try {
+            const d = decodeCounters(buf, bounds);
+            counters = d.counters;
+            if (d.boundsChanged) log.warn({ key }, 'histogram buckets changed: span series of this partition start again from zero');
+          } catch (err) {
+            // A partition must not stall on its state: its counters begin again (a reset PromQL sees).
+            log.error({ key, err: (err as Error).message }, 'derived state unreadable: the partition counts again from zero');
+          }
         }
         this.total += counters.spans.size + counters.logs.size;
         this.entries.set(key, { key, partition, counters, pending: 0, saving: Promise.resolve() });
