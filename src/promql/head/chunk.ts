@@ -14,11 +14,12 @@ export const SAMPLES_PER_CHUNK = 120;
 const STALE_HI = 0x7ff00000;
 const STALE_LO = 0x00000002;
 
-const view = new DataView(new ArrayBuffer(8));
-
-function bitsOf(v: number): void {
-  view.setFloat64(0, v);
-}
+// One float64 seen as two uint32 halves (typed arrays: several times faster than a DataView here).
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const HI = LITTLE_ENDIAN ? 1 : 0;
+const LO = 1 - HI;
 
 /** A chunk that no longer grows: its bytes and bounds. */
 export interface ClosedChunk {
@@ -57,9 +58,9 @@ export class ChunkAppender {
     const [hi, lo] = valueBits(v, stale);
     const w = this.w;
     if (this.count === 0) {
-      bitsOf(t);
-      w.write(view.getUint32(0), 32);
-      w.write(view.getUint32(4), 32);
+      f64[0] = t;
+      w.write(u32[HI]!, 32);
+      w.write(u32[LO]!, 32);
       w.write(hi, 32);
       w.write(lo, 32);
       this.minT = t;
@@ -113,8 +114,8 @@ export class ChunkAppender {
 
 function valueBits(v: number, stale: boolean): [number, number] {
   if (stale) return [STALE_HI, STALE_LO];
-  bitsOf(v);
-  return [view.getUint32(0), view.getUint32(4)];
+  f64[0] = v;
+  return [u32[HI]!, u32[LO]!];
 }
 
 function writeDod(w: BitWriter, dod: number): void {
@@ -130,9 +131,9 @@ function writeDod(w: BitWriter, dod: number): void {
     w.write(dod & 0xfffff, 20);
   } else {
     w.write(0b1111, 4);
-    bitsOf(dod);
-    w.write(view.getUint32(0), 32);
-    w.write(view.getUint32(4), 32);
+    f64[0] = dod;
+    w.write(u32[HI]!, 32);
+    w.write(u32[LO]!, 32);
   }
 }
 
@@ -143,9 +144,9 @@ function readDod(r: BitReader): number {
   else if (!r.bit()) n = 17;
   else if (!r.bit()) n = 20;
   else {
-    view.setUint32(0, r.read(32));
-    view.setUint32(4, r.read(32));
-    return view.getFloat64(0);
+    u32[HI] = r.read(32);
+    u32[LO] = r.read(32);
+    return f64[0]!;
   }
   const bits = r.read(n);
   return bits > 1 << (n - 1) ? bits - (1 << n) : bits;
@@ -175,9 +176,9 @@ function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, count
 export function decodeChunk(c: ClosedChunk, startMs: number, endMs: number, out: StoredSample[]): void {
   if (c.count === 0 || c.maxT < startMs || c.minT > endMs) return;
   const r = new BitReader(c.data);
-  view.setUint32(0, r.read(32));
-  view.setUint32(4, r.read(32));
-  let t = view.getFloat64(0);
+  u32[HI] = r.read(32);
+  u32[LO] = r.read(32);
+  let t = f64[0]!;
   let hi = r.read(32);
   let lo = r.read(32);
   let delta = 0;
@@ -188,9 +189,9 @@ export function decodeChunk(c: ClosedChunk, startMs: number, endMs: number, out:
     if (t >= startMs) {
       if (hi === STALE_HI && lo === STALE_LO) out.push([t, Number.NaN, true]);
       else {
-        view.setUint32(0, hi);
-        view.setUint32(4, lo);
-        out.push([t, view.getFloat64(0)]);
+        u32[HI] = hi;
+        u32[LO] = lo;
+        out.push([t, f64[0]!]);
       }
     }
     if (++i >= c.count) return;
