@@ -11,12 +11,12 @@ export default defineConfig({
     fileParallelism: false,
     projects: [
       {
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**', 'test/promql/promqltest.test.ts', 'test/promql/differential.test.ts'], testTimeout: 20_000 },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**', 'test/promql/promqltest.test.ts', 'test/promql/differential.test.ts', 'test/alerting/promtool-*.test.ts'], testTimeout: 20_000 },
       },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/infra/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/alerting/promtool-*.test.ts'],
           exclude: ['test/integration/kubernetes-*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
