@@ -326,6 +326,12 @@ export interface Store {
   writeSamples(groups: SampleGroupDocument[]): Promise<WriteOutcome>;
   /** Samples matching `q`, newest first, each point once. */
   searchSamples(q: SampleQuery): Promise<SampleDocument[]>;
+  /**
+   * The metric names (with their type) of the samples matching `q`'s name and label filters in its
+   * time range, by name; from an aggregation, without reading samples. Prometheus's
+   * /label/__name__/values and /metadata outside the head.
+   */
+  sampleMetricNames(q: Omit<SampleQuery, 'limit'>): Promise<Array<{ name: string; type: string }>>;
   /** Samples whose exemplar points at the trace, oldest first. */
   getTraceExemplars(traceId: string): Promise<SampleDocument[]>;
   /** Every span of a trace, ordered by start time; empty when the trace is unknown. */

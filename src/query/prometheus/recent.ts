@@ -3,7 +3,9 @@
  * a read whose range starts there or later reads only the head, one that ends before it only the
  * store, and one across it the store before that instant and the head from it, so no point is
  * read twice. The same split serves selectors (the engine's source) and the metadata endpoints
- * (series, labels, label values, metadata, exemplars).
+ * (series, labels, label values, metadata, exemplars). Outside the head, metric names and
+ * metadata come from a store aggregation; other label names, values and series still read the
+ * samples of their range (the sample index keeps label values unaggregatable, docs/adr/0006).
  */
 import type { Head, HeadExemplar } from '../../promql/head/index.js';
 import type { LabelMatcher, Labels, Series, SeriesSource } from '../../promql/types.js';
@@ -85,15 +87,16 @@ export function storeMetaReader(store: Store, maxSamples: number): MetaReader {
       return [...names].sort();
     },
     async labelValues(name, groups, startMs, endMs) {
+      const byAggregation = name === '__name__' ? await metricNames(store, groups, startMs, endMs) : undefined;
+      if (byAggregation !== undefined) return [...new Set(byAggregation.map((m) => m.name))].sort();
       const values = new Set<string>();
       for (const labels of await series(groups, startMs, endMs)) if (labels[name] !== undefined) values.add(labels[name]);
       return [...values].sort();
     },
     async metadata(metric, startMs, endMs) {
-      const out = new Map<string, string>();
       const matchers: LabelMatcher[] = metric ? [{ type: '=', name: '__name__', value: metric }] : [];
-      for (const d of await selectSamples(store, matchers, startMs, endMs, maxSamples)) if (!out.has(d['metric.name'])) out.set(d['metric.name'], d['metric.type']);
-      return out;
+      const names = (await metricNames(store, [matchers], startMs, endMs)) ?? [];
+      return new Map(names.map((m) => [m.name, m.type]));
     },
     async exemplars(groups, startMs, endMs) {
       const out = new Map<string, ExemplarEntry>();
@@ -110,6 +113,22 @@ export function storeMetaReader(store: Store, maxSamples: number): MetaReader {
       return [...out.values()];
     },
   };
+}
+
+/**
+ * Metric names and types from the store's aggregation, when every selector is equality matchers
+ * only (the store filters those exactly); undefined when a selector needs a regex or a negation.
+ */
+async function metricNames(store: Store, groups: LabelMatcher[][], startMs: number, endMs: number): Promise<Array<{ name: string; type: string }> | undefined> {
+  const sets = groups.length === 0 ? [[]] : groups;
+  if (!sets.every((ms) => ms.every((m) => m.type === '=' && m.value !== ''))) return undefined;
+  const out: Array<{ name: string; type: string }> = [];
+  for (const ms of sets) {
+    const metric = ms.find((m) => m.name === '__name__')?.value;
+    const labels = Object.fromEntries(ms.filter((m) => m.name !== '__name__').map((m) => [m.name, m.value]));
+    out.push(...(await store.sampleMetricNames({ ...(metric !== undefined ? { metric } : {}), labels, start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() })));
+  }
+  return out;
 }
 
 function entry(out: Map<string, ExemplarEntry>, labels: Labels): ExemplarEntry {

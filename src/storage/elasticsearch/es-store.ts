@@ -222,6 +222,14 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       }, Math.min(PAGE, q.limit));
       return [...found.values()].slice(0, q.limit);
     },
+    async sampleMetricNames(q) {
+      const filter: object[] = [{ range: { '@timestamp': { gte: q.start, lte: q.end } } }];
+      if (q.metric !== undefined) filter.push({ term: { 'metric.name': q.metric } });
+      for (const [k, v] of Object.entries(q.labels)) filter.push({ term: { [`labels.${k}`]: v } });
+      const aggs = { n: { terms: { field: 'metric.name', size: 65_536, order: { _key: 'asc' } }, aggs: { t: { terms: { field: 'metric.type', size: 1 } } } } };
+      const r = await search('metric names', `${prefix}-samples-*`, { size: 0, query: { bool: { filter } }, aggs });
+      return buckets(r.aggregations.n).map((b) => ({ name: b.key, type: buckets((b as unknown as Record<string, unknown>).t)[0]?.key ?? 'unknown' }));
+    },
     async getTraceExemplars(traceId) {
       const groups = await all<SampleGroupDocument>('exemplar read', `${prefix}-samples-*`, { term: { 'exemplar.trace.id': traceId } }, GROUPS_OLDEST_FIRST);
       const found = new Map<string, SampleDocument>();

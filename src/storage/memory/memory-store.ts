@@ -180,6 +180,14 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
       }
       return found.sort((a, b) => (a['@timestamp'] < b['@timestamp'] ? 1 : a['@timestamp'] > b['@timestamp'] ? -1 : 0)).slice(0, q.limit);
     },
+    async sampleMetricNames(q) {
+      const types = new Map<string, string>();
+      for (const doc of samples.values()) {
+        if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end || !sampleMatches(doc, q)) continue;
+        if (!types.has(doc['metric.name'])) types.set(doc['metric.name'], doc['metric.type']);
+      }
+      return [...types].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, type]) => ({ name, type }));
+    },
     async getTraceExemplars(traceId) {
       const out = [...(exemplarsOfTrace.get(traceId) ?? [])].flatMap((id) => samples.get(id) ?? []);
       return out.sort(exemplarOrder);
