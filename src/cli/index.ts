@@ -8,8 +8,6 @@ import { isBraidError } from '../errors.js';
 import { startBraid } from '../main.js';
 import { loadScrapeConfig } from '../receivers/prometheus/scrape/config.js';
 import { createLogger } from '../telemetry/logger.js';
-import { rulesCheck } from './rules-check.js';
-import { rulesTest } from './rules-test.js';
 import { fetchTrace, renderTrace } from './trace.js';
 
 const USAGE = `usage:
@@ -86,7 +84,9 @@ async function trace(args: string[]): Promise<void> {
 async function rules(sub: 'check' | 'test', files: string[]): Promise<void> {
   if (files.length === 0) fail(`rules ${sub} needs FILES`);
   const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
-  const code = await (sub === 'check' ? rulesCheck : rulesTest)(files, write(process.stdout), write(process.stderr));
+  // Loaded on demand: serve and config check do not pay for the rule engine's modules.
+  const run = sub === 'check' ? (await import('./rules-check.js')).rulesCheck : (await import('./rules-test.js')).rulesTest;
+  const code = await run(files, write(process.stdout), write(process.stderr));
   process.exitCode = code;
 }
 
