@@ -152,6 +152,29 @@ describe('rule manager on a fake clock', () => {
     expect(((mgr.rulesApi({}) as { groups: Array<{ rules: unknown[] }> }).groups[0]!.rules.length)).toBe(2);
   });
 
+  it('keeps alert state across a good reload and marks the series of a removed group stale', async () => {
+    const store = createMemorySeries();
+    await upSeries(store, 6, (m) => m >= 1);
+    const dir = await ruleDir({ 'a.yaml': RULES });
+    let clock = 0;
+    const mgr = createRuleManager(
+      { ruleFiles: [path.join(dir, '*.yaml')], evaluationIntervalMs: M, externalLabels: {}, externalUrl: '' },
+      { source: store, append: (s) => store.append(s), send: () => {}, log, now: () => clock },
+    );
+    await mgr.load();
+    for (let m = 0; m <= 2; m++) await mgr.evaluateAt(m * M);
+    await writeFile(path.join(dir, 'a.yaml'), `${RULES}- name: h\n  rules:\n  - record: one\n    expr: vector(1)\n`);
+    expect(await mgr.load()).toEqual({ ok: true, errors: [] });
+    await mgr.evaluateAt(3 * M);
+    expect((mgr.alertsApi() as { alerts: Array<{ state: string; activeAt: string }> }).alerts).toMatchObject([{ state: 'firing', activeAt: '1970-01-01T00:01:00.000Z' }]);
+    await writeFile(path.join(dir, 'a.yaml'), 'groups: []\n');
+    clock = 3 * M + 30_000;
+    expect((await mgr.load()).ok).toBe(true);
+    expect(await at(store, { __name__: 'ALERTS', alertstate: 'firing', ...ALERT }, clock)).toBe('stale');
+    expect(await at(store, { __name__: 'one' }, clock)).toBe('stale');
+    expect(mgr.alertsApi()).toEqual({ alerts: [] });
+  });
+
   it('fails the whole rule when `limit` is exceeded, with Prometheus\'s error', async () => {
     const store = createMemorySeries();
     for (const job of ['a', 'b']) await store.append([{ labels: { __name__: 'up', job }, t: 0, v: 0 }]);
