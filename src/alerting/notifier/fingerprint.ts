@@ -6,28 +6,47 @@
 import type { Labels } from '../../promql/types.js';
 import { goQuote } from '../templates/parser.js';
 
-const OFFSET = 14695981039346656037n;
-const PRIME = 1099511628211n;
-const MASK = 0xffffffffffffffffn;
+// FNV-1a 64 in two 32-bit halves (BigInt arithmetic was ~40x slower). offset64 = 0xcbf29ce484222325;
+// prime64 = 2^40 + 0x1b3, so h * prime = (h << 40) + h * 0x1b3 (mod 2^64).
+const OFFSET_HI = 0xcbf29ce4;
+const OFFSET_LO = 0x84222325;
 const encoder = new TextEncoder();
 
-function fnvAdd(h: bigint, bytes: Uint8Array): bigint {
-  let x = h;
-  for (const b of bytes) x = ((x ^ BigInt(b)) * PRIME) & MASK;
-  return x;
+interface Fnv {
+  hi: number;
+  lo: number;
+}
+
+function fnvByte(h: Fnv, b: number): void {
+  const lo = (h.lo ^ b) >>> 0;
+  const loMul = lo * 0x1b3;
+  const newLo = loMul >>> 0;
+  const carry = (loMul - newLo) / 4294967296;
+  h.hi = (h.hi * 0x1b3 + carry + ((lo << 8) >>> 0)) >>> 0;
+  h.lo = newLo;
+}
+
+function fnvString(h: Fnv, s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      for (const b of encoder.encode(s.slice(i))) fnvByte(h, b);
+      return;
+    }
+    fnvByte(h, c);
+  }
 }
 
 /** model.LabelSet.Fingerprint().String(): 16 hex digits. */
 export function fingerprint(labels: Labels): string {
-  let h = OFFSET;
-  const sep = new Uint8Array([0xff]);
+  const h: Fnv = { hi: OFFSET_HI, lo: OFFSET_LO };
   for (const name of Object.keys(labels).sort()) {
-    h = fnvAdd(h, encoder.encode(name));
-    h = fnvAdd(h, sep);
-    h = fnvAdd(h, encoder.encode(labels[name]!));
-    h = fnvAdd(h, sep);
+    fnvString(h, name);
+    fnvByte(h, 0xff);
+    fnvString(h, labels[name]!);
+    fnvByte(h, 0xff);
   }
-  return h.toString(16).padStart(16, '0');
+  return h.hi.toString(16).padStart(8, '0') + h.lo.toString(16).padStart(8, '0');
 }
 
 /** model.LabelSet.String(): {a="1", b="2"}, sorted by name, values Go-quoted. */

@@ -23,16 +23,17 @@ const MAX_DEPTH = 1000;
 type Final = unknown;
 
 /** Executes template `name` of `trees` with `data` as dot; returns the output. */
-export async function execute(trees: Map<string, Tree>, name: string, data: unknown, funcs: Record<string, TemplateFunc>): Promise<string> {
+export async function execute(trees: Map<string, Tree>, name: string, data: unknown, funcs: Record<string, TemplateFunc>, ctx?: unknown): Promise<string> {
   const tree = trees.get(name);
   if (tree === undefined) throw new TemplateExecError(`template: ${name}: no template ${JSON.stringify(name)} defined`);
   const out: string[] = [];
-  await new State(trees, funcs, tree, [['$', data]], out, 0).walkList(data, tree.root);
+  await new State(trees, funcs, tree, [['$', data]], out, 0, ctx).walkList(data, tree.root);
   return out.join('');
 }
 
 class State {
-  private at: { pos: number; str: string } | undefined;
+  /** The node being evaluated, for error messages; its text is built only when an error needs it. */
+  private at: { pos: number; str: string | (() => string) } | undefined;
 
   constructor(
     private readonly trees: Map<string, Tree>,
@@ -41,9 +42,11 @@ class State {
     private readonly vars: Array<[string, unknown]>,
     private readonly out: string[],
     private readonly depth: number,
+    /** `this` of template functions (Prometheus's `query`, `now` ... read the evaluation from it). */
+    private readonly ctx: unknown,
   ) {}
 
-  private mark(pos: number, str: string): void {
+  private mark(pos: number, str: string | (() => string)): void {
     this.at = { pos, str };
   }
 
@@ -53,7 +56,7 @@ class State {
       const before = this.tmpl.text.slice(0, this.at.pos);
       const line = before.split('\n').length;
       const col = this.at.pos - (before.lastIndexOf('\n') + 1);
-      loc = `template: ${this.tmpl.parseName}:${line}:${col}: executing ${JSON.stringify(this.tmpl.name)} at <${this.at.str}>`;
+      loc = `template: ${this.tmpl.parseName}:${line}:${col}: executing ${JSON.stringify(this.tmpl.name)} at <${typeof this.at.str === 'string' ? this.at.str : this.at.str()}>`;
     } else {
       loc += `: executing ${JSON.stringify(this.tmpl.name)}`;
     }
@@ -127,7 +130,7 @@ class State {
     else if (typeof val === 'object' && Object.getPrototypeOf(val) === Object.prototype) {
       entries = Object.entries(val as Record<string, unknown>).sort((a, b) => compareKeys(a[0], b[0]));
     } else {
-      this.mark(n.pos, `range ${argString(n.pipe)}`);
+      this.mark(n.pos, () => `range ${argString(n.pipe)}`);
       return this.errorf(`range can't iterate over ${formatValue(val)}`);
     }
     for (const [k, v] of entries) if (!(await one(k, v))) break;
@@ -136,12 +139,12 @@ class State {
   }
 
   private async walkTemplate(dot: unknown, n: Extract<Node, { type: 'template' }>): Promise<void> {
-    this.mark(n.pos, `{{template ${JSON.stringify(n.name)}${n.pipe === undefined ? '' : ' ' + argString(n.pipe)}}}`);
+    this.mark(n.pos, () => `{{template ${JSON.stringify(n.name)}${n.pipe === undefined ? '' : ' ' + argString(n.pipe)}}}`);
     const tree = this.trees.get(n.name);
     if (tree === undefined) this.errorf(`template ${JSON.stringify(n.name)} not defined`);
     if (this.depth >= MAX_DEPTH) this.errorf(`exceeded maximum template depth (${MAX_DEPTH})`);
     const newDot = n.pipe === undefined ? undefined : await this.evalPipeline(dot, n.pipe);
-    await new State(this.trees, this.funcs, tree, [['$', newDot]], this.out, this.depth + 1).walkList(newDot, tree.root);
+    await new State(this.trees, this.funcs, tree, [['$', newDot]], this.out, this.depth + 1, this.ctx).walkList(newDot, tree.root);
   }
 
   private setVar(name: string, value: unknown, top: boolean, fromTop = 1): void {
@@ -170,7 +173,7 @@ class State {
   }
 
   private async evalPipeline(dot: unknown, pipe: PipeNode): Promise<unknown> {
-    this.mark(pipe.pos, argString(pipe));
+    this.mark(pipe.pos, () => argString(pipe));
     const value = await this.evalCommands(dot, pipe);
     for (const d of pipe.decl) {
       if (pipe.isAssign) this.setVar(d, value, false);
@@ -187,10 +190,10 @@ class State {
     const first = cmd.args[0]!;
     switch (first.type) {
       case 'field':
-        this.mark(first.pos, argString(first));
+        this.mark(first.pos, () => argString(first));
         return this.evalFieldChain(dot, dot, first, first.ident, cmd.args, final);
       case 'chain': {
-        this.mark(first.pos, argString(first));
+        this.mark(first.pos, () => argString(first));
         if (first.node.type === 'nil') this.errorf(`indirection through explicit nil in ${argString(first)}`);
         const recv = await this.evalArg(dot, first.node, cmd);
         return this.evalFieldChain(dot, recv, first, first.field, cmd.args, final);
@@ -198,11 +201,11 @@ class State {
       case 'identifier':
         return this.evalFunction(dot, first.name, cmd, cmd.args, final);
       case 'pipe':
-        this.mark(first.pos, argString(first));
+        this.mark(first.pos, () => argString(first));
         this.notAFunction(cmd.args, final);
         return this.evalPipeline(dot, first);
       case 'variable': {
-        this.mark(first.pos, argString(first));
+        this.mark(first.pos, () => argString(first));
         const value = this.varValue(first.ident[0]!);
         if (first.ident.length === 1) {
           this.notAFunction(cmd.args, final);
@@ -213,7 +216,7 @@ class State {
       default:
         break;
     }
-    this.mark(first.pos, argString(first));
+    this.mark(first.pos, () => argString(first));
     this.notAFunction(cmd.args, final);
     switch (first.type) {
       case 'bool':
@@ -243,7 +246,7 @@ class State {
       const method = (receiver as Record<string, unknown>)[name];
       const own = Object.prototype.hasOwnProperty.call(receiver, name);
       if (typeof method === 'function' && (own || !(name in Object.prototype))) {
-        return this.evalCall(dot, method as TemplateFunc, node, argString(node), name, args, final, receiver);
+        return this.evalCall(dot, method as TemplateFunc, node, () => argString(node), name, args, final, receiver);
       }
       if (receiver instanceof Map) {
         if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
@@ -261,10 +264,10 @@ class State {
     this.mark(cmd.args[0]!.pos, name);
     const fn = this.funcs[name];
     if (fn === undefined) return this.errorf(`${JSON.stringify(name)} is not a defined function`);
-    return this.evalCall(dot, fn, cmd, commandString(cmd), name, args, final);
+    return this.evalCall(dot, fn, cmd, () => commandString(cmd), name, args, final);
   }
 
-  private async evalCall(dot: unknown, fn: TemplateFunc, node: ArgNode | CommandNode, nodeStr: string, name: string, args: ArgNode[], final: Final, self?: unknown): Promise<unknown> {
+  private async evalCall(dot: unknown, fn: TemplateFunc, node: ArgNode | CommandNode, nodeStr: string | (() => string), name: string, args: ArgNode[], final: Final, self?: unknown): Promise<unknown> {
     const rest = args.slice(1);
     const numIn = rest.length + (final !== NO_FINAL ? 1 : 0);
     const want = fn.length;
@@ -280,7 +283,7 @@ class State {
     for (const a of rest) values.push(await this.evalArg(dot, a, node));
     if (final !== NO_FINAL) values.push(final);
     try {
-      return await (fn as unknown as (...v: unknown[]) => unknown).apply(self, values);
+      return await (fn as unknown as (...v: unknown[]) => unknown).apply(self ?? this.ctx, values);
     } catch (e) {
       if (e instanceof TemplateExecError) throw e;
       this.mark('pos' in node ? node.pos : 0, nodeStr);
@@ -289,7 +292,7 @@ class State {
   }
 
   private async evalArg(dot: unknown, n: ArgNode, cmd: ArgNode | CommandNode): Promise<unknown> {
-    this.mark(n.pos, argString(n));
+    this.mark(n.pos, () => argString(n));
     switch (n.type) {
       case 'dot':
         return dot;
@@ -307,7 +310,7 @@ class State {
         const fn = this.funcs[n.name];
         if (fn === undefined) return this.errorf(`${JSON.stringify(n.name)} is not a defined function`);
         const c = cmd.type === 'command' ? cmd : { type: 'command' as const, pos: n.pos, args: [n] };
-        return this.evalCall(dot, fn, c, commandString(c), n.name, [n], NO_FINAL);
+        return this.evalCall(dot, fn, c, () => commandString(c), n.name, [n], NO_FINAL);
       }
       case 'chain': {
         const recv = await this.evalArg(dot, n.node, cmd);
@@ -324,7 +327,7 @@ class State {
 
   private printValue(pipe: PipeNode, v: unknown): void {
     if (typeof v === 'function') {
-      this.mark(pipe.pos, argString(pipe));
+      this.mark(pipe.pos, () => argString(pipe));
       this.errorf(`can't print ${argString(pipe)} of type func`);
     }
     this.out.push(formatValue(v));

@@ -166,60 +166,82 @@ function str(v: unknown): string {
 
 const variadic = <F extends (...a: never[]) => unknown>(f: F): F & { variadic: true } => Object.assign(f, { variadic: true as const });
 
-/** Everything Prometheus's expander knows, bound to one evaluation (time, external URL, query). */
-export function prometheusFunctions(ctx: { query?: TemplateQuery | undefined; timeMs: number; externalURL: string }): Record<string, TemplateFunc> {
-  const path = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(ctx.externalURL)?.[1] ?? ctx.externalURL.replace(/[?#].*$/, '');
-  return {
-    query: async (q: unknown): Promise<TemplateSample[]> => {
-      if (ctx.query === undefined) throw new Error('no query function: templates here cannot run PromQL');
-      const rows = await ctx.query(str(q));
-      return rows.map((r) => ({ Labels: stringMap({ ...r.labels }), Value: r.value }));
-    },
-    first: (v: unknown): TemplateSample => {
-      const s = asSamples(v);
-      if (s.length === 0) throw new Error('first() called on vector with no elements');
-      return s[0]!;
-    },
-    label: (l: unknown, s: unknown): string => asSample(s).Labels[str(l)] ?? '',
-    value: (s: unknown): number => asSample(s).Value,
-    strvalue: (s: unknown): string => asSample(s).Labels['__value__'] ?? '',
-    args: variadic((...a: unknown[]) => Object.fromEntries(a.map((x, k) => [`arg${k}`, x]))),
-    reReplaceAll: (p: unknown, r: unknown, t: unknown) => replaceAllString(str(p), str(r), str(t)),
-    safeHtml: (t: unknown) => str(t),
-    match: (p: unknown, s: unknown) => matchString(str(p), str(s)),
-    title: (s: unknown) => title(str(s)),
-    toUpper: (s: unknown) => str(s).toUpperCase(),
-    toLower: (s: unknown) => str(s).toLowerCase(),
-    graphLink: (e: unknown) => `/graph?g0.expr=${queryEscape(str(e))}&g0.tab=0`,
-    tableLink: (e: unknown) => `/graph?g0.expr=${queryEscape(str(e))}&g0.tab=1`,
-    sortByLabel: (l: unknown, v: unknown) => {
-      const label = str(l);
-      return asSamples(v).sort((a, b) => {
-        const x = a.Labels[label] ?? '';
-        const y = b.Labels[label] ?? '';
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-    },
-    stripPort: (hp: unknown) => splitHostPort(str(hp))?.host ?? (hp as string),
-    stripDomain: (hp: unknown) => {
-      const s = str(hp);
-      const split = splitHostPort(s);
-      const host = split?.host ?? s;
-      if (isIP(host) !== 0) return s;
-      const short = host.split('.')[0]!;
-      return split !== undefined && split.port !== '' ? `${short.includes(':') ? `[${short}]` : short}:${split.port}` : short;
-    },
-    humanize,
-    humanize1024,
-    humanizeDuration,
-    humanizePercentage: (i: unknown) => g4(convertToFloat(i) * 100) + '%',
-    humanizeTimestamp,
-    toTime: (i: unknown) => floatToTime(convertToFloat(i)),
-    toDuration: (i: unknown) => new GoDuration(BigInt(Math.trunc(convertToFloat(i) * 1e9))),
-    now: () => ctx.timeMs / 1000,
-    pathPrefix: () => path,
-    externalURL: () => ctx.externalURL,
-    parseDuration: (d: unknown) => parsePromDuration(str(d)),
-    urlQueryEscape: (s: unknown) => queryEscape(str(s)),
-  };
+/** What `query`, `now`, `externalURL` and `pathPrefix` read: one evaluation's context, the functions' `this`. */
+export interface PrometheusContext {
+  query?: TemplateQuery | undefined;
+  timeMs: number;
+  externalURL: string;
+}
+
+const pathOf = (url: string): string => /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(url)?.[1] ?? url.replace(/[?#].*$/, '');
+
+/**
+ * Everything Prometheus's expander knows. Built once: the functions that depend on the evaluation
+ * read it from `this` (the executor passes the context), so an expansion creates no closures.
+ */
+export const PROMETHEUS_FUNCTIONS: Record<string, TemplateFunc> = {
+  async query(this: PrometheusContext, q: unknown): Promise<TemplateSample[]> {
+    if (this?.query === undefined) throw new Error('no query function: templates here cannot run PromQL');
+    const rows = await this.query(str(q));
+    return rows.map((r) => ({ Labels: stringMap({ ...r.labels }), Value: r.value }));
+  },
+  first: (v: unknown): TemplateSample => {
+    const s = asSamples(v);
+    if (s.length === 0) throw new Error('first() called on vector with no elements');
+    return s[0]!;
+  },
+  label: (l: unknown, s: unknown): string => asSample(s).Labels[str(l)] ?? '',
+  value: (s: unknown): number => asSample(s).Value,
+  strvalue: (s: unknown): string => asSample(s).Labels['__value__'] ?? '',
+  args: variadic((...a: unknown[]) => Object.fromEntries(a.map((x, k) => [`arg${k}`, x]))),
+  reReplaceAll: (p: unknown, r: unknown, t: unknown) => replaceAllString(str(p), str(r), str(t)),
+  safeHtml: (t: unknown) => str(t),
+  match: (p: unknown, s: unknown) => matchString(str(p), str(s)),
+  title: (s: unknown) => title(str(s)),
+  toUpper: (s: unknown) => str(s).toUpperCase(),
+  toLower: (s: unknown) => str(s).toLowerCase(),
+  graphLink: (e: unknown) => `/graph?g0.expr=${queryEscape(str(e))}&g0.tab=0`,
+  tableLink: (e: unknown) => `/graph?g0.expr=${queryEscape(str(e))}&g0.tab=1`,
+  sortByLabel: (l: unknown, v: unknown) => {
+    const label = str(l);
+    return asSamples(v).sort((a, b) => {
+      const x = a.Labels[label] ?? '';
+      const y = b.Labels[label] ?? '';
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  },
+  stripPort: (hp: unknown) => splitHostPort(str(hp))?.host ?? (hp as string),
+  stripDomain: (hp: unknown) => {
+    const s = str(hp);
+    const split = splitHostPort(s);
+    const host = split?.host ?? s;
+    if (isIP(host) !== 0) return s;
+    const short = host.split('.')[0]!;
+    return split !== undefined && split.port !== '' ? `${short.includes(':') ? `[${short}]` : short}:${split.port}` : short;
+  },
+  humanize,
+  humanize1024,
+  humanizeDuration,
+  humanizePercentage: (i: unknown) => g4(convertToFloat(i) * 100) + '%',
+  humanizeTimestamp,
+  toTime: (i: unknown) => floatToTime(convertToFloat(i)),
+  toDuration: (i: unknown) => new GoDuration(BigInt(Math.trunc(convertToFloat(i) * 1e9))),
+  now(this: PrometheusContext) {
+    return this.timeMs / 1000;
+  },
+  pathPrefix(this: PrometheusContext) {
+    return pathOf(this.externalURL);
+  },
+  externalURL(this: PrometheusContext) {
+    return this.externalURL;
+  },
+  parseDuration: (d: unknown) => parsePromDuration(str(d)),
+  urlQueryEscape: (s: unknown) => queryEscape(str(s)),
+};
+
+/** The functions bound to one context (for callers that pass functions to renderTemplate). */
+export function prometheusFunctions(ctx: PrometheusContext): Record<string, TemplateFunc> {
+  return Object.fromEntries(
+    Object.entries(PROMETHEUS_FUNCTIONS).map(([name, fn]) => [name, Object.assign((fn as (...a: unknown[]) => unknown).bind(ctx), { variadic: fn.variadic })]),
+  ) as Record<string, TemplateFunc>;
 }

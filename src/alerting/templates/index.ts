@@ -8,7 +8,7 @@ import { BraidError } from '../../errors.js';
 import type { Labels } from '../../promql/types.js';
 import { builtins } from './builtins.js';
 import { execute, TemplateExecError, type TemplateFunc } from './exec.js';
-import { prometheusFunctions, type TemplateQuery } from './functions.js';
+import { PROMETHEUS_FUNCTIONS, type PrometheusContext, type TemplateQuery } from './functions.js';
 import type { Tree } from './nodes.js';
 import { parse, TemplateParseError } from './parser.js';
 import { extraFunctions } from './extra.js';
@@ -36,17 +36,27 @@ export interface ExpandOptions {
   timeMs?: number;
 }
 
-const PROMETHEUS_NAMES = new Set([...Object.keys(builtins), ...Object.keys(prometheusFunctions({ timeMs: 0, externalURL: '' }))]);
-const cache = new Map<string, Map<string, Tree>>();
+const ALERT_FUNCS: Record<string, TemplateFunc> = { ...builtins, ...PROMETHEUS_FUNCTIONS };
+const BODY_FUNCS: Record<string, TemplateFunc> = { ...builtins, ...PROMETHEUS_FUNCTIONS, ...extraFunctions };
+const PROMETHEUS_NAMES = new Set(Object.keys(ALERT_FUNCS));
+/** Parsed templates by kind + name, then by text (the rule's own string: its hash is computed once). */
+const cache = new Map<string, Map<string, Map<string, Tree>>>();
+let cached = 0;
 const CACHE_MAX = 1000;
 
-function parseCached(text: string, name: string, has: (n: string) => boolean, kind: string): Map<string, Tree> {
-  const key = `${kind}\u0000${name}\u0000${text}`;
-  let trees = cache.get(key);
+function parseCached(text: string, name: string, has: (n: string) => boolean, kind: string, prefix = ''): Map<string, Tree> {
+  const outer = `${kind}\u0000${name}`;
+  let byText = cache.get(outer);
+  let trees = byText?.get(text);
   if (trees === undefined) {
-    trees = parse(text, name, has);
-    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-    cache.set(key, trees);
+    trees = parse(prefix + text, name, has);
+    if (cached >= CACHE_MAX) {
+      cache.clear();
+      cached = 0;
+    }
+    if (byText === undefined) cache.set(outer, (byText = new Map()));
+    byText.set(text, trees);
+    cached++;
   }
   return trees;
 }
@@ -58,14 +68,13 @@ function parseCached(text: string, name: string, has: (n: string) => boolean, ki
 export async function expandTemplate(text: string, data: AlertTemplateData, opts: ExpandOptions = {}): Promise<string> {
   if (!text.includes('{{')) return text;
   const name = opts.name ?? '__alert';
-  const full = ALERT_TEMPLATE_DEFS + text;
   let trees: Map<string, Tree>;
   try {
-    trees = parseCached(full, name, (n) => PROMETHEUS_NAMES.has(n), 'prometheus');
+    trees = parseCached(text, name, (n) => PROMETHEUS_NAMES.has(n), 'prometheus', ALERT_TEMPLATE_DEFS);
   } catch (e) {
     return `<error expanding template: error parsing template ${name}: ${(e as Error).message}>`;
   }
-  const funcs = { ...builtins, ...prometheusFunctions({ query: opts.query, timeMs: opts.timeMs ?? Date.now(), externalURL: data.externalURL }) };
+  const ctx: PrometheusContext = { query: opts.query, timeMs: opts.timeMs ?? Date.now(), externalURL: data.externalURL };
   const dot = {
     Labels: stringMap({ ...data.labels }),
     ExternalLabels: stringMap({ ...data.externalLabels }),
@@ -73,7 +82,7 @@ export async function expandTemplate(text: string, data: AlertTemplateData, opts
     Value: data.value,
   };
   try {
-    return await execute(trees, name, dot, funcs);
+    return await execute(trees, name, dot, ALERT_FUNCS, ctx);
   } catch (e) {
     if (e instanceof TemplateExecError) return `<error expanding template: error executing template ${name}: ${e.message}>`;
     return `<error expanding template: panic expanding template ${name}: ${(e as Error).message}>`;
@@ -83,7 +92,7 @@ export async function expandTemplate(text: string, data: AlertTemplateData, opts
 /** Checks an alert template's syntax (with Prometheus's `$labels`... prepended); throws BRAID_ERR_TEMPLATE_PARSE with Go's message. */
 export function parseTemplate(text: string, name: string): void {
   try {
-    parseCached(ALERT_TEMPLATE_DEFS + text, name, (n) => PROMETHEUS_NAMES.has(n), 'prometheus');
+    parseCached(text, name, (n) => PROMETHEUS_NAMES.has(n), 'prometheus', ALERT_TEMPLATE_DEFS);
   } catch (e) {
     if (e instanceof TemplateParseError) throw new BraidError('BRAID_ERR_TEMPLATE_PARSE', `error parsing template ${name}: ${e.message}`, { cause: e });
     throw e;
@@ -96,7 +105,8 @@ export function parseTemplate(text: string, name: string): void {
  * Throws BRAID_ERR_TEMPLATE_PARSE or BRAID_ERR_TEMPLATE_EXEC with Go's message.
  */
 export async function renderTemplate(text: string, data: unknown, funcs: Record<string, TemplateFunc> = {}, name = 'body'): Promise<string> {
-  const all: Record<string, TemplateFunc> = { ...builtins, ...prometheusFunctions({ timeMs: Date.now(), externalURL: '' }), ...extraFunctions, ...funcs };
+  const all: Record<string, TemplateFunc> = { ...BODY_FUNCS, ...funcs };
+  const ctx: PrometheusContext = { timeMs: Date.now(), externalURL: '' };
   let trees: Map<string, Tree>;
   try {
     trees = parseCached(text, name, (n) => n in all || n === 'tmpl', Object.keys(funcs).sort().join(','));
@@ -106,9 +116,9 @@ export async function renderTemplate(text: string, data: unknown, funcs: Record<
   }
   // `tmpl "name" data`: a defined template's output as a string (Prometheus's console templates
   // have it), so a body can JSON-escape a block of text with `tmpl "text" . | toJson`.
-  all['tmpl'] = async (tmplName: unknown, tmplData: unknown) => execute(trees, String(tmplName), tmplData, all);
+  all['tmpl'] = async (tmplName: unknown, tmplData: unknown) => execute(trees, String(tmplName), tmplData, all, ctx);
   try {
-    return await execute(trees, name, data, all);
+    return await execute(trees, name, data, all, ctx);
   } catch (e) {
     if (e instanceof TemplateExecError) throw new BraidError('BRAID_ERR_TEMPLATE_EXEC', e.message, { cause: e });
     throw e;
@@ -117,7 +127,7 @@ export async function renderTemplate(text: string, data: unknown, funcs: Record<
 
 /** Checks a body template's syntax (for config check); throws BRAID_ERR_TEMPLATE_PARSE. */
 export function checkTemplate(text: string, name = 'body', funcNames: string[] = []): void {
-  const has = (n: string): boolean => n in builtins || PROMETHEUS_NAMES.has(n) || n in extraFunctions || n === 'tmpl' || funcNames.includes(n);
+  const has = (n: string): boolean => n in BODY_FUNCS || n === 'tmpl' || funcNames.includes(n);
   try {
     parse(text, name, has);
   } catch (e) {

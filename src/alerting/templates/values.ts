@@ -165,15 +165,15 @@ export function isTrue(v: unknown): boolean {
   return true;
 }
 
-const STRING_MAP = Symbol('map[string]string');
+const STRING_MAPS = new WeakSet<object>();
 
 /** Marks a record as Go's map[string]string (labels), so a missing key reads as "" (missingkey=zero). */
 export function stringMap<T extends Record<string, string>>(m: T): T {
-  Object.defineProperty(m, STRING_MAP, { value: true, enumerable: false });
+  STRING_MAPS.add(m);
   return m;
 }
 
 /** Whether a record was marked by stringMap. */
 export function isStringMap(m: object): boolean {
-  return (m as { [STRING_MAP]?: boolean })[STRING_MAP] === true;
+  return STRING_MAPS.has(m);
 }

@@ -62,6 +62,28 @@ describe('Alertmanager identities', () => {
     expect(fingerprint({ name: 'garland, briggs', fear: 'love is not enough' })).toBe((5799056148416392346n).toString(16));
   });
 
+  it('agrees with a BigInt FNV-1a 64 reference on label sets with multi-byte characters', () => {
+    const enc = new TextEncoder();
+    const ref = (l: Record<string, string>): string => {
+      let h = 14695981039346656037n;
+      const add = (b: Uint8Array) => {
+        for (const x of b) h = ((h ^ BigInt(x)) * 1099511628211n) & 0xffffffffffffffffn;
+      };
+      for (const k of Object.keys(l).sort()) {
+        add(enc.encode(k));
+        add(new Uint8Array([255]));
+        add(enc.encode(l[k]!));
+        add(new Uint8Array([255]));
+      }
+      return h.toString(16).padStart(16, '0');
+    };
+    for (let i = 0; i < 500; i++) {
+      const l: Record<string, string> = {};
+      for (let j = 0; j < i % 6; j++) l[`k${j}${String.fromCharCode(97 + ((i * 7 + j) % 26))}`] = String.fromCodePoint(...Array.from({ length: (i + j) % 9 }, (_, x) => [0x41, 0xe9, 0x2603, 0x1f600, 0x7a][(i + x + j) % 5]!));
+      expect(fingerprint(l)).toBe(ref(l));
+    }
+  });
+
   it('writes group keys as Alertmanager does', () => {
     expect(groupKey({ service_name: 'checkout', alertname: 'HighErrorRatio' })).toBe('{}:{alertname="HighErrorRatio", service_name="checkout"}');
     expect(labelSetString({ a: 'say "hi"\n' })).toBe('{a="say \\"hi\\"\\n"}');
