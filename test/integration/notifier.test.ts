@@ -183,6 +183,20 @@ describe('notifier delivery failures', () => {
     await Promise.all([close(flaky.server), close(refusing.server)]);
   });
 
+  it('drops the oldest alerts past the queue capacity and counts them', async () => {
+    const am = await startReceiver();
+    const registry = new Registry();
+    const n = createNotifier({ alertmanagers: [{ url: am.url.replace('/hook', ''), timeout: 2000 }], webhooks: [], queueCapacity: 100 }, { log: captureLog().log, registry });
+    n.send(Array.from({ length: 150 }, (_, i) => alert('Many', { instance: `i${i}` }, Date.now() + 3600_000)));
+    await n.idle();
+    await n.stop();
+    const received = am.got.flatMap((g) => JSON.parse(g.body) as NotifiableAlert[]);
+    expect(received.map((a) => a.labels['instance'])).toEqual(Array.from({ length: 100 }, (_, i) => `i${i + 50}`));
+    expect(am.got.map((g) => (JSON.parse(g.body) as unknown[]).length)).toEqual([64, 36]);
+    expect((await registry.getSingleMetric('braid_notifier_dropped_total')!.get()).values[0]!.value).toBe(50);
+    await close(am.server);
+  });
+
   it('retries a webhook on 503 with backoff, gives up on 404 until the next group_interval', async () => {
     const flaky = await startReceiver([503]);
     const missing = await startReceiver([404]);

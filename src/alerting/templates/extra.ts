@@ -13,7 +13,7 @@ export function toJson(v: unknown): string {
   const norm = (x: unknown): unknown => {
     if (typeof x === 'bigint') return Number(x);
     if (typeof x === 'number' && !Number.isFinite(x)) throw new Error(`json: unsupported value: ${x}`);
-    if (x instanceof GoTime) return new Date(Number(x.UnixMilli())).toISOString();
+    if (x instanceof GoTime) return x.Format('2006-01-02T15:04:05.999999999Z07:00');
     if (x instanceof GoDuration) return Number(x.ns);
     if (Array.isArray(x)) return x.map(norm);
     if (x instanceof Map) return norm(Object.fromEntries(x));
