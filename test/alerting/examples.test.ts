@@ -56,6 +56,16 @@ describe('example traces', () => {
     expect(normaliseTraceId('0'.repeat(32))).toBeUndefined();
   });
 
+  it('reads the shipped error-ratio rule\'s failing-calls selector first', async () => {
+    const { parse } = await import('yaml');
+    const { readFileSync } = await import('node:fs');
+    const file = parse(readFileSync('alerts/services.yaml', 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; expr: string }> }> };
+    const rule = file.groups.flatMap((g) => g.rules).find((r) => r.alert === 'BraidServiceErrorRatioHigh')!;
+    const sets = matcherSetsOf(rule.expr);
+    expect(sets[0]!.map((m) => `${m.name}${m.type}${m.value}`)).toEqual(['__name__=traces_span_metrics_calls_total', 'span_kind=~SPAN_KIND_SERVER|SPAN_KIND_CONSUMER', 'status_code=STATUS_CODE_ERROR']);
+    expect(sets.slice(1).every((s) => s.length < sets[0]!.length)).toBe(true);
+  });
+
   it('takes exemplars of the error series of the alert\'s service from the store, newest first, up to the limit', async () => {
     const s = store();
     await s.writeSamples([
