@@ -231,6 +231,12 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
     return [...seen.values()];
   }
 
+  /** Whether a series of any of the id sets has a sample in range. */
+  function anyInRange(sets: ReadonlyMap<string, ReadonlySet<number>>, startMs: number, endMs: number): boolean {
+    for (const ids of sets.values()) for (const id of ids) if (inRange(byId.get(id)!, startMs, endMs)) return true;
+    return false;
+  }
+
   function selectSync(matchers: LabelMatcher[], startMs: number, endMs: number): Series[] {
     const out: Series[] = [];
     for (const s of matching(matchers, startMs, endMs)) {
@@ -280,21 +286,16 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
     appendExemplar,
     labelNames(matcherSets, startMs, endMs) {
       const names = new Set<string>();
-      for (const s of matchingAny(matcherSets, startMs, endMs)) for (const n in s.labels) names.add(n);
+      if (matcherSets.length === 0) {
+        // From the index: a name is in when one of its series is in range.
+        for (const n of postings.names()) if (anyInRange(postings.values(n), startMs, endMs)) names.add(n);
+      } else for (const s of matchingAny(matcherSets, startMs, endMs)) for (const n in s.labels) names.add(n);
       return [...names].sort();
     },
     labelValues(name, matcherSets, startMs, endMs) {
       const values = new Set<string>();
       if (matcherSets.length === 0) {
-        for (const [v, ids] of postings.values(name)) {
-          for (const id of ids) {
-            const s = byId.get(id)!;
-            if (inRange(s, startMs, endMs)) {
-              values.add(v);
-              break;
-            }
-          }
-        }
+        for (const [v, ids] of postings.values(name)) if (anyInRange(new Map([[v, ids]]), startMs, endMs)) values.add(v);
       } else for (const s of matchingAny(matcherSets, startMs, endMs)) if (s.labels[name] !== undefined) values.add(s.labels[name]);
       return [...values].sort();
     },
@@ -317,14 +318,7 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
       const names = name === undefined ? [...postings.values('__name__').keys()] : [name];
       for (const n of names) {
         const ids = postings.values('__name__').get(n);
-        if (ids === undefined) continue;
-        for (const id of ids) {
-          const s = byId.get(id)!;
-          if (inRange(s, startMs, endMs)) {
-            out.set(n, types.get(n) ?? 'unknown');
-            break;
-          }
-        }
+        if (ids !== undefined && anyInRange(new Map([[n, ids]]), startMs, endMs)) out.set(n, types.get(n) ?? 'unknown');
       }
       return out;
     },
