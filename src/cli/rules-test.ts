@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isSeq, parseDocument, type Pair } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import { Group, type GroupDeps } from '../alerting/evaluator/group.js';
 import { createMemorySeries, type MemorySeries } from '../alerting/evaluator/memory-series.js';
 import { createRuleMetrics } from '../alerting/evaluator/metrics.js';
@@ -49,6 +49,9 @@ function strictKeys(node: unknown, type: string, lineOf: (o: number) => number, 
   for (const p of node.items as Pair[]) {
     const key = String((p.key as { value?: unknown }).value);
     if (!KNOWN[type]!.includes(key)) errs.push(`line ${lineOf((p.key as { range: [number] }).range[0])}: field ${key} not found in type ${type}`);
+    if (type === 'main.sample' && key === 'value' && isScalar(p.value) && typeof p.value.value !== 'number' && p.value.value !== null) {
+      errs.push(`line ${lineOf(p.value.range![0])}: cannot unmarshal !!str \`${String(p.value.source ?? p.value.value)}\` into float64`);
+    }
     const child = CHILDREN[type]?.[key];
     if (child !== undefined && isSeq(p.value)) for (const item of p.value.items) strictKeys(item, child, lineOf, errs);
   }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { loadRuleFile } from '../../src/alerting/rules/load.js';
 import { parseRuleFile } from '../../src/alerting/rules/parse.js';
@@ -98,4 +99,16 @@ describe('braid rules test', () => {
     expect(parseSeriesLabels('up{job="a"}')).toEqual({ __name__: 'up', job: 'a' });
     expect(parseSeriesLabels('{}')).toEqual({});
   });
+});
+
+describe('braid rules test against promtool 3.16', () => {
+  // The .promtool-stderr.txt files are what `promtool test rules FILE` printed on stderr for the same files.
+  for (const name of ['templates_test', 'edges_test']) {
+    it(`prints what promtool printed for ${name}.yaml`, async () => {
+      const expected = await readFile(`${DIR}/${name}.promtool-stderr.txt`, 'utf8');
+      const r = await run(rulesTest, [`${DIR}/${name}.yaml`]);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(expected.replaceAll('nomatch*.yaml', `${DIR}/nomatch*.yaml`));
+    });
+  }
 });
