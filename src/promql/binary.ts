@@ -1,16 +1,11 @@
 /** Binary operators with Prometheus's vector matching (promql/engine.go VectorBinop and friends). */
+import { goPow } from './gomath.js';
 import { COMPARISON_OPS, type Binary, type VectorMatching } from './ast.js';
 import { checkedVector, evaluate, execError, type EvalContext } from './eval.js';
 import { dropName, formatLabels, labelsKey, NAME, signature, type Sample, type Value } from './values.js';
 import type { Labels } from './types.js';
 
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^', 'atan2']);
-
-/** Go's math.Pow, where it differs from JavaScript's: 1 to any power and -1 to ±Inf are 1. */
-export function goPow(x: number, y: number): number {
-  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
-  return Math.pow(x, y);
-}
 
 /** Applies `op` to two floats: the value and whether a comparison keeps it. */
 export function elemBinop(op: string, l: number, r: number): [number, boolean] {

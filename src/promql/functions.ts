@@ -2,6 +2,7 @@
 import type { Expr } from './ast.js';
 import { checkedVector, evalRange, evalScalar, evalVector, evaluate, execError, type EvalContext } from './eval.js';
 import { civilTime, type CivilTime } from './calendar.js';
+import { goLog, goLog10, goMax, goMin } from './gomath.js';
 import { histogramFraction, histogramQuantile } from './histogram.js';
 import { labelJoin, labelReplace } from './label-functions.js';
 import { KEEP_NAME, RANGE_FUNCTIONS } from './range-functions.js';
@@ -12,7 +13,7 @@ import { dropName, NAME, type Sample, type Value } from './values.js';
 type Call = Extract<Expr, { kind: 'call' }>;
 
 const MATH: Record<string, (v: number) => number> = {
-  abs: Math.abs, ceil: Math.ceil, floor: Math.floor, exp: Math.exp, ln: Math.log, log2: Math.log2, log10: Math.log10,
+  abs: Math.abs, ceil: Math.ceil, floor: Math.floor, exp: Math.exp, ln: goLog, log2: Math.log2, log10: goLog10,
   sqrt: Math.sqrt, sgn: (v) => (Number.isNaN(v) ? v : Math.sign(v)), acos: Math.acos, acosh: Math.acosh, asin: Math.asin,
   asinh: Math.asinh, atan: Math.atan, atanh: Math.atanh, cos: Math.cos, cosh: Math.cosh, sin: Math.sin, sinh: Math.sinh,
   tan: Math.tan, tanh: Math.tanh, deg: (v) => v * (180 / Math.PI), rad: (v) => v * (Math.PI / 180),
@@ -67,15 +68,15 @@ export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
     case 'timestamp': return checkedVector(arg(0).map((s) => ({ metric: dropName(s.metric), v: s.t / 1000, t: ts })));
     case 'clamp': {
       const [lo, hi] = [num(1), num(2)];
-      return hi < lo ? { kind: 'vector', samples: [] } : map(arg(0), ts, (v) => Math.max(lo, Math.min(hi, v)));
+      return hi < lo ? { kind: 'vector', samples: [] } : map(arg(0), ts, (v) => goMax(lo, goMin(hi, v)));
     }
     case 'clamp_min': {
       const lo = num(1);
-      return map(arg(0), ts, (v) => Math.max(lo, v));
+      return map(arg(0), ts, (v) => goMax(lo, goMin(Infinity, v)));
     }
     case 'clamp_max': {
       const hi = num(1);
-      return map(arg(0), ts, (v) => Math.min(hi, v));
+      return map(arg(0), ts, (v) => goMax(-Infinity, goMin(hi, v)));
     }
     case 'round': {
       const inverse = 1 / (e.args.length > 1 ? num(1) : 1);

@@ -46,7 +46,7 @@ export function parseExpr(original: string): ParsedExpr {
 /**
  * Prometheus reads `2.` as 2 and `1./6.` as 1/6; the lezer grammar rejects a number ending in a
  * point. Completes such numbers with a 0 outside string literals, and says where, so that error
- * positions still point into the text as written.
+ * positions still point into the text as written. Blanks out `#` comments too.
  */
 export function completeTrailingDots(text: string): { query: string; inserted: number[] } {
   const inserted: number[] = [];
@@ -58,6 +58,14 @@ export function completeTrailingDots(text: string): { query: string; inserted: n
       while (j < text.length && text[j] !== c) j += text[j] === '\\' && c !== '`' ? 2 : 1;
       out += text.slice(i, j + 1);
       i = j;
+      continue;
+    }
+    if (c === '#') {
+      // A comment runs to the end of the line; lezer-promql keeps it as a node anywhere in the tree.
+      const eol = text.indexOf('\n', i);
+      const end = eol < 0 ? text.length : eol;
+      out += ' '.repeat(end - i);
+      i = end - 1;
       continue;
     }
     out += c;

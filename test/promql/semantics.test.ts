@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { instantQuery, rangeQuery, type Series } from '../../src/promql/index.js';
 import { civilTime } from '../../src/promql/calendar.js';
+import { goLog, goLog10, goMax, goMin, goPow } from '../../src/promql/gomath.js';
 import { goQuote, unquote } from '../../src/promql/literals.js';
 import type { Expr } from '../../src/promql/ast.js';
 import { completeTrailingDots, parseExpr } from '../../src/promql/parse.js';
@@ -69,6 +70,8 @@ describe('unary minus and ^', () => {
     expect(await value('1./4.')).toBe('0.25');
     expect(completeTrailingDots('x{a="1."} / 2.')).toEqual({ query: 'x{a="1."} / 2.0', inserted: [14] });
     expect(await error('2. +')).toBe('1:5: parse error: unexpected end of input');
+    expect(await value('sum(w # comment\n) # end')).toEqual([[{}, '2']]);
+    expect(await value('"a # b"')).toEqual({ resultType: 'string', result: [0, 'a # b'] });
   });
 });
 
@@ -136,6 +139,25 @@ describe('date functions', () => {
 
   it('answers for NaN and Inf samples as Prometheus does', async () => {
     expect(await value('year(x)')).toEqual([[{ i: 'a' }, '292277026596']]);
+  });
+});
+
+describe('Go math', () => {
+  it('answers as Go 1.26 on amd64 does (values printed by Go)', () => {
+    expect(goPow(4.9e-324, 0.25)).toBeCloseTo(1.0270193092081002e-77, 90);
+    expect(goPow(-1, Infinity)).toBe(1);
+    expect(goPow(1, NaN)).toBe(1);
+    expect(goPow(-0, -3)).toBe(-Infinity);
+    expect(goLog(4.9e-324)).toBeCloseTo(-709.0895657128241, 10);
+    expect(goLog10(4.9e-324)).toBeCloseTo(-307.9536855642528, 10);
+    expect(goMin(NaN, -Infinity)).toBe(-Infinity);
+    expect(goMax(NaN, Infinity)).toBe(Infinity);
+    expect(goMax(-5, goMin(NaN, 3))).toBeNaN();
+    expect(Object.is(goMin(0, -0), -0)).toBe(true);
+  });
+
+  it('clamps as Prometheus does: an infinite sample wins over a NaN bound', async () => {
+    expect(await value('clamp(x, -5, NaN)')).toEqual([[{ i: 'a' }, '-5']]);
   });
 });
 

@@ -106,7 +106,7 @@ function histogram(rnd: () => number): DiffSeries[] {
 
 function infos(rnd: () => number): DiffSeries[] {
   return ['a', 'b', 'c'].map((instance, i) => ({
-    labels: { __name__: 'dg_build_info', job: 'api', instance, version: `1.${i}`, 'ünï.code': instance === 'c' ? 'x y' : 'z' },
+    labels: { __name__: 'dg_build_info', job: 'api', instance, version: `1.${i}`, 'ünï.code': instance === 'c' ? 'x y' : 'z', path: ['/a"b\\c', '/plain', 'ü\n€'][i]! },
     samples: times(rnd).map((t): [number, number] => [t, 1]),
   }));
 }

@@ -10,17 +10,21 @@ type Rnd = () => number;
 
 const pick = <T>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
-const LITERALS = ['0', '1', '2', '3', '0.5', '-1', '10', 'NaN', 'Inf', '-Inf', '-0', '1e-7', '2.', '.25', '0x10', '1e21', '5m'];
+const LITERALS = ['0', '1', '2', '3', '0.5', '-1', '10', 'NaN', 'Inf', '-Inf', '-0', '1e-7', '2.', '.25', '0x10', '1e21', '5m',
+  '+Inf', 'nan', '1e3', '.5e-3', '1h30m', '0.1', '-2.5', '1e308', '4.9e-324'];
 const SELECTORS = [
   'dg_gauge', 'dg_gauge{job="api"}', 'dg_gauge{instance=~"a|b"}', 'dg_gauge{job!="db"}', 'dg_small', 'dg_small{job=~"a.*"}',
   'dg_requests_total', 'dg_requests_total{code="500"}', 'dg_requests_total{job="api"}', 'dg_requests_total{code!~"2.."}',
   'dg_latency_seconds_bucket', 'dg_latency_seconds_count', 'dg_latency_seconds_sum', 'dg_build_info', '{__name__=~"dg_(gauge|small)"}',
   '{"dg_gauge", instance="c"}', 'dg_build_info{"ünï.code"="x y"}', 'dg_missing', 'dg_gauge{job=""}', '{job="api"}',
+  'dg_gauge{job=~"(?i)API"}', 'dg_gauge{instance=~"a|"}', 'dg_gauge{instance!~".+"}', '{__name__=~".*_total"}', 'dg_small{job=~"[ad].*"}',
+  String.raw`dg_build_info{path=~".*\\\\.*"}`, String.raw`dg_build_info{path='/a\"b\\c'}`, 'dg_gauge{job=~"api|db", instance!="a"}', 'dg_latency_seconds_bucket{le="+Inf"}',
+  'dg_latency_seconds_bucket{le=~"0.5|1"}', 'dg_requests_total{job="batch"}', String.raw`dg_gauge{instance=~"\\w"}`, '{__name__="dg_small", job!~"d.*"}',
 ];
 const COUNTERS = ['dg_requests_total', 'dg_requests_total{code="200"}', 'dg_latency_seconds_count', 'dg_latency_seconds_bucket'];
 const RANGES = ['30s', '1m', '2m', '5m', '90s', '10m', '1m30s'];
 const STEPS = ['', '15s', '30s', '1m', '20s'];
-const OFFSETS = ['30s', '1m', '5m', '-1m', '2m30s'];
+const OFFSETS = ['30s', '1m', '5m', '-1m', '2m30s', '1h', '-10m', '15s'];
 const LABELS = ['job', 'instance', 'code', 'le', 'version', '__name__', 'nope'];
 
 const ARITH = ['+', '-', '*', '/', '%', '^', 'atan2'];
@@ -94,6 +98,7 @@ export class ExprGen {
     if (r < 0.4) return `${this.scalar(depth - 1)} ${pick(this.rnd, [...ARITH, ...CMP])}${this.chance(0.4) ? ' bool' : ''} ${this.vector(depth - 1)}`;
     if (r < 0.55) return `${this.vector(depth - 1)} ${pick(this.rnd, CMP)}${this.chance(0.4) ? ' bool' : ''} ${this.scalar(depth - 1)}`;
     if (r < 0.75) return `${this.vector(depth - 1)} ${pick(this.rnd, SET)}${this.chance(0.5) ? ` ${this.chance(0.5) ? 'on' : 'ignoring'}(${this.labelList()})` : ''} ${this.vector(depth - 1)}`;
+    if (r < 0.8) return `${this.vector(depth - 1)} ${pick(this.rnd, CMP)} ${this.scalar(0)} ${pick(this.rnd, CMP)} ${this.scalar(0)}`;
     const op = pick(this.rnd, [...ARITH, ...CMP]);
     const bool = CMP.includes(op) && this.chance(0.4) ? ' bool' : '';
     return `${this.vector(depth - 1)} ${op}${bool}${this.matching()} ${this.vector(depth - 1)}`;
@@ -105,7 +110,8 @@ export class ExprGen {
     const inner = this.vector(depth - 1);
     const pre = this.chance(0.5);
     const wrap = (op: string, args: string): string => (pre ? `${op}${grouping} (${args})` : `${op}(${args})${grouping}`);
-    if (r < 0.55) return wrap(pick(this.rnd, SIMPLE_AGGS), inner);
+    if (r < 0.5) return wrap(pick(this.rnd, SIMPLE_AGGS), inner);
+    if (r < 0.55) return wrap(pick(this.rnd, SIMPLE_AGGS).toUpperCase(), inner);
     if (r < 0.75) return wrap(pick(this.rnd, ['topk', 'bottomk']), `${pick(this.rnd, ['1', '2', '3', '0', '-1', 'NaN', '1.5', 'scalar(dg_small{instance="a"})'])}, ${inner}`);
     if (r < 0.9) return wrap('quantile', `${pick(this.rnd, ['0', '0.5', '0.9', '1', '-0.5', '1.5', 'NaN', '0.25'])}, ${inner}`);
     return wrap('count_values', `${pick(this.rnd, ['"value"', '"job"', '"x"', '""', '"ü.v"', '"__name__"'])}, ${inner}`);
@@ -128,7 +134,9 @@ export class ExprGen {
     if (r < 0.76) {
       const src = pick(this.rnd, [...LABELS, 'ünï.code']);
       const dst = pick(this.rnd, ['dst', 'job', '__name__', 'ü.dst', 'a b', '', '1x']);
-      return `label_replace(${v()}, "${dst}", "${pick(this.rnd, ['$1', 'x-$1', '', '${1}y', '$2'])}", "${src}", "${pick(this.rnd, ['(.*)', '(a|b)', '.+', '(', '(.)(.)'])}")`;
+      const repl = pick(this.rnd, ['"$1"', '"x-$1"', '""', '"${1}y"', '"$2"', '"$name"', '"${name}_z"', "'$1$1'", '`$0`', '"\\u00fc$1"']);
+      const re = pick(this.rnd, ['"(.*)"', '"(a|b)"', '".+"', '"("', '"(.)(.)"', '"(?P<name>.)(.*)"', '`(\\d+)`', '"(?i)(A)"']);
+      return `label_replace(${v()}, "${dst}", ${repl}, "${src}", ${re})`;
     }
     if (r < 0.82) {
       const srcs = Array.from({ length: Math.floor(this.rnd() * 3) }, () => `"${pick(this.rnd, LABELS)}"`);
@@ -150,7 +158,10 @@ export class ExprGen {
     if (r < 0.45) return this.call(depth);
     if (r < 0.65) return this.binary(depth);
     if (r < 0.85) return this.aggregation(depth);
-    if (r < 0.92) return `-${this.vector(depth - 1)}`;
+    if (r < 0.9) return `-${this.vector(depth - 1)}`;
+    if (r < 0.92) return `+${this.vector(depth - 1)}`;
+    if (r < 0.94) return `(${this.vector(depth - 1)})[${pick(this.rnd, RANGES)}:${pick(this.rnd, STEPS)}]${this.modifiers()}`.replace(/^/, `${pick(this.rnd, ['last_over_time', 'max_over_time', 'rate', 'count_over_time'])}(`) + ')';
+    if (r < 0.95) return `${this.vector(depth - 1)} # a comment\n`;
     return `(${this.vector(depth - 1)})`;
   }
 

@@ -80,12 +80,14 @@ export async function runDifferential(prom: PrometheusPeer, opts: { seed: number
   };
   for (let i = 0; i < opts.count; i++) {
     const query = gen.next();
-    // Times from before the data (nothing in the lookback) to six minutes after it (staleness by lookback).
-    const t = Math.round(T0 - 60_000 + rnd() * (T_LAST - T0 + 7 * 60_000));
+    // Times from before the data (nothing in the lookback) to six minutes after it (staleness by
+    // lookback); one in five exactly on a sample or on the end of its lookback (left-open windows).
+    const onSample = rnd() < 0.2 ? sampleTimes[Math.floor(rnd() * sampleTimes.length)]! + (rnd() < 0.5 ? 0 : 300_000) : undefined;
+    const t = onSample ?? Math.round(T0 - 60_000 + rnd() * (T_LAST - T0 + 7 * 60_000));
     const braid = await eng.instantQuery(source, query, t).then((data): Outcome => ({ ok: true, data }), braidError);
     tally('instant', query, [t], braid, await prom.instant(query, t));
     const step = STEPS_MS[Math.floor(rnd() * STEPS_MS.length)]!;
-    const start = Math.round(T0 + rnd() * (T_LAST - T0));
+    const start = rnd() < 0.2 ? sampleTimes[Math.floor(rnd() * sampleTimes.length)]! : Math.round(T0 + rnd() * (T_LAST - T0));
     const end = start + step * Math.floor(rnd() * 40);
     const braidRange = await eng.rangeQuery(source, query, start, end, step).then((data): Outcome => ({ ok: true, data }), braidError);
     tally('range', query, [start, end, step], braidRange, await prom.range(query, start, end, step));
