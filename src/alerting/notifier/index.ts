@@ -11,8 +11,8 @@ import { Dispatcher } from './dispatcher.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './http.js';
 import { createNotifierMetrics } from './metrics.js';
 import { createMemoryNotificationLog, type NotificationLog } from './nflog.js';
-import { validateSettings, type NotifierSettings } from './settings.js';
-import { createWebhookDeliver } from './webhook.js';
+import { readSecretFile, validateSettings, type NotifierSettings } from './settings.js';
+import { createWebhookDeliver, loadBodyTemplate } from './webhook.js';
 
 export type { AlertmanagerSettings, NotifierSettings, WebhookSettings } from './settings.js';
 export { WEBHOOK_DEFAULTS } from './settings.js';
@@ -46,6 +46,25 @@ export interface Notifier {
   stop(): Promise<void>;
   /** The notification log in use. */
   readonly nflog: NotificationLog;
+}
+
+/**
+ * Checks what createNotifier would refuse, without starting anything (for `braid config check`):
+ * cross-field rules, readable non-empty secret files, body templates that parse. Throws
+ * BRAID_ERR_NOTIFY_CONFIG naming the key.
+ */
+export function checkNotifierSettings(settings: NotifierSettings): void {
+  validateSettings(settings);
+  settings.webhooks.forEach((w, i) => {
+    const at = `alerting.webhooks[${i}]`;
+    loadBodyTemplate(w, at);
+    if (w.hmac_secret_file !== undefined) readSecretFile(w.hmac_secret_file, `${at}.hmac_secret_file`);
+  });
+  settings.alertmanagers.forEach((a, i) => {
+    const at = `alerting.alertmanagers[${i}]`;
+    if (a.basic_auth?.password_file !== undefined) readSecretFile(a.basic_auth.password_file, `${at}.basic_auth.password_file`);
+    if (a.bearer_token_file !== undefined) readSecretFile(a.bearer_token_file, `${at}.bearer_token_file`);
+  });
 }
 
 /** Creates the notifier; throws BRAID_ERR_NOTIFY_CONFIG on bad settings or unreadable files (fail fast). */
