@@ -13,6 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { FUNCTIONS } from '../../src/promql/signatures.js';
 import { braidTest, outcomesByFile, promtoolPath, promtoolTest, type FileOutcome, type PeerRun } from './promtool-peers.js';
 
 const CORPUS = fileURLToPath(new URL('../fixtures/alerting/promtool/', import.meta.url));
@@ -45,6 +46,22 @@ test('braid rules test over the whole corpus exits 1, as promtool does (some fil
   const prom = await promtoolTest(CORPUS, files);
   expect(prom.code).toBe(1);
   expect(braidAll.code, braidAll.output.slice(-3000)).toBe(prom.code);
+});
+
+/** Aggregations and binary operators of Braid's engine (limitk and limit_ratio are refused, as without Prometheus's feature flag). */
+const AGGREGATIONS = ['sum', 'avg', 'count', 'group', 'min', 'max', 'stddev', 'stdvar', 'quantile', 'topk', 'bottomk', 'count_values'];
+const OPERATORS = ['+', '-', '*', '/', '%', '^', 'atan2', '==', '!=', '>', '<', '>=', '<=', 'and', 'or', 'unless', 'bool', 'on', 'ignoring', 'group_left', 'group_right', 'offset', '@'];
+
+test('the corpus uses every function, aggregation and operator of the engine', () => {
+  const rules = join(CORPUS, 'rules');
+  const text = [...files.map((f) => join(CORPUS, f)), ...readdirSync(rules).map((f) => join(rules, f))].map((f) => readFileSync(f, 'utf8')).join('\n');
+  const exprs = [...text.matchAll(/^\s*-?\s*expr: (.*)$/gm)].map((m) => m[1]!).join('\n');
+  const missing = [
+    ...[...FUNCTIONS].filter(([, sig]) => sig.disabled !== true).map(([name]) => name).filter((n) => !new RegExp(`\\b${n}\\(`).test(exprs)),
+    ...AGGREGATIONS.filter((a) => !new RegExp(`\\b${a}\\b[^(]*\\(`).test(exprs)),
+    ...OPERATORS.filter((o) => !exprs.split(/\s+|\(|\)/).includes(o)),
+  ];
+  expect(missing).toEqual([]);
 });
 
 describe.each(files)('%s', (file) => {
