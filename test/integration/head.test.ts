@@ -45,8 +45,9 @@ function dataset(): SeriesSpec[] {
 function bodies(): Buffer[] {
   const data = dataset();
   const out: Buffer[] = [];
-  for (let from = T0; from <= T_END; from += 20 * STEP) {
-    const to = from + 20 * STEP;
+  // Small requests: spread over the partitions, one series' samples land on all of them.
+  for (let from = T0; from <= T_END; from += 4 * STEP) {
+    const to = from + 4 * STEP;
     const part = data.map((s) => ({ ...s, samples: (s.samples ?? []).filter(([, t]) => t >= from && t < to), exemplars: (s.exemplars ?? []).filter((e) => e.ts >= from && e.ts < to) })).filter((s) => s.samples.length > 0);
     out.push(snappy(encode(part)));
   }
