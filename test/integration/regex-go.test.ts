@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../scripts/infra/paths.js';
 import { run, which } from '../../scripts/infra/process.js';
+import { compileGoRegexp } from '../../src/model/text/goregexp.js';
 import { compileRegex } from '../../src/model/text/regex.js';
 import { compileTemplate, expand } from '../../src/model/text/template.js';
 
@@ -20,12 +21,15 @@ interface Case {
   p: string;
   in: string[];
   t: string;
+  raw?: boolean;
 }
 
 interface GoAnswer {
   err?: string;
   m?: Array<Array<string | null> | null>;
   x?: Array<string | null>;
+  b?: boolean[];
+  r?: string[];
 }
 
 interface BraidAnswer {
@@ -188,6 +192,29 @@ function randomInputs(count: number, seed: number): string[] {
   return out;
 }
 
+/** Where compileGoRegexp (unanchored: alert templates' match and reReplaceAll) and Go differ. */
+async function compareRaw(cases: Case[]): Promise<string[]> {
+  const answers = await askGo(cases.map((c) => ({ ...c, raw: true })));
+  const diffs: string[] = [];
+  for (const [i, c] of cases.entries()) {
+    const go = answers[i]!;
+    let braid: GoAnswer;
+    try {
+      const re = compileGoRegexp(c.p);
+      braid = { b: c.in.map((v) => re.matchString(v)), r: c.in.map((v) => re.replaceAllString(v, c.t)) };
+    } catch (err) {
+      braid = { err: (err as Error).message };
+    }
+    if (go.err !== undefined || braid.err !== undefined) {
+      if (go.err !== braid.err) diffs.push(`${JSON.stringify(c.p)}: Go: ${go.err ?? 'compiles'}; Braid: ${braid.err ?? 'compiles'}`);
+      continue;
+    }
+    const at = c.in.findIndex((_, k) => go.b?.[k] !== braid.b?.[k] || go.r?.[k] !== braid.r?.[k]);
+    if (at >= 0) diffs.push(`${JSON.stringify(c.p)} against ${JSON.stringify(c.in[at])}, ${JSON.stringify(c.t)}: Go ${JSON.stringify([go.b?.[at], go.r?.[at]])}, Braid ${JSON.stringify([braid.b?.[at], braid.r?.[at]])}`);
+  }
+  return diffs;
+}
+
 describe('RE2 regexes: Braid against Go\'s regexp (Prometheus\'s)', () => {
   it('compiles, errs, matches, captures and expands the hand-picked patterns as Go does', async () => {
     const cases = HAND_PICKED.flatMap((p) => TEMPLATES.map((t) => ({ p, in: INPUTS, t })));
@@ -201,6 +228,14 @@ describe('RE2 regexes: Braid against Go\'s regexp (Prometheus\'s)', () => {
     const inputs = ['', 'a', 'b', 'x', 'ab', 'ba', 'axb', 'a.b', 'xab', 'abab', 'a\nb', 'aab', 'bx', 'xx', '.', 'abx', 'xabx'];
     const diffs = await compare(patterns.map((p) => ({ p, in: inputs, t: '[$1]' })));
     expect(diffs.slice(0, 10)).toEqual([]);
+  });
+
+  it('matches and replaces unanchored as Go\'s MatchString and ReplaceAllString (alert templates)', async () => {
+    const inputs = ['', 'abc abc', 'a\nb\nab', 'xxaxx', 'foo:8080,bar:9090', 'ααβ', '😀a😀', 'aaa', 'ba', 'A1b2'];
+    const hand = HAND_PICKED.flatMap((p) => ['[$0]', '<$1>', '${n}$$', ''].map((t) => ({ p, in: inputs, t })));
+    const extra = ['', 'a*', 'x*', '(a)|b', '^', '$', '\\b', '(?m)^', 'a|', '([a-z]+):(\\d+)', '\\pL', '.'].map((p) => ({ p, in: inputs, t: '[$1]' }));
+    const random = randomPatterns(1000, 99).map((p, i) => ({ p, in: randomInputs(20, i + 7), t: '<$1>' }));
+    expect((await compareRaw([...hand, ...extra, ...random])).slice(0, 10)).toEqual([]);
   });
 
   it('agrees with Go on 3,000 random patterns against 40 random inputs each', async () => {

@@ -15,9 +15,9 @@
  * assigned since then are in `\pL` and the like for Braid, not for Prometheus; scripts added since
  * are refused as Go refuses them).
  */
-import { RE2JS, RE2JSException } from 're2js';
+import { RE2JS } from 're2js';
 import { BraidError } from '../../errors.js';
-import { rewriteForRe2js } from './re2-rewrite.js';
+import { compileRe2, RegexSyntaxError, type Re2Program } from './goregexp.js';
 import { fastMatcher, requiredAffixes } from './regex-fast.js';
 
 /** A compiled regex: whole-string matching, and submatches for templates (index 0: the whole match). */
@@ -49,7 +49,6 @@ export const DEFAULT_COMPILED: CompiledRegex = {
   names: NO_GROUPS,
 };
 
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const MEMO_ENTRIES = 4096;
 const MEMO_MAX_LENGTH = 256;
 
@@ -59,31 +58,24 @@ const MEMO_MAX_LENGTH = 256;
  */
 export function compileRegex(pattern: string, field: string): CompiledRegex {
   if (pattern === DEFAULT_REGEX) return DEFAULT_COMPILED;
-  const wrapped = `^(?s:${pattern})$`;
-  const bad = LONE_SURROGATE.exec(wrapped);
-  if (bad !== null) throw invalid(field, `error parsing regexp: invalid UTF-8: \`${wrapped.slice(bad.index)}\``);
   const fast = fastMatcher(pattern);
   if (fast !== undefined) return { ...fast, names: NO_GROUPS };
-  const rewritten = rewriteForRe2js(wrapped);
-  let re: RE2JS;
+  let program: Re2Program;
   try {
-    re = RE2JS.compile(rewritten.source);
+    program = compileRe2(`^(?s:${pattern})$`);
   } catch (err) {
-    if (err instanceof RE2JSException) throw invalid(field, goMessage(err.message, rewritten.source, rewritten.original));
+    if (err instanceof RegexSyntaxError) throw invalid(field, err.message);
     throw err;
   }
-  const groups = re.groupCount();
-  if (groups !== rewritten.groups) {
-    throw new Error(`regex ${JSON.stringify(pattern)}: ${rewritten.groups} capture groups counted, re2js has ${groups}`);
-  }
+  const { re, groups } = program;
   // Without the anchors re2js's DFA runs about twice as fast; the same regex when the wrapper
   // group holds it all.
-  const whole = rewritten.wrapperClosesEarly ? undefined : RE2JS.compile(rewritten.source.slice(1, -1));
+  const whole = program.wrapperClosesEarly ? undefined : RE2JS.compile(program.source.slice(1, -1));
   const engine = whole === undefined ? (s: string): boolean => re.test(s) : (s: string): boolean => whole.testExact(s);
   const affixes = whole === undefined ? undefined : requiredAffixes(pattern);
   const test = memo(affixes === undefined ? engine : (s) => s.startsWith(affixes.prefix) && s.endsWith(affixes.suffix) && engine(s));
   const exec = memo((s: string): Array<string | undefined> | null => (test(s) ? re.exec(s) : null));
-  return { matcher: { test, exec }, groups, names: rewritten.names };
+  return { matcher: { test, exec }, groups, names: program.names };
 }
 
 /** `f` with its results for short inputs remembered, up to MEMO_ENTRIES at a time. */
@@ -98,15 +90,6 @@ function memo<T>(f: (s: string) => T): (s: string) => T {
     seen.set(s, v);
     return v;
   };
-}
-
-/** re2js's message with the text it quotes from the rewritten pattern put back as written. */
-function goMessage(message: string, source: string, original: (from: number, to: number) => string): string {
-  const m = /^(error parsing regexp: [^`]*`)([\s\S]*)`$/.exec(message);
-  if (m === null) return message;
-  const quoted = m[2]!;
-  const at = source.indexOf(quoted);
-  return at < 0 ? message : `${m[1]}${original(at, at + quoted.length)}\``;
 }
 
 function invalid(field: string, what: string): BraidError {

@@ -19,7 +19,7 @@ export interface Template {
 const NAME_CHAR = /^[\p{L}\p{Nd}_]$/u;
 
 /** Compiles a template against the capture groups (numbers and names) of `re`. */
-export function compileTemplate(text: string, re: CompiledRegex): Template {
+export function compileTemplate(text: string, re: Pick<CompiledRegex, 'groups' | 'names'>): Template {
   if (!text.includes('$')) return { text, parts: undefined, groups: [] };
   const parts: Array<string | number | readonly number[]> = [];
   const groups: number[] = [];

@@ -1,9 +1,12 @@
 // Go's regexp as Prometheus uses it, for Braid's differential regex test
 // (test/model/text/regex-go.test.ts): each input line is a JSON object
-// {"p": pattern, "in": [values], "t": template}; each output line has either
-// {"err": the compile error} or {"m": per value, the submatches (null when no
-// match, a null group when it took no part), "x": per value, the template expanded}.
-// The pattern is anchored as Prometheus anchors relabel and PromQL regexes.
+// {"p": pattern, "in": [values], "t": template, "raw": bool}; each output line has
+// either {"err": the compile error} or {"m": per value, the submatches (null when
+// no match, a null group when it took no part), "x": per value, the template
+// expanded}. The pattern is anchored as Prometheus anchors relabel and PromQL
+// regexes; with "raw" it is compiled as written and the answer is {"b": per value,
+// MatchString, "r": per value, ReplaceAllString with the template}, as alert
+// templates' match and reReplaceAll call them.
 package main
 
 import (
@@ -14,15 +17,18 @@ import (
 )
 
 type request struct {
-	P  string   `json:"p"`
-	In []string `json:"in"`
-	T  string   `json:"t"`
+	P   string   `json:"p"`
+	In  []string `json:"in"`
+	T   string   `json:"t"`
+	Raw bool     `json:"raw"`
 }
 
 type answer struct {
 	Err string      `json:"err,omitempty"`
 	M   [][]*string `json:"m,omitempty"`
 	X   []*string   `json:"x,omitempty"`
+	B   []bool      `json:"b,omitempty"`
+	R   []string    `json:"r,omitempty"`
 }
 
 func main() {
@@ -41,6 +47,9 @@ func main() {
 }
 
 func evaluate(req request) answer {
+	if req.Raw {
+		return evaluateRaw(req)
+	}
 	re, err := regexp.Compile("^(?s:" + req.P + ")$")
 	if err != nil {
 		return answer{Err: err.Error()}
@@ -61,6 +70,19 @@ func evaluate(req request) answer {
 		a.M[i] = groups
 		x := string(re.ExpandString(nil, req.T, v, idx))
 		a.X[i] = &x
+	}
+	return a
+}
+
+func evaluateRaw(req request) answer {
+	re, err := regexp.Compile(req.P)
+	if err != nil {
+		return answer{Err: err.Error()}
+	}
+	a := answer{B: make([]bool, len(req.In)), R: make([]string, len(req.In))}
+	for i, v := range req.In {
+		a.B[i] = re.MatchString(v)
+		a.R[i] = re.ReplaceAllString(v, req.T)
 	}
 	return a
 }
