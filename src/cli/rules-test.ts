@@ -102,7 +102,7 @@ function sortAlerts(list: Array<{ labels: Labels; annotations: Labels }>): void 
 }
 
 /** Runs one test group; returns the failures promtool would print. */
-async function runGroup(tg: TestGroup, evalIntervalMs: number, order: Map<string, number>, ruleFiles: string[]): Promise<Failure[]> {
+async function runGroup(tg: TestGroup, evalIntervalMs: number, order: Map<string, number>, ruleFiles: string[], fuzzy: boolean): Promise<Failure[]> {
   const intervalMs = dur(tg.interval, evalIntervalMs);
   const mint = tg.start_timestamp === undefined ? 0 : parseStart(tg.start_timestamp);
   const loader = lazyLoader(tg, intervalMs, mint);
@@ -180,14 +180,27 @@ async function runGroup(tg: TestGroup, evalIntervalMs: number, order: Map<string
     }
     exp.sort((a, b) => compareLabelSets(a.labels, b.labels));
     got.sort((a, b) => compareLabelSets(a.labels, b.labels));
-    // go-cmp compares floats with ==: NaN never equals NaN, as in promtool.
-    const same = got.length === exp.length && got.every((g, i) => equalLabels(g.labels, exp[i]!.labels) && g.value === exp[i]!.value);
+    // go-cmp compares floats with ==: NaN never equals NaN, as in promtool; fuzzy_compare allows one ulp.
+    const eq = fuzzy ? (x: number, y: number) => x === y || nextAfter(x, -Infinity) === y || nextAfter(x, Infinity) === y : (x: number, y: number) => x === y;
+    const same = got.length === exp.length && got.every((g, i) => equalLabels(g.labels, exp[i]!.labels) && eq(g.value, exp[i]!.value));
     if (!same) {
       const str = (l: typeof got) => (l.length === 0 ? 'nil' : l.map((s) => `${labelsString(s.labels)} ${formatExpE(s.value)}`).join(', '));
       errs.push(`    expr: ${JSON.stringify(tc.expr)}, time: ${formatDuration(t)},\n        exp: ${str(exp)}\n        got: ${str(got)}`);
     }
   }
   return errs;
+}
+
+/** Go's math.Nextafter. */
+function nextAfter(x: number, toward: number): number {
+  if (Number.isNaN(x) || Number.isNaN(toward)) return NaN;
+  if (x === toward) return toward;
+  if (x === 0) return toward > 0 ? Number.MIN_VALUE : -Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  view.setBigUint64(0, (toward > x) === (x > 0) ? bits + 1n : bits - 1n);
+  return view.getFloat64(0);
 }
 
 function stringMap(m: Labels | undefined | null): Labels {
@@ -241,7 +254,7 @@ export async function runRuleTestFile(file: string, warn: (line: string) => void
       order.set(name, i);
     }
     const errs: Failure[] = [];
-    for (const tg of utf.tests ?? []) errs.push(...(await runGroup(tg, evalIntervalMs, order, ruleFiles)));
+    for (const tg of utf.tests ?? []) errs.push(...(await runGroup(tg, evalIntervalMs, order, ruleFiles, utf.fuzzy_compare === true)));
     return errs;
   } catch (err) {
     return [(err as Error).message];

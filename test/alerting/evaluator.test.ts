@@ -175,6 +175,16 @@ describe('rule manager on a fake clock', () => {
     expect(mgr.alertsApi()).toEqual({ alerts: [] });
   });
 
+  it('drops a label whose template expands to nothing, as Prometheus\'s label builder does', async () => {
+    const store = createMemorySeries();
+    await upSeries(store, 1, () => true);
+    const rules = RULES.replace('labels: {severity: page}', "labels: {severity: page, region: '{{ $externalLabels.region }}'}").replace('for: 2m', 'for: 0s');
+    const mgr = setup(await ruleDir({ 'a.yaml': rules }), store, []);
+    await mgr.load();
+    await mgr.evaluateAt(0);
+    expect((mgr.alertsApi() as { alerts: Array<{ labels: Labels }> }).alerts.map((a) => a.labels)).toEqual([ALERT]);
+  });
+
   it('fails the whole rule when `limit` is exceeded, with Prometheus\'s error', async () => {
     const store = createMemorySeries();
     for (const job of ['a', 'b']) await store.append([{ labels: { __name__: 'up', job }, t: 0, v: 0 }]);

@@ -80,7 +80,12 @@ export class AlertingRule extends RuleBase {
     for (const s of res) {
       const labels: Labels = { ...s.labels };
       delete labels.__name__;
-      for (const [k, v] of Object.entries(this.labels)) labels[k] = await this.expand(v, s.labels, s.value, query, ts);
+      for (const [k, v] of Object.entries(this.labels)) {
+        const x = await this.expand(v, s.labels, s.value, query, ts);
+        // Prometheus's labels.Builder: setting an empty value removes the label.
+        if (x === '') delete labels[k];
+        else labels[k] = x;
+      }
       labels.alertname = this.name;
       const annotations: Labels = {};
       for (const [k, v] of Object.entries(this.annotations)) annotations[k] = await this.expand(v, s.labels, s.value, query, ts);
@@ -144,7 +149,8 @@ export class AlertingRule extends RuleBase {
 
   /** ALERTS{...} = 1 and ALERTS_FOR_STATE{...} = activeAt in seconds. */
   private stateSamples(a: Alert, t: number): OutputSample[] {
-    const base = { ...this.labels, ...a.labels, alertname: this.name };
+    const base: Labels = { ...a.labels, alertname: this.name };
+    for (const [k, v] of Object.entries(this.labels)) if (v !== '' && !(k in base)) base[k] = v;
     return [
       { labels: { ...base, __name__: 'ALERTS', alertstate: a.state }, t, v: 1 },
       { labels: { ...base, __name__: 'ALERTS_FOR_STATE' }, t, v: Math.floor(a.activeAt / 1000) },

@@ -22,7 +22,9 @@ export class RecordingRule extends RuleBase {
     const seen = new Set<string>();
     const out: OutputSample[] = [];
     for (const s of res) {
-      const labels: Labels = { ...s.labels, __name__: this.name, ...this.labels };
+      const labels: Labels = { ...s.labels, __name__: this.name };
+      // Prometheus's labels.Builder: setting an empty value removes the label.
+      for (const [k, v] of Object.entries(this.labels)) if (v === '') delete labels[k]; else labels[k] = v;
       const k = labelsKey(labels);
       if (seen.has(k)) throw new BraidError('BRAID_ERR_RULES_EVAL', 'vector contains metrics with the same labelset after applying rule labels');
       seen.add(k);
