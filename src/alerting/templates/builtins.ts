@@ -20,7 +20,7 @@ function eq(a: unknown, ...rest: unknown[]): boolean {
   for (const b of rest) {
     const k2 = kind(b);
     if (k1 !== k2) {
-      if (k1 !== 'nil' && k2 !== 'nil') throw new Error('incompatible types for comparison');
+      if (k1 !== 'nil' && k2 !== 'nil') throw new Error(`incompatible types for comparison: ${goTypeName(a)} and ${goTypeName(b)}`);
       continue;
     }
     if (k1 === 'other') {
@@ -37,9 +37,9 @@ function lt(a: unknown, b: unknown): boolean {
   const k1 = kind(a);
   const k2 = kind(b);
   if (k1 === 'other' || k1 === 'nil' || k1 === 'bool' || k2 === 'other' || k2 === 'nil' || k2 === 'bool') {
-    throw new Error(k1 === k2 || k1 === 'other' || k2 === 'other' || k1 === 'bool' ? 'invalid type for comparison' : 'incompatible types for comparison');
+    if (k1 === k2 || k1 === 'other' || k2 === 'other' || k1 === 'bool') throw new Error('invalid type for comparison');
   }
-  if (k1 !== k2) throw new Error('incompatible types for comparison');
+  if (k1 !== k2) throw new Error(`incompatible types for comparison: ${goTypeName(a)} and ${goTypeName(b)}`);
   return (a as number | bigint | string) < (b as number | bigint | string);
 }
 
@@ -67,7 +67,7 @@ function indexOne(item: unknown, key: unknown): unknown {
   if (typeof item === 'object' && Object.getPrototypeOf(item) === Object.prototype) {
     if (typeof key !== 'string') throw new Error(`value has type ${goTypeName(key)}; should be string`);
     if (Object.prototype.hasOwnProperty.call(item, key)) return (item as Record<string, unknown>)[key];
-    return isStringMap(item) || Object.values(item).every((x) => typeof x === 'string') && Object.keys(item).length > 0 ? '' : undefined;
+    return isStringMap(item) ? '' : undefined;
   }
   throw new Error(`can't index item of type ${goTypeName(item)}`);
 }
@@ -85,7 +85,8 @@ function slice(item: unknown, ...idx: unknown[]): unknown {
     if (typeof x !== 'bigint') throw new Error(`cannot index slice/array with type ${goTypeName(x)}`);
     return Number(x);
   }) as [number, number];
-  if (i < 0 || j > n || i > j) throw new Error(`index out of range: ${i > j ? i : j}`);
+  if (i > j) throw new Error(`invalid slice index: ${i} > ${j}`);
+  if (i < 0 || j > n) throw new Error(`index out of range: ${i < 0 ? i : j}`);
   return typeof item === 'string' ? Buffer.from(item, 'utf8').subarray(i, j).toString('utf8') : item.slice(i, j);
 }
 slice.variadic = true;

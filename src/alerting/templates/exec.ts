@@ -250,11 +250,11 @@ class State {
       }
       if (receiver instanceof Map) {
         if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
-        return receiver.has(name) ? receiver.get(name) : zeroOf(receiver, receiver.values());
+        return receiver.has(name) ? receiver.get(name) : zeroOf(receiver);
       }
       if (!Array.isArray(receiver) && Object.getPrototypeOf(receiver) === Object.prototype) {
         if (hasArgs) this.errorf(`${name} is not a method but has arguments`);
-        return own ? method : zeroOf(receiver, Object.values(receiver));
+        return own ? method : zeroOf(receiver);
       }
     }
     return this.errorf(`can't evaluate field ${name} in type ${goTypeName(receiver)}`);
@@ -340,15 +340,9 @@ function idealConstant(n: Extract<ArgNode, { type: 'number' }>): unknown {
   return n.int;
 }
 
-/** The zero value of a map's element type: "" for string maps (marked, or all values strings), else Go's nil interface. */
-function zeroOf(map: object, values: Iterable<unknown>): unknown {
-  if (isStringMap(map)) return '';
-  let any = false;
-  for (const v of values) {
-    any = true;
-    if (typeof v !== 'string') return undefined;
-  }
-  return any ? '' : undefined;
+/** The zero value of a map's element type: "" for string maps (labels, marked by stringMap), else Go's nil interface (<no value>). */
+function zeroOf(map: object): unknown {
+  return isStringMap(map) ? '' : undefined;
 }
 
 function compareKeys(a: unknown, b: unknown): number {

@@ -139,6 +139,8 @@ function badVerb(verb: string, v: unknown): string {
 }
 
 function formatOne(verb: string, v: unknown, sp: Spec): string {
+  // Go applies a verb other than %v to each element of a slice.
+  if (Array.isArray(v) && verb !== 'v' && verb !== 'T') return '[' + v.map((x) => formatOne(verb, x, sp)).join(' ') + ']';
   switch (verb) {
     case 'v':
       if (typeof v === 'number') return pad(signed(formatFloat(v, 'g', sp.prec ?? -1), sp), sp, true);
@@ -160,6 +162,11 @@ function formatOne(verb: string, v: unknown, sp: Spec): string {
     case 't':
       if (typeof v === 'boolean') return pad(String(v), sp, false);
       return badVerb(verb, v);
+    case 'o':
+    case 'O':
+    case 'b':
+      if (typeof v !== 'bigint') return badVerb(verb, v);
+      return pad(signed((v < 0n ? '-' : '') + (verb === 'O' ? '0o' : sp.sharp && verb === 'o' ? '0' : '') + (v < 0n ? -v : v).toString(verb === 'b' ? 2 : 8), sp), sp, true);
     case 'x':
     case 'X': {
       let s: string;

@@ -140,7 +140,7 @@ const bad: Array<[string, string]> = [
   ['{{3 2}}', 'template: test:1:2: executing "test" at <3>: can\'t give argument to non-function 3'],
   ['{{$x := 1}}{{$x 2}}', 'template: test:1:13: executing "test" at <$x>: can\'t give argument to non-function $x'],
   ['{{true|printf}}', 'template: test:1:7: executing "test" at <printf>: error calling printf: wrong type for value; expected string; got bool'],
-  ['{{eq 1 "a"}}', 'template: test:1:2: executing "test" at <eq 1 "a">: error calling eq: incompatible types for comparison'],
+  ['{{eq 1 "a"}}', 'template: test:1:2: executing "test" at <eq 1 "a">: error calling eq: incompatible types for comparison: int and string'],
   ['{{.X.Y}}', 'template: test:1:4: executing "test" at <.X.Y>: can\'t evaluate field Y in type string'],
   ['{{template "nope"}}', 'template: test:1:11: executing "test" at <{{template "nope"}}>: template "nope" not defined'],
   ['{{end}}', 'template: test:1: unexpected {{end}}'],
