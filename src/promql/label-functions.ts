@@ -22,8 +22,8 @@ export function labelReplace(vec: Sample[], dst: string, replacement: string, sr
   let re;
   try {
     re = compileRegex(regex, 'regex');
-  } catch (err) {
-    return execError(`invalid regular expression in label_replace(): ${regex}: ${(err as Error).message}`);
+  } catch {
+    return execError(`invalid regular expression in label_replace(): ${regex}`);
   }
   if (!isValidLabelName(dst)) execError(`invalid destination label name in label_replace(): ${dst}`);
   const template = compileTemplate(replacement, re);

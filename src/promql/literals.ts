@@ -67,6 +67,22 @@ function decodeBytes(bytes: number[]): string {
   }
 }
 
+/** A rune as Go's %#U writes it: `U+0022 '"'`. */
+function goRune(c: string): string {
+  const cp = c.codePointAt(0)!;
+  const hex = cp.toString(16).toUpperCase().padStart(4, '0');
+  return /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(c) ? `U+${hex} '${c}'` : `U+${hex}`;
+}
+
+/** Checks an escape's digits as Prometheus's lexer does (lexEscape), with its messages. */
+function escapeDigits(text: string, n: number, base: number): void {
+  for (let k = 0; k < n; k++) {
+    const c = text[k];
+    if (c === undefined) throw new Error('escape sequence not terminated');
+    if (!(parseInt(c, 16) < base)) throw new Error(`illegal character ${goRune(c)} in escape sequence`);
+  }
+}
+
 /** Unquotes a Go string literal ("...", '...' or `...`); throws an Error with Go's reason when invalid. */
 export function unquote(text: string): string {
   const q = text[0];
@@ -88,12 +104,12 @@ export function unquote(text: string): string {
       continue;
     }
     const e = body[++i];
-    if (e === undefined) throw new Error('invalid syntax');
+    if (e === undefined) throw new Error('escape sequence not terminated');
     if (e === 'x' || /[0-7]/.test(e)) {
       const text = e === 'x' ? body.slice(i + 1, i + 3) : body.slice(i, i + 3);
-      if (e === 'x' ? !/^[0-9a-fA-F]{2}$/.test(text) : !/^[0-7]{3}$/.test(text)) throw new Error('invalid syntax');
+      escapeDigits(text, e === 'x' ? 2 : 3, e === 'x' ? 16 : 8);
       const b = parseInt(text, e === 'x' ? 16 : 8);
-      if (b > 255) throw new Error('invalid syntax');
+      if (b > 255) throw new Error('escape sequence is an invalid Unicode code point');
       bytes.push(b);
       i += 2;
       continue;
@@ -104,13 +120,13 @@ export function unquote(text: string): string {
     } else if (e === 'u' || e === 'U') {
       const len = e === 'u' ? 4 : 8;
       const hex = body.slice(i + 1, i + 1 + len);
-      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new Error('invalid syntax');
+      escapeDigits(hex, len, 16);
       const cp = parseInt(hex, 16);
-      if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) throw new Error('invalid syntax');
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) throw new Error('escape sequence is an invalid Unicode code point');
       out += String.fromCodePoint(cp);
       i += len;
     } else {
-      throw new Error('invalid syntax');
+      throw new Error(`unknown escape sequence ${goRune(e)}`);
     }
   }
   flush();

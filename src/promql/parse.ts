@@ -87,6 +87,8 @@ interface BinaryOp {
   returnBool: boolean;
   matchNode: SyntaxNode | null;
   node: SyntaxNode;
+  /** The operator, where Prometheus reports the errors of its modifiers. */
+  opNode: SyntaxNode;
 }
 
 /** A binary expression's operator and operands, kept to rebuild it when precedence moves an operand. */
@@ -380,7 +382,7 @@ class Converter {
     const opNode = lhsNode.nextSibling!;
     const op = BIN_OPS[opNode.name];
     if (op === undefined) this.fail(opNode, `unsupported operator ${JSON.stringify(this.text(opNode))}`);
-    const info: BinaryOp = { op, returnBool: false, matchNode: null, node: n };
+    const info: BinaryOp = { op, returnBool: false, matchNode: null, node: n, opNode };
     for (let c = opNode.nextSibling; c !== null && c.nextSibling !== null; c = c.nextSibling) {
       if (c.name === 'BoolModifier') info.returnBool = true;
       else if (c.name === 'MatchingModifierClause') info.matchNode = c;
@@ -422,23 +424,23 @@ class Converter {
       for (const e of [inner.expr, out.expr]) if (this.parts.has(e)) this.open.set(e, this.parts.get(e)!);
       return out;
     }
-    const { op, returnBool, matchNode, node: n } = info;
+    const { op, returnBool, matchNode, node: n, opNode } = info;
     const isSet = SET_OPS.has(op);
     const isCmp = COMPARISON_OPS.has(op);
     for (const side of [lhs, rhs]) {
       if (side.type !== 'scalar' && side.type !== 'vector') this.fail(n, 'binary expression must contain only scalar and instant vector types');
     }
-    if (returnBool && !isCmp) this.fail(n, 'bool modifier can only be used on comparison operators');
-    if (isCmp && !returnBool && lhs.type === 'scalar' && rhs.type === 'scalar') this.fail(n, 'comparisons between scalars must use BOOL modifier');
+    if (returnBool && !isCmp) this.fail(opNode, 'bool modifier can only be used on comparison operators');
+    if (isCmp && !returnBool && lhs.type === 'scalar' && rhs.type === 'scalar') this.fail(opNode, 'comparisons between scalars must use BOOL modifier');
     if (isSet && (lhs.type === 'scalar' || rhs.type === 'scalar')) this.fail(n, `set operator ${JSON.stringify(op)} not allowed in binary scalar expression`);
     let matching: VectorMatching | undefined;
     if (lhs.type === 'vector' && rhs.type === 'vector') {
       matching = { card: isSet ? 'many-to-many' : 'one-to-one', on: false, labels: [], include: [] };
-      if (matchNode !== null) this.matching(matchNode, matching, op, isSet);
+      if (matchNode !== null) this.matching(matchNode, matching, op, isSet, opNode);
     } else if (matchNode !== null) {
       // Prometheus refuses only named matching labels here (`1 + on() x` is accepted), and drops the rest.
       const ignored: VectorMatching = { card: 'one-to-one', on: false, labels: [], include: [] };
-      this.matching(matchNode, ignored, op, isSet);
+      this.matching(matchNode, ignored, op, isSet, opNode);
       if (ignored.labels.length > 0) this.fail(n, 'vector matching only allowed between instant vectors');
     }
     const type: ValueType = lhs.type === 'vector' || rhs.type === 'vector' ? 'vector' : 'scalar';
@@ -447,7 +449,7 @@ class Converter {
     return { expr, type };
   }
 
-  matching(c: SyntaxNode, m: VectorMatching, op: string, isSet: boolean): void {
+  matching(c: SyntaxNode, m: VectorMatching, op: string, isSet: boolean, opNode: SyntaxNode): void {
     m.on = c.firstChild!.name === 'On';
     m.labels = this.grouping(c.firstChild!.nextSibling!);
     const group = c.firstChild!.nextSibling!.nextSibling;
@@ -456,7 +458,7 @@ class Converter {
       m.card = group.name === 'GroupLeft' ? 'many-to-one' : 'one-to-many';
       if (group.nextSibling !== null) m.include = this.grouping(group.nextSibling);
       if (m.on) {
-        for (const l of m.include) if (m.labels.includes(l)) this.fail(c, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
+        for (const l of m.include) if (m.labels.includes(l)) this.fail(opNode, `label ${JSON.stringify(l)} must not occur in ON and GROUP clause at once`);
       }
     }
   }

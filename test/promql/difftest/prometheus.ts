@@ -41,7 +41,8 @@ export async function prometheusBinary(): Promise<string> {
 async function answer(res: Response): Promise<Outcome> {
   const body = (await res.json()) as { status: string; data?: QueryResult; errorType?: string; error?: string };
   if (body.status === 'success' && body.data !== undefined) return { ok: true, data: body.data };
-  return { ok: false, errorType: body.errorType ?? 'unknown', error: body.error ?? '' };
+  // The engine's message, without the API's `invalid parameter "query": ` around it.
+  return { ok: false, errorType: body.errorType ?? 'unknown', error: (body.error ?? '').replace(/^invalid parameter "query": /, '') };
 }
 
 /** Starts Prometheus; `stop()` kills it and removes its TSDB. */

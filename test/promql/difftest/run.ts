@@ -42,6 +42,8 @@ export interface DiffReport {
   instant: ModeCounts;
   range: ModeCounts;
   disagreements: Disagreement[];
+  /** Queries both refused, with another error type or message: Braid's | Prometheus's. */
+  otherErrors: Disagreement[];
 }
 
 const STEPS_MS = [15_000, 30_000, 60_000, 7_000, 45_000];
@@ -63,7 +65,7 @@ export async function runDifferential(prom: PrometheusPeer, opts: { seed: number
   const rnd = prng(opts.seed * 7 + 1);
   const sampleTimes = data[0]!.samples.map(([t]) => t);
   const gen = new ExprGen(opts.seed, sampleTimes);
-  const report: DiffReport = { seed: opts.seed, prometheusVersion: prom.version, instant: counts(), range: counts(), disagreements: [] };
+  const report: DiffReport = { seed: opts.seed, prometheusVersion: prom.version, instant: counts(), range: counts(), disagreements: [], otherErrors: [] };
   const tally = (mode: 'instant' | 'range', query: string, at: number[], a: Outcome, b: Outcome): void => {
     const v = compareOutcomes(query, a, b, mode === 'instant');
     const c = report[mode];
@@ -72,6 +74,7 @@ export async function runDifferential(prom: PrometheusPeer, opts: { seed: number
       c.agree++;
       if (v.sameError !== undefined) c.bothFailed++;
       if (v.sameError === true) c.sameError++;
+      if (v.sameError === false) report.otherErrors.push({ mode, query, at, diff: v.diff ?? '' });
       if (v.tiesPicked === true) c.tiesPicked++;
       if (v.lastBitLabels === true) c.lastBitLabels++;
     } else {
