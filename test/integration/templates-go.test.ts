@@ -6,14 +6,10 @@
  * messages; outputs and messages must be equal but for the differences listed (and explained).
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../scripts/infra/paths.js';
-import { run, which } from '../../scripts/infra/process.js';
 import { renderTemplate } from '../../src/alerting/templates/index.js';
+import { buildGoProgram } from '../helpers/go-program.js';
 
 interface Case {
   text: string;
@@ -24,14 +20,7 @@ const SOURCE = fileURLToPath(new URL('../alerting/templates/go-template/main.go'
 let binary = '';
 
 beforeAll(async () => {
-  const go = which('go');
-  if (go === undefined) throw new Error('go not found on PATH: this test compares with Go\'s text/template, built from test/alerting/templates/go-template');
-  const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 12);
-  const dir = join(loadConfig().cacheDir, 'go-template');
-  binary = join(dir, `go-template-${hash}`);
-  if (existsSync(binary)) return;
-  mkdirSync(dir, { recursive: true });
-  await run(go, ['build', '-o', binary, SOURCE], { cwd: dir, env: { ...process.env, GOWORK: 'off', GO111MODULE: 'off' } });
+  binary = await buildGoProgram(SOURCE, 'go-template');
 }, 300_000);
 
 function askGo(cases: readonly Case[]): Promise<string[]> {
