@@ -4,10 +4,12 @@
  */
 import { BraidError } from '../errors.js';
 import type { Expr, VectorSelector } from './ast.js';
-import { evaluate, type EvalContext } from './eval.js';
-import { parseExpr } from './parse.js';
+import { evaluate, newQueryMemo, type EvalContext } from './eval.js';
+import { keyOf } from './label-cache.js';
+import { parseExpr, type ParsedExpr } from './parse.js';
+import { Pacer, warmSubqueries } from './schedule.js';
 import type { ApiPoint, Labels, QueryOptions, QueryResult, Series, SeriesSource } from './types.js';
-import { formatFloat, formatValue, labelsKey } from './values.js';
+import { formatFloat, formatValue } from './values.js';
 
 const DEFAULT_LOOKBACK_MS = 5 * 60_000;
 const DEFAULT_SUBQUERY_STEP_MS = 60_000;
@@ -53,8 +55,7 @@ function collectWindows(e: Expr, start: number, end: number, q: { startMs: numbe
   }
 }
 
-async function prepare(source: SeriesSource, query: string, startMs: number, endMs: number, opts: QueryOptions) {
-  const parsed = parseExpr(query);
+async function prepare(source: SeriesSource, parsed: ParsedExpr, startMs: number, endMs: number, opts: QueryOptions): Promise<EvalContext> {
   const lookbackMs = opts.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS;
   const windows: Windows = new Map();
   collectWindows(parsed.expr, startMs, endMs, { startMs, endMs, lookbackMs }, windows);
@@ -63,15 +64,16 @@ async function prepare(source: SeriesSource, query: string, startMs: number, end
     const matchers = vs.matchers.map(({ type, name, value }) => ({ type, name, value }));
     data.set(vs, await source.select(matchers, s, e));
   }));
-  const ctx: EvalContext = { data, lookbackMs, subqueryStepMs: opts.subqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS, startMs, endMs };
-  return { parsed, ctx };
+  return { data, lookbackMs, subqueryStepMs: opts.subqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS, startMs, endMs, memo: newQueryMemo() };
 }
 
 const point = (t: number, v: number): ApiPoint => [t / 1000, formatValue(v)];
 
 /** Evaluates `query` at `timeMs`: the `data` of Prometheus's /api/v1/query. */
 export async function instantQuery(source: SeriesSource, query: string, timeMs: number, opts: QueryOptions = {}): Promise<QueryResult> {
-  const { parsed, ctx } = await prepare(source, query, timeMs, timeMs, opts);
+  const parsed = parseExpr(query);
+  const ctx = await prepare(source, parsed, timeMs, timeMs, opts);
+  await warmSubqueries(parsed.expr, timeMs, timeMs, 0, ctx, new Pacer());
   const v = evaluate(parsed.expr, timeMs, ctx);
   switch (v.kind) {
     case 'scalar': return { resultType: 'scalar', result: [timeMs / 1000, formatFloat(v.v)] }; // Scalar.MarshalJSON: always 'f'
@@ -94,26 +96,34 @@ export function compareLabels(a: Labels, b: Labels): number {
   return ka.length - kb.length;
 }
 
-/** Evaluates `query` at each step of [startMs, endMs]: the `data` of Prometheus's /api/v1/query_range. */
+/**
+ * Evaluates `query` at each step of [startMs, endMs]: the `data` of Prometheus's /api/v1/query_range.
+ * Bad parameters and a query that is not a scalar or instant vector are bad data (400), as
+ * Prometheus's NewRangeQuery rejects them before evaluation.
+ */
 export async function rangeQuery(source: SeriesSource, query: string, startMs: number, endMs: number, stepMs: number, opts: QueryOptions = {}): Promise<QueryResult> {
-  if (!(stepMs > 0)) throw new BraidError('BRAID_ERR_PROMQL_EXEC', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
-  if (endMs < startMs) throw new BraidError('BRAID_ERR_PROMQL_EXEC', 'end timestamp must not be before start time');
-  const { parsed, ctx } = await prepare(source, query, startMs, endMs, opts);
+  if (!(stepMs > 0)) throw new BraidError('BRAID_ERR_PROMQL_PARSE', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+  if (endMs < startMs) throw new BraidError('BRAID_ERR_PROMQL_PARSE', 'end timestamp must not be before start time');
+  const parsed = parseExpr(query);
   if (parsed.type !== 'scalar' && parsed.type !== 'vector') {
     const name = parsed.type === 'matrix' ? 'range vector' : parsed.type;
-    // Prometheus refuses it while building the query: 400 bad_data, not an execution error.
     throw new BraidError('BRAID_ERR_PROMQL_PARSE', `invalid expression type "${name}" for range query, must be Scalar or instant Vector`);
   }
+  const ctx = await prepare(source, parsed, startMs, endMs, opts);
+  const lastStep = startMs + Math.floor((endMs - startMs) / stepMs) * stepMs;
+  const pacer = new Pacer();
+  await warmSubqueries(parsed.expr, startMs, lastStep, stepMs, ctx, pacer);
   const series = new Map<string, { metric: Labels; values: ApiPoint[] }>();
   for (let t = startMs; t <= endMs; t += stepMs) {
     const v = evaluate(parsed.expr, t, ctx);
     const samples = v.kind === 'scalar' ? [{ metric: {}, v: v.v }] : v.kind === 'vector' ? v.samples : [];
     for (const s of samples) {
-      const k = labelsKey(s.metric);
+      const k = keyOf(s.metric);
       let out = series.get(k);
       if (out === undefined) series.set(k, (out = { metric: s.metric, values: [] }));
       out.values.push(point(t, s.v));
     }
+    await pacer.pace();
   }
   return { resultType: 'matrix', result: [...series.values()].sort((a, b) => compareLabels(a.metric, b.metric)) };
 }

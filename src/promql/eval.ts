@@ -9,8 +9,10 @@ import type { AtModifier, Expr, Subquery, VectorSelector } from './ast.js';
 import { aggregate } from './aggregations.js';
 import { binary } from './binary.js';
 import { callFunction } from './functions.js';
-import type { Series, StoredSample } from './types.js';
-import { dropName, labelsKey, type RangeSeries, type Sample, type Value } from './values.js';
+import { keyOf } from './label-cache.js';
+import { rangePoints, SubqueryMemo, upperBound, withoutStaleMarkers } from './subquery-memo.js';
+import type { Series } from './types.js';
+import { dropName, type RangeSeries, type Sample, type Value } from './values.js';
 
 /** What evaluation needs besides the expression and the time. */
 export interface EvalContext {
@@ -20,6 +22,19 @@ export interface EvalContext {
   /** The query's start and end, for `@ start()` and `@ end()`. */
   startMs: number;
   endMs: number;
+  /** Work kept across the steps of one query (subquery-memo.ts). */
+  memo: QueryMemo;
+}
+
+/** Work kept across the steps of one query: subquery results and range selectors' series. */
+export interface QueryMemo {
+  subqueries: Map<Subquery, SubqueryMemo>;
+  ranges: Map<VectorSelector, readonly Series[]>;
+}
+
+/** An empty memo for a new query. */
+export function newQueryMemo(): QueryMemo {
+  return { subqueries: new Map(), ranges: new Map() };
 }
 
 /** A range vector with the window it was selected over. */
@@ -82,23 +97,11 @@ export function evalScalar(e: Expr, ts: number, ctx: EvalContext): number {
 export function checkedVector(samples: Sample[]): Value {
   const seen = new Set<string>();
   for (const s of samples) {
-    const k = labelsKey(s.metric);
+    const k = keyOf(s.metric);
     if (seen.has(k)) execError('vector cannot contain metrics with the same labelset');
     seen.add(k);
   }
   return { kind: 'vector', samples };
-}
-
-/** First index whose sample time is greater than `t`. */
-function upperBound(samples: readonly StoredSample[], t: number): number {
-  let lo = 0;
-  let hi = samples.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (samples[mid]![0] <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function selectInstant(vs: VectorSelector, ts: number, ctx: EvalContext): Sample[] {
@@ -121,34 +124,36 @@ export function evalRange(e: Expr, ts: number, ctx: EvalContext): RangeArg {
   if (e.kind !== 'matrix') return execError(`expected range vector, got ${e.kind}`);
   const ref = atTime(e.vs.at, ts, ctx) - e.vs.offsetMs;
   const start = ref - e.rangeMs;
+  let data = ctx.memo.ranges.get(e.vs);
+  if (data === undefined) ctx.memo.ranges.set(e.vs, (data = withoutStaleMarkers(ctx.data.get(e.vs) ?? [])));
   const series: RangeSeries[] = [];
-  for (const s of ctx.data.get(e.vs) ?? []) {
-    const points: Array<[number, number]> = [];
-    for (let i = upperBound(s.samples, start); i < s.samples.length; i++) {
-      const p = s.samples[i]!;
-      if (p[0] > ref) break;
-      if (p[2] !== true) points.push([p[0], p[1]]);
-    }
+  for (const s of data) {
+    const points = rangePoints(s.samples, start, ref);
     if (points.length > 0) series.push({ metric: s.labels, points });
   }
   return { series, startMs: start, endMs: ref, rangeMs: e.rangeMs };
 }
 
-function evalSubquery(e: Subquery, ts: number, ctx: EvalContext): RangeArg {
+/** The aligned steps of a subquery's window at `ts`: [first, last], empty when first > last. */
+export function subqueryWindow(e: Subquery, ts: number, ctx: EvalContext): { first: number; last: number; start: number; ref: number; step: number } {
   const ref = atTime(e.at, ts, ctx) - e.offsetMs;
   const step = e.stepMs ?? ctx.subqueryStepMs;
   const start = ref - e.rangeMs;
   // Go's integer division truncates toward zero; the first step lies strictly after `start`.
-  let t = step * Math.trunc(start / step);
-  if (t <= start) t += step;
-  const byKey = new Map<string, RangeSeries>();
-  for (; t <= ref; t += step) {
-    for (const s of evalVector(e.expr, t, ctx)) {
-      const k = labelsKey(s.metric);
-      let rs = byKey.get(k);
-      if (rs === undefined) byKey.set(k, (rs = { metric: s.metric, points: [] }));
-      rs.points.push([t, s.v]);
-    }
-  }
-  return { series: [...byKey.values()], startMs: start, endMs: ref, rangeMs: e.rangeMs };
+  let first = step * Math.trunc(start / step);
+  if (first <= start) first += step;
+  return { first, last: first + Math.floor((ref - first) / step) * step, start, ref, step };
+}
+
+/** The memo of a subquery node's inner results, made on first use. */
+export function subqueryMemo(e: Subquery, step: number, ctx: EvalContext): SubqueryMemo {
+  let memo = ctx.memo.subqueries.get(e);
+  if (memo === undefined) ctx.memo.subqueries.set(e, (memo = new SubqueryMemo(step, (t) => evalVector(e.expr, t, ctx))));
+  return memo;
+}
+
+function evalSubquery(e: Subquery, ts: number, ctx: EvalContext): RangeArg {
+  const { first, last, start, ref, step } = subqueryWindow(e, ts, ctx);
+  const series = first > ref ? [] : subqueryMemo(e, step, ctx).window(first, last);
+  return { series, startMs: start, endMs: ref, rangeMs: e.rangeMs };
 }

@@ -4,6 +4,7 @@ import { checkedVector, evalRange, evalScalar, evalVector, evaluate, execError, 
 import { civilTime, type CivilTime } from './calendar.js';
 import { goLog, goLog10, goMax, goMin } from './gomath.js';
 import { histogramFraction, histogramQuantile } from './histogram.js';
+import { dropNameOnce } from './label-cache.js';
 import { labelJoin, labelReplace } from './label-functions.js';
 import { KEEP_NAME, RANGE_FUNCTIONS } from './range-functions.js';
 import { NATIVE_HISTOGRAM } from './signatures.js';
@@ -31,7 +32,7 @@ const DATE: Record<string, (c: CivilTime) => number> = {
 };
 
 const map = (vec: Sample[], ts: number, f: (v: number) => number): Value =>
-  checkedVector(vec.map((s) => ({ metric: dropName(s.metric), v: f(s.v), t: ts })));
+  checkedVector(vec.map((s) => ({ metric: dropNameOnce(s.metric), v: f(s.v), t: ts })));
 
 /** Evaluates a function call at `ts`. */
 export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
@@ -104,7 +105,7 @@ function callRange(e: Call, ts: number, ctx: EvalContext): Value {
   const out: Sample[] = [];
   for (const s of w.series) {
     const v = fn(s.points, w, ts, params);
-    if (v !== undefined) out.push({ metric: KEEP_NAME.has(e.name) ? s.metric : dropName(s.metric), v, t: ts });
+    if (v !== undefined) out.push({ metric: KEEP_NAME.has(e.name) ? s.metric : dropNameOnce(s.metric), v, t: ts });
   }
   return checkedVector(out);
 }

@@ -1,0 +1,122 @@
+/**
+ * Work a query shares across its steps. A subquery's steps are aligned to absolute multiples of its
+ * step, so consecutive outer steps read almost the same inner steps: each inner step is evaluated
+ * once per query and kept here, and every outer step reads its window out of the kept series
+ * (Prometheus gets the same by evaluating the subquery once as a range query, engine.go
+ * evalSubquery). Range selectors read a copy of each series without its staleness markers, made once.
+ */
+import type { Labels, Series, StoredSample } from './types.js';
+import { keyOf } from './label-cache.js';
+import type { RangeSeries, Sample } from './values.js';
+
+type Point = [number, number];
+
+interface MemoSeries {
+  metric: Labels;
+  points: Point[];
+}
+
+/** First index in `points` whose time is >= t. */
+export function lowerBound(points: ReadonlyArray<readonly [number, ...unknown[]]>, t: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (points[mid]![0] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in `points` whose time is > t. */
+export function upperBound(points: ReadonlyArray<readonly [number, ...unknown[]]>, t: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (points[mid]![0] <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The inner results of one subquery node at its aligned steps: a contiguous run [lo, hi] of steps
+ * evaluated, as one series per label set. Windows move forward in a range query, so steps more than
+ * two windows behind are dropped to bound memory; a window outside the run starts a new one.
+ */
+export class SubqueryMemo {
+  private lo = 0;
+  private hi = -1;
+  private readonly series = new Map<string, MemoSeries>();
+
+  constructor(
+    private readonly stepMs: number,
+    private readonly evalAt: (t: number) => readonly Sample[],
+  ) {}
+
+  /** The aligned steps in [first, last] still to evaluate for that window, after making room. */
+  pending(first: number, last: number): [number, number] {
+    const empty = this.hi < this.lo;
+    if (empty || first < this.lo || first > this.hi + this.stepMs) {
+      this.series.clear();
+      this.lo = first;
+      this.hi = first - this.stepMs;
+    } else if (first - this.lo > 2 * (last - first) + this.stepMs) {
+      this.trim(first);
+    }
+    return [this.hi + this.stepMs, last];
+  }
+
+  /** Evaluates the inner expression at the next step and keeps the result. */
+  evalNext(): void {
+    const t = this.hi + this.stepMs;
+    for (const s of this.evalAt(t)) {
+      const k = keyOf(s.metric);
+      let ms = this.series.get(k);
+      if (ms === undefined) this.series.set(k, (ms = { metric: s.metric, points: [] }));
+      ms.points.push([t, s.v]);
+    }
+    this.hi = t;
+  }
+
+  /** The series of the window [first, last] of aligned steps, evaluating the steps not kept yet. */
+  window(first: number, last: number): RangeSeries[] {
+    const [from, to] = this.pending(first, last);
+    for (let t = from; t <= to; t += this.stepMs) this.evalNext();
+    const out: RangeSeries[] = [];
+    const firstTimes: number[] = [];
+    let ordered = true;
+    for (const s of this.series.values()) {
+      const i = lowerBound(s.points, first);
+      const j = upperBound(s.points, last);
+      if (j <= i) continue;
+      const t0 = s.points[i]![0];
+      if (firstTimes.length > 0 && t0 < firstTimes[firstTimes.length - 1]!) ordered = false;
+      firstTimes.push(t0);
+      out.push({ metric: s.metric, points: s.points.slice(i, j) });
+    }
+    // Series in the order they first appear in the window, as a step-by-step evaluation lists them.
+    return ordered ? out : out.sort((a, b) => a.points[0]![0] - b.points[0]![0]);
+  }
+
+  private trim(first: number): void {
+    for (const [k, s] of this.series) {
+      const i = lowerBound(s.points, first);
+      if (i === s.points.length) this.series.delete(k);
+      else if (i > 0) s.points = s.points.slice(i);
+    }
+    this.lo = first;
+  }
+}
+
+/** A selector's series without staleness markers, which range selectors skip: made once per query. */
+export function withoutStaleMarkers(series: readonly Series[]): Series[] {
+  return series.map((s) => (s.samples.some((p) => p[2] === true) ? { labels: s.labels, samples: s.samples.filter((p) => p[2] !== true) } : s));
+}
+
+/** The points of (start, end] of a series without staleness markers, as range functions read them. */
+export function rangePoints(samples: readonly StoredSample[], start: number, end: number): Point[] {
+  // A stored sample without the marker flag is read as [t, v]: range functions use only those two.
+  return samples.slice(upperBound(samples, start), upperBound(samples, end)) as unknown as Point[];
+}
