@@ -5,6 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
+import { createRuleFilesProvider } from './alerting/evaluator/index.js';
+import { startAlerter, type RunningAlerter } from './alerter.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { parseEndpoint } from './config/load.js';
 import type { BraidConfig } from './config/schema.js';
@@ -14,6 +16,7 @@ import { derivedSettings } from './ingest/derived/settings.js';
 import { decodeMetricsRequest } from './model/otlp/metrics-proto.js';
 import { createHead, type Head } from './promql/head/index.js';
 import { startHeadFeed, type HeadFeed } from './promql/head/feed.js';
+import { recentSeriesSource } from './query/prometheus/recent.js';
 import { createQueryServer } from './query/server.js';
 import { createKafkaQueue } from './queue/kafka/kafka-queue.js';
 import { createMemoryQueue } from './queue/memory/memory-queue.js';
@@ -57,6 +60,8 @@ export interface RunningBraid {
   head?: Head;
   /** Resolves once the head holds everything of its window (Kafka: rebuilt from the metrics topic). */
   headReady?: Promise<void>;
+  /** Re-reads the alerter's rule files (SIGHUP, POST /-/reload); a bad file keeps the old rules. */
+  reload(): Promise<{ ok: boolean; errors: string[] }>;
   /** Drains and stops everything; resolves true when everything accepted reached the store. */
   stop(): Promise<boolean>;
 }
@@ -102,7 +107,8 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   // The head of query and alerter reads the metrics stream: Kafka, or the in-process queue of a collector here.
   const wantsHead = has('query') || has('alerter');
   const needsQueue = has('collector') || has('ingester') || (wantsHead && config.queueKind === 'kafka');
-  const needsStore = has('ingester') || has('query');
+  // The alerter reads Elasticsearch for ranges older than the head and for example traces.
+  const needsStore = has('ingester') || has('query') || (has('alerter') && config.storeKind === 'elasticsearch');
 
   const queueMetrics = createQueueMetrics(registry);
   const queue: Queue | undefined = !needsQueue
@@ -122,7 +128,9 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   const checks: ReadinessCheck[] = [];
   if (queue) checks.push({ name: `queue (${queue.kind})`, check: () => queue.ping() });
   if (store) checks.push({ name: `store (${store.kind})`, check: () => store.ping() });
-  const admin = createAdminServer(registry, checks, () => (stopping ? 'stopping' : started ? 'running' : 'starting'), log);
+  let alerter: RunningAlerter | undefined;
+  const reload = async (): Promise<{ ok: boolean; errors: string[] }> => (alerter ? alerter.reload() : { ok: false, errors: ['this process runs no alerter target'] });
+  const admin = createAdminServer(registry, checks, () => (stopping ? 'stopping' : started ? 'running' : 'starting'), log, reload);
   const addresses: BraidAddresses = { admin: await listen(admin, config.admin.endpoint) };
 
   if (queue) await startDependency(`queue (${queue.kind})`, () => queue.start(), log, options.signal);
@@ -195,12 +203,25 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     }
   }
 
+  const maxSamples = config.query.prometheus.max_samples;
+  if (has('alerter') && head && queue) {
+    alerter = await startAlerter({
+      config, head, headReady: headFeed?.ready ?? Promise.resolve(), queue, registry, log: log.child({ component: 'alerter' }),
+      source: store ? recentSeriesSource(store, maxSamples, head) : head,
+      ...(store ? { store } : {}),
+    });
+  } else if (has('alerter')) {
+    log.warn('the alerter target needs the metrics stream (Kafka, or a collector in this process); it runs idle');
+  }
+
   let query: FastifyInstance | undefined;
   if (has('query') && store) {
-    query = createQueryServer(store, log, { maxSamples: config.query.prometheus.max_samples }, head);
+    const a = config.alerting;
+    const m = alerter?.manager;
+    const rules = m ? { rules: m.rulesApi, alerts: m.alertsApi } : createRuleFilesProvider({ ruleFiles: a.rule_files, evaluationIntervalMs: a.evaluation_interval }, log);
+    query = createQueryServer(store, log, { maxSamples, rules }, head);
     addresses.query = await listen(query, config.query.endpoint);
   }
-  if (has('alerter')) log.warn('the alerter target has no rule evaluation yet; it runs idle (see README, status)');
   started = true;
   log.info({ targets: config.targets, queue: queue?.kind, store: store?.kind, addresses }, 'braid started');
 
@@ -218,6 +239,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       retention.abort();
       await retentionLoop;
     }
+    await alerter?.stop();
     await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, closeHttpServer(admin, 1_000)]);
     await headFeed?.stop();
     head?.close();
@@ -225,7 +247,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     log.info({ drained }, 'stopped');
     return drained;
   }
-  return { addresses, registry, stop, ...(head ? { head } : {}), ...(headFeed ? { headReady: headFeed.ready } : {}) };
+  return { addresses, registry, stop, reload, ...(head ? { head } : {}), ...(headFeed ? { headReady: headFeed.ready } : {}) };
 }
 
 /** Deletes indices past retention now and every hour until `signal` aborts. */

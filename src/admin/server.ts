@@ -1,6 +1,7 @@
 /**
- * The admin server (port 8888): /metrics for Prometheus, /healthz (the process is alive) and
- * /readyz (200 only while every dependency this process uses answers).
+ * The admin server (port 8888): /metrics for Prometheus, /healthz (the process is alive),
+ * /readyz (200 only while every dependency this process uses answers) and POST /-/reload
+ * (re-reads the rule files, as Prometheus's lifecycle endpoint does).
  */
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../telemetry/http-server.js';
@@ -14,8 +15,20 @@ export interface ReadinessCheck {
 }
 
 /** Builds the admin server (not yet listening). /readyz fails while the process starts or drains. */
-export function createAdminServer(registry: Registry, checks: ReadinessCheck[], phase: () => 'starting' | 'running' | 'stopping', log: Logger): FastifyInstance {
+export function createAdminServer(
+  registry: Registry,
+  checks: ReadinessCheck[],
+  phase: () => 'starting' | 'running' | 'stopping',
+  log: Logger,
+  reload?: () => Promise<{ ok: boolean; errors: string[] }>,
+): FastifyInstance {
   const app = createHttpServer(log, 'admin');
+  // Prometheus answers 200 with an empty body, or 500 naming what failed; the old rules stay.
+  app.post('/-/reload', async (_req, reply) => {
+    const r = reload ? await reload() : { ok: false, errors: ['nothing to reload'] };
+    if (r.ok) return reply.code(200).type('text/plain').send('');
+    return reply.code(500).type('text/plain').send(`failed to reload config: ${r.errors.join('; ')}\n`);
+  });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {

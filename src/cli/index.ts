@@ -47,6 +47,11 @@ async function serve(args: string[]): Promise<void> {
     if (stopRequested) process.exit(0);
     throw err;
   }
+  // SIGHUP re-reads the rule files, as it does for Prometheus; a bad file keeps the old rules.
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading rule files');
+    void running?.reload().then((r) => (r.ok ? log.info('rules reloaded') : log.error({ errors: r.errors }, 'reload failed; the previous rules stay')));
+  });
   if (!stopRequested) await new Promise<void>((resolve) => starting.signal.addEventListener('abort', () => resolve(), { once: true }));
   const hardStop = setTimeout(() => {
     log.error('shutdown took too long; exiting');
