@@ -8,7 +8,7 @@ import { prometheusBinary, startPrometheus, type PrometheusPeer } from './diffte
 import { percent, runDifferential, summary } from './difftest/run.js';
 
 const SEED = 20261206;
-const COUNT = 400;
+const COUNT = 1000;
 
 describe('PromQL against Prometheus 3.16', () => {
   let prom: PrometheusPeer;

@@ -29,7 +29,7 @@ export function sameValue(a: string, b: string): boolean {
 const key = (m: Record<string, string>): string => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** A number written as a label value (by count_values), to 12 significant digits. */
-const roundLabel = (v: string): string => (/^-?\d*\.\d{12,}$/.test(v) ? Number(v).toPrecision(12) : v);
+const roundLabel = (v: string): string => (/^-?\d+(\.\d+)?$/.test(v) && v.replace(/^[-0.]+|\./g, '').length > 12 ? Number(v).toPrecision(12) : v);
 
 /** The answer with float label values rounded: Go's math and V8's may differ in the last bit of x ^ y and friends. */
 function roundLabels(r: QueryResult): QueryResult {

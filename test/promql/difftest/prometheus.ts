@@ -3,11 +3,12 @@
  * remote-write receiver, fed the dataset by remote write, asked through its HTTP API.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../helpers/process.js';
 import { encode, snappy, type SeriesSpec } from '../../helpers/remote-write.js';
+import { buildPrometheus } from '../../../scripts/infra/prometheus.js';
 import type { QueryResult } from '../../../src/promql/index.js';
 import type { Outcome } from './compare.js';
 
@@ -21,21 +22,11 @@ export interface PrometheusPeer {
   stop(): Promise<void>;
 }
 
-/**
- * The Prometheus 3.16 binary: $BRAID_PROMETHEUS_BIN, else the cached build of
- * scripts/infra/prometheus.ts (built on first use), else the warm build in /tmp/prom-warm.
- */
+/** The Prometheus 3.16 binary: $BRAID_PROMETHEUS_BIN, else the cached build of scripts/infra/prometheus.ts (built on first use). */
 export async function prometheusBinary(): Promise<string> {
   const env = process.env.BRAID_PROMETHEUS_BIN;
   if (env !== undefined && env !== '') return env;
-  const infra = '../../../scripts/infra/prometheus.js';
-  if (existsSync(new URL('../../../scripts/infra/prometheus.ts', import.meta.url))) {
-    const mod = (await import(infra)) as { buildPrometheus: () => Promise<{ prometheus: string }> };
-    return (await mod.buildPrometheus()).prometheus;
-  }
-  const warm = '/tmp/prom-warm/prometheus';
-  if (existsSync(warm)) return warm;
-  throw new Error('no Prometheus 3.16 binary: set BRAID_PROMETHEUS_BIN or build it with scripts/infra/prometheus.ts');
+  return (await buildPrometheus()).prometheus;
 }
 
 async function answer(res: Response): Promise<Outcome> {
