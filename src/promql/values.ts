@@ -1,4 +1,5 @@
 /** Values the evaluator passes between nodes, and label-set helpers. */
+import { formatFloat } from '../model/text/floats.js';
 import { goQuote } from './literals.js';
 import type { Labels } from './types.js';
 
@@ -51,25 +52,8 @@ export function formatLabels(l: Labels): string {
   return `{${parts.join(', ')}}`;
 }
 
-/** A float as Go's strconv.FormatFloat(v, 'f', -1, 64) writes it (`-0` kept), with Prometheus's +Inf/-Inf/NaN. */
-export function formatFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  if (Object.is(v, -0)) return '-0';
-  const s = String(v);
-  if (!s.includes('e')) return s;
-  const [mant, expText] = s.split('e') as [string, string];
-  const exp = Number(expText);
-  const neg = mant.startsWith('-');
-  const digits = mant.replace('-', '').replace('.', '');
-  const intLen = mant.replace('-', '').split('.')[0]!.length + exp;
-  let out: string;
-  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
-  else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
-  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
-  return (neg ? '-' : '') + out;
-}
+/** Go's strconv.FormatFloat(v, 'f', -1, 64), with Prometheus's +Inf/-Inf/NaN: count_values labels, scalar answers. */
+export { formatFloat };
 
 /** A float as Go's %v (strconv 'g', shortest) writes it: `1e+19`, `0.5`, `+Inf`, in messages. */
 export function formatG(v: number): string {
