@@ -14,6 +14,8 @@ type Point = [number, number];
 interface MemoSeries {
   metric: Labels;
   points: Point[];
+  /** Each point's position in the inner vector of its step, to list series as a step-by-step evaluation does. */
+  positions: number[];
 }
 
 /** First index in `points` whose time is >= t. */
@@ -71,11 +73,14 @@ export class SubqueryMemo {
   /** Evaluates the inner expression at the next step and keeps the result. */
   evalNext(): void {
     const t = this.hi + this.stepMs;
-    for (const s of this.evalAt(t)) {
+    const samples = this.evalAt(t);
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i]!;
       const k = keyOf(s.metric);
       let ms = this.series.get(k);
-      if (ms === undefined) this.series.set(k, (ms = { metric: s.metric, points: [] }));
+      if (ms === undefined) this.series.set(k, (ms = { metric: s.metric, points: [], positions: [] }));
       ms.points.push([t, s.v]);
+      ms.positions.push(i);
     }
     this.hi = t;
   }
@@ -84,30 +89,37 @@ export class SubqueryMemo {
   window(first: number, last: number): RangeSeries[] {
     const [from, to] = this.pending(first, last);
     for (let t = from; t <= to; t += this.stepMs) this.evalNext();
-    const out: RangeSeries[] = [];
-    const firstTimes: number[] = [];
+    const out: Array<RangeSeries & { position: number }> = [];
     let ordered = true;
     for (const s of this.series.values()) {
       const i = lowerBound(s.points, first);
       const j = upperBound(s.points, last);
       if (j <= i) continue;
-      const t0 = s.points[i]![0];
-      if (firstTimes.length > 0 && t0 < firstTimes[firstTimes.length - 1]!) ordered = false;
-      firstTimes.push(t0);
-      out.push({ metric: s.metric, points: s.points.slice(i, j) });
+      const w = { metric: s.metric, points: s.points.slice(i, j), position: s.positions[i]! };
+      if (ordered && out.length > 0 && windowOrder(w, out[out.length - 1]!) < 0) ordered = false;
+      out.push(w);
     }
     // Series in the order they first appear in the window, as a step-by-step evaluation lists them.
-    return ordered ? out : out.sort((a, b) => a.points[0]![0] - b.points[0]![0]);
+    if (!ordered) out.sort(windowOrder);
+    return out.map(({ metric, points }) => ({ metric, points }));
   }
 
   private trim(first: number): void {
     for (const [k, s] of this.series) {
       const i = lowerBound(s.points, first);
       if (i === s.points.length) this.series.delete(k);
-      else if (i > 0) s.points = s.points.slice(i);
+      else if (i > 0) {
+        s.points = s.points.slice(i);
+        s.positions = s.positions.slice(i);
+      }
     }
     this.lo = first;
   }
+}
+
+/** Orders windowed series by the step they first appear at, then by their place in that step's vector. */
+function windowOrder(a: { points: Point[]; position: number }, b: { points: Point[]; position: number }): number {
+  return a.points[0]![0] - b.points[0]![0] || a.position - b.position;
 }
 
 /** A selector's series without staleness markers, which range selectors skip: made once per query. */

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { rangePoints, SubqueryMemo, withoutStaleMarkers } from '../../src/promql/subquery-memo.js';
+import type { Labels } from '../../src/promql/types.js';
+import type { Sample } from '../../src/promql/values.js';
+
+const a: Labels = { job: 'a' };
+const b: Labels = { job: 'b' };
+
+/** A memo over an inner expression whose value at t is t / 1000, `b` present only from 60 s on; records each evaluation. */
+function memo(): { m: SubqueryMemo; calls: number[] } {
+  const calls: number[] = [];
+  const m = new SubqueryMemo(15_000, (t) => {
+    calls.push(t);
+    const out: Sample[] = [{ metric: a, v: t / 1000, t }];
+    if (t >= 60_000) out.unshift({ metric: b, v: -t / 1000, t });
+    return out;
+  });
+  return { m, calls };
+}
+
+describe('SubqueryMemo', () => {
+  it('evaluates each aligned step once across overlapping windows', () => {
+    const { m, calls } = memo();
+    expect(m.window(0, 45_000)).toEqual([{ metric: a, points: [[0, 0], [15_000, 15], [30_000, 30], [45_000, 45]] }]);
+    expect(m.window(15_000, 60_000)).toEqual([
+      { metric: a, points: [[15_000, 15], [30_000, 30], [45_000, 45], [60_000, 60]] },
+      { metric: b, points: [[60_000, -60]] },
+    ]);
+    expect(calls).toEqual([0, 15_000, 30_000, 45_000, 60_000]);
+  });
+
+  it('lists series in the order they first appear in the window, as step-by-step evaluation does', () => {
+    const { m } = memo();
+    m.window(0, 90_000);
+    // b precedes a in the inner vector from 60 s on: a window starting there lists b first.
+    expect(m.window(60_000, 90_000).map((s) => s.metric)).toEqual([b, a]);
+    expect(m.window(30_000, 90_000).map((s) => s.metric)).toEqual([a, b]);
+  });
+
+  it('starts a new run for a window before the kept steps or after a gap', () => {
+    const { m, calls } = memo();
+    m.window(60_000, 75_000);
+    m.window(30_000, 45_000);
+    m.window(300_000, 300_000);
+    expect(calls).toEqual([60_000, 75_000, 30_000, 45_000, 300_000]);
+    expect(m.window(300_000, 300_000)).toEqual([{ metric: b, points: [[300_000, -300] ] }, { metric: a, points: [[300_000, 300]] }]);
+  });
+
+  it('drops steps far behind a window moving forward and still answers each window whole', () => {
+    const { m, calls } = memo();
+    for (let t = 0; t <= 600_000; t += 15_000) {
+      const w = m.window(Math.max(0, t - 30_000), t);
+      expect(w.find((s) => s.metric === a)!.points.map(([pt]) => pt)).toEqual([t - 30_000, t - 15_000, t].filter((x) => x >= 0));
+    }
+    expect(calls.length).toBe(41);
+  });
+});
+
+describe('range selector points', () => {
+  it('reads the left-open window (start, end] without staleness markers', () => {
+    const [s] = withoutStaleMarkers([{ labels: a, samples: [[0, 1], [10, 2], [20, NaN, true], [30, 4], [40, 5]] }]);
+    expect(rangePoints(s!.samples, 0, 30)).toEqual([[10, 2], [30, 4]]);
+    expect(rangePoints(s!.samples, 40, 100)).toEqual([]);
+  });
+
+  it('keeps a series without markers as it is', () => {
+    const series = [{ labels: a, samples: [[0, 1], [10, 2]] as const }];
+    expect(withoutStaleMarkers(series)[0]).toBe(series[0]);
+  });
+});
