@@ -111,7 +111,7 @@ async function compare(cases: Case[]): Promise<string[]> {
   return diffs;
 }
 
-const INPUTS = ['foobar', 'xy', 'x', 'y', 'xay', 'axb', 'aXb', 'axbxc', '10.0.0.1', '10a0b0c1', 'a-b', 'Ab', '/api/12/x', 'ac', 'aab', 'AAb', 'abd', 'a\\1b', 'é😀', 'cd', 'abcd', '', 'a', 'A', 'ab', 'aB', 'abc', 'a\nb', 'aaa', 'b', 'α', 'Ω', 'ſ', '\u212a', 'k', 'K', 'é', 'É', '1', '12', 'a1', ' ', '\t', '_', 'foo:8080', 'x.y', '☺', '😀', 'ß', 'ẞ', '-', '{', '}', ')'];
+const INPUTS = ['ERROR', 'eRRor', 'WARN', 'S', 'É', 'foobar', 'xy', 'x', 'y', 'xay', 'axb', 'aXb', 'axbxc', '10.0.0.1', '10a0b0c1', 'a-b', 'Ab', '/api/12/x', 'ac', 'aab', 'AAb', 'abd', 'a\\1b', 'é😀', 'cd', 'abcd', '', 'a', 'A', 'ab', 'aB', 'abc', 'a\nb', 'aaa', 'b', 'α', 'Ω', 'ſ', '\u212a', 'k', 'K', 'é', 'É', '1', '12', 'a1', ' ', '\t', '_', 'foo:8080', 'x.y', '☺', '😀', 'ß', 'ẞ', '-', '{', '}', ')'];
 
 const HAND_PICKED: string[] = [
   // Anchoring, dot, flags.
@@ -134,6 +134,7 @@ const HAND_PICKED: string[] = [
   'a|b|c', 'a|', '|', 'foo.*', '.*bar', '.*x.*', 'a.*b', 'a.*b.*c', '.*a.*a.*', '.+', 'a|.+', '.+|b', '(a|b)', '(.+)', '(a|b.*)', 'x(.*)', '(.*)y',
   'x(.+)y', 'x(.*)(.*)', '10\\.0\\.0\\.1', 'a\\-b', 'a\\.*', '/api/[0-9]+/x', 'ab?c', 'a{2}b', 'a{,2}b', '\\x41b', '\\pLb', '\\101c', '[abc]d',
   'a\\\\\\db', '(ab)?cd', '^ab', 'ab$', 'a\\bb', 'é.*', '.*😀', 'a(?i)b.*', '(?i)a.*', 'x.*(a)', '[[:alpha:]]x', '[]x]y', 'a\\Qb\\E',
+  '(?i)error|warn|s', '(?i)k', '(?i)a|', '(?i)', '(?i)a.b', '(?i)é|x',
 ];
 const TEMPLATES = ['$1', '${1}', '$0|$1|$2', '$n|${n}', '[$host:$port]', '$$1', 'x${1', '$1x', '${2}${1}', '${01}', 'static'];
 

@@ -3,7 +3,9 @@
  * string operations that give exactly what Go's regexp gives for `^(?s:<regex>)$`:
  * - alternatives of literals and `.*` (`a|b|c`, `foo.*`, `.*bar`, `.*x.*`, `a.*b`), and `.+`;
  * - the same inside one capture group, `(a|b|c)` (Grafana's multi-value variables);
- * - one capture of `.*` or `.+` between literals, `prefix_(.+)`, `(.*):9100`.
+ * - one capture of `.*` or `.+` between literals, `prefix_(.+)`, `(.*):9100`;
+ * - `(?i)` and ASCII literals, `(?i)error|warn`: RE2 folds an ASCII letter to its other case,
+ *   and also `k` to U+212A (Kelvin) and `s` to U+017F (long s).
  * A literal is characters that stand for themselves and backslash-escaped ASCII punctuation
  * (`10\.0\.0\.1`). Nothing with flags, classes, anchors or other repetitions is taken.
  */
@@ -11,6 +13,10 @@ import type { RegexMatcher } from './regex.js';
 
 /** A fast matcher and its number of capture groups, or undefined when the regex is no such form. */
 export function fastMatcher(pattern: string): { matcher: RegexMatcher; groups: number } | undefined {
+  if (pattern.startsWith('(?i)')) {
+    const test = foldedSetTest(pattern.slice(4));
+    return test === undefined ? undefined : { matcher: { test, exec: (s) => (test(s) ? [s] : null) }, groups: 0 };
+  }
   const alternatives = simpleAlternation(pattern);
   if (alternatives !== undefined) {
     const test = alternativesTest(alternatives);
@@ -24,6 +30,28 @@ export function fastMatcher(pattern: string): { matcher: RegexMatcher; groups: n
     }
   }
   return captureBetweenLiterals(pattern);
+}
+
+/** `(?i)` + ASCII literals: whether a value equals one of them, case folded as RE2 folds. */
+function foldedSetTest(rest: string): ((s: string) => boolean) | undefined {
+  const alternatives = simpleAlternation(rest);
+  if (alternatives === undefined) return undefined;
+  const set = new Set<string>();
+  for (const a of alternatives) {
+    if (a === undefined || a.length !== 1 || !/^[\x00-\x7f]*$/.test(a[0]!)) return undefined;
+    set.add(a[0]!.toLowerCase());
+  }
+  return (s) => set.has(foldAscii(s));
+}
+
+/** ASCII letters in lower case, U+212A as `k`, U+017F as `s`; everything else as it is. */
+function foldAscii(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    out += c >= 0x41 && c <= 0x5a ? String.fromCharCode(c + 0x20) : c === 0x212a ? 'k' : c === 0x17f ? 's' : s[i];
+  }
+  return out;
 }
 
 /** One alternative: literal parts between `.*`, or `.+` (parts undefined). */

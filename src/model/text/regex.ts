@@ -8,8 +8,8 @@
  * Prometheus's fast paths are kept (regex-fast.ts: literals, sets, prefixes, `.*x.*`, ..., and
  * the literal prefix and suffix a match needs, as a prefilter). Other regexes run on re2js: its
  * DFA first (whether it matches), its NFA only for the submatches of a match. Results for label
- * values up to 256 characters are memoised per regex (up to 4,096), since relabel rules and
- * recording or alerting rules see the same values again and again.
+ * values up to 256 characters are memoised per regex (up to 1,024 values, 32k characters), since
+ * relabel rules and recording or alerting rules see the same values again and again.
  *
  * Known differences from Go 1.26: re2js's Unicode tables are Unicode 17, Go's 15.0 (characters
  * assigned since then are in `\pL` and the like for Braid, not for Prometheus; scripts added since
@@ -49,7 +49,8 @@ export const DEFAULT_COMPILED: CompiledRegex = {
   names: NO_GROUPS,
 };
 
-const MEMO_ENTRIES = 4096;
+const MEMO_ENTRIES = 1024;
+const MEMO_CHARS = 32_768;
 const MEMO_MAX_LENGTH = 256;
 
 /**
@@ -78,16 +79,24 @@ export function compileRegex(pattern: string, field: string): CompiledRegex {
   return { matcher: { test, exec }, groups, names: program.names };
 }
 
-/** `f` with its results for short inputs remembered, up to MEMO_ENTRIES at a time. */
+/**
+ * `f` with its results for short inputs remembered: up to MEMO_ENTRIES inputs and MEMO_CHARS
+ * characters of them (about 120 KB), forgotten all at once when full.
+ */
 function memo<T>(f: (s: string) => T): (s: string) => T {
   let seen = new Map<string, T>();
+  let chars = 0;
   return (s) => {
     if (s.length > MEMO_MAX_LENGTH) return f(s);
     const hit = seen.get(s);
     if (hit !== undefined) return hit;
     const v = f(s);
-    if (seen.size >= MEMO_ENTRIES) seen = new Map();
+    if (seen.size >= MEMO_ENTRIES || chars + s.length > MEMO_CHARS) {
+      seen = new Map();
+      chars = 0;
+    }
     seen.set(s, v);
+    chars += s.length;
     return v;
   };
 }
