@@ -68,7 +68,10 @@ export async function startAlerter(deps: AlerterDeps): Promise<RunningAlerter> {
     await queue.send('metrics', metricRecords(data, queue.maxRecordBytes('metrics')));
   };
   const manager = createRuleManager(
-    { ruleFiles: a.rule_files, evaluationIntervalMs: a.evaluation_interval, externalLabels: a.external_labels, externalUrl: a.external_url },
+    {
+      ruleFiles: a.rule_files, evaluationIntervalMs: a.evaluation_interval, externalLabels: a.external_labels, externalUrl: a.external_url,
+      forGracePeriodMs: a.for_grace_period, outageToleranceMs: a.for_outage_tolerance, resendDelayMs: a.resend_delay,
+    },
     {
       source: deps.source,
       append,

@@ -74,6 +74,16 @@ async function configCheck(args: string[]): Promise<void> {
     const jobs = (await loadScrapeConfig(p.config_file)).jobs.length;
     scrape = `; scrape: ${p.config_file}, ${jobs} job${jobs === 1 ? '' : 's'}`;
   }
+  if (config.targets.includes('alerter')) {
+    const a = config.alerting;
+    const { checkNotifierSettings } = await import('../alerting/notifier/index.js');
+    checkNotifierSettings({ alertmanagers: a.alertmanagers, webhooks: a.webhooks });
+    const { expandRuleFiles, loadRuleFile } = await import('../alerting/rules/load.js');
+    const files = await expandRuleFiles(a.rule_files);
+    const errors = (await Promise.all(files.map((f) => loadRuleFile(f)))).flatMap((r) => r.errors);
+    if (errors.length > 0) fail(`alerting.rule_files:\n  ${errors.join('\n  ')}`);
+    scrape += `; rules: ${files.length} file${files.length === 1 ? '' : 's'}`;
+  }
   process.stdout.write(`${file}: valid (targets: ${config.targets.join(',')}; queue: ${config.queueKind}; store: ${config.storeKind}${scrape})\n`);
 }
 

@@ -51,6 +51,8 @@ const webhook = z.strictObject({
   send_resolved: z.boolean().default(true),
   hmac_secret_file: z.string().min(1).optional(),
   body_template_file: z.string().min(1).optional(),
+  /** An inline body template (instead of body_template_file). */
+  body_template: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).default({}),
   timeout: duration('10s'),
   max_alerts: z.number().int().min(0).default(0),
@@ -63,6 +65,10 @@ const alerting = z.strictObject({
   /** Prefix of links in alerts (example_trace_url, generatorURL): where users reach Braid's query port. */
   external_url: z.string().url().default('http://127.0.0.1:16686'),
   external_labels: z.record(z.string(), z.string()).default({}),
+  /** Prometheus's --rules.alert.for-grace-period, --rules.alert.for-outage-tolerance and --rules.alert.resend-delay. */
+  for_grace_period: duration('10m'),
+  for_outage_tolerance: duration('1h'),
+  resend_delay: duration('1m'),
   alertmanagers: z.array(alertmanager).default([]),
   webhooks: z.array(webhook).default([]),
 });
