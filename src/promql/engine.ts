@@ -1,6 +1,8 @@
 /**
  * The engine's entry points: parse, load the series every selector needs in one `select` each,
- * evaluate at each step, and shape the result as the Prometheus HTTP API does.
+ * evaluate at each step, and shape the result as the Prometheus HTTP API does. Work shared by the
+ * steps is kept for the query's lifetime (subquery-memo.ts, label-cache.ts) and evaluation yields to
+ * the event loop every few milliseconds (schedule.ts).
  */
 import { BraidError } from '../errors.js';
 import type { Expr, VectorSelector } from './ast.js';
