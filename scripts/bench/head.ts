@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { compress } from 'snappyjs';
@@ -53,7 +54,7 @@ interface BenchSeries {
 }
 
 /** The series set: counters, histogram buckets with sum and count, gauges, in the proportions above. */
-function seriesSet(total: number): BenchSeries[] {
+export function seriesSet(total: number): BenchSeries[] {
   const out: BenchSeries[] = [];
   const instances = Math.max(1, Math.round(total / 200));
   const les = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
@@ -215,4 +216,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when started as a script; rules.ts imports seriesSet from here.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
