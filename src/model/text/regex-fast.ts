@@ -37,15 +37,21 @@ function foldedSetTest(rest: string): ((s: string) => boolean) | undefined {
   const alternatives = simpleAlternation(rest);
   if (alternatives === undefined) return undefined;
   const set = new Set<string>();
+  const lengths = new Set<number>();
   for (const a of alternatives) {
-    if (a === undefined || a.length !== 1 || !/^[\x00-\x7f]*$/.test(a[0]!)) return undefined;
+    if (a === undefined || a.length !== 1 || !ASCII.test(a[0]!)) return undefined;
     set.add(a[0]!.toLowerCase());
+    lengths.add(a[0]!.length);
   }
-  return (s) => set.has(foldAscii(s));
+  // U+212A and U+017F are one UTF-16 unit, as the ASCII letters they fold to.
+  return (s) => lengths.has(s.length) && set.has(foldAscii(s));
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** ASCII letters in lower case, U+212A as `k`, U+017F as `s`; everything else as it is. */
 function foldAscii(s: string): string {
+  if (ASCII.test(s)) return s.toLowerCase();
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -110,6 +116,7 @@ function alternativesTest(alternatives: Alternative[]): (s: string) => boolean {
     else others.push(globTest(a));
   }
   if (others.length === 0) return exact.size === 1 ? ((lit) => (s: string) => s === lit)([...exact][0]!) : (s) => exact.has(s);
+  if (exact.size === 0 && others.length === 1) return others[0]!;
   return (s) => exact.has(s) || others.some((t) => t(s));
 }
 
