@@ -15,7 +15,7 @@ describe('braid CLI', () => {
   it('config check validates without starting', async () => {
     const ok = spawnBraid(['config', 'check', fileURLToPath(new URL('../../config/braid.example.yaml', import.meta.url))]);
     expect((await ok.exited).code).toBe(0);
-    expect(ok.output()).toContain('valid (targets: collector,ingester,query,alerter; queue: memory; store: memory; scrape: collectors/scrape.yml, 1 job)');
+    expect(ok.output()).toContain('valid (targets: collector,ingester,query,alerter; queue: memory; store: memory; scrape: collectors/scrape.yml, 1 job; rules: 2 files)');
     const bad = spawnBraid(['config', 'check', fixture('typo_top_level.yaml')]);
     expect((await bad.exited).code).toBe(2);
     expect(bad.output()).toContain('querry: unknown key');
@@ -23,6 +23,10 @@ describe('braid CLI', () => {
     const scrape = spawnBraid(['config', 'check', fixture('typo_scrape_job.yaml')]);
     expect((await scrape.exited).code).toBe(2);
     expect(scrape.output()).toContain('scrape config test/fixtures/config/typo_scrape_job.scrape.yml:\n  scrape_configs[0].scrape_intreval: unknown key');
+    // And the alerter's rule files, with promtool's message naming file, group and rule.
+    const rules = spawnBraid(['config', 'check', fixture('invalid_rule_file.yaml')]);
+    expect((await rules.exited).code).toBe(2);
+    expect(rules.output()).toContain('test/fixtures/config/invalid_rule_file.rules.yaml: 5:15: group "checkout", rule 1, "CheckoutSlow": could not parse expression: 1:89: parse error: unexpected end of input');
   });
 
   it('rejects an unknown target given on the command line', async () => {
