@@ -21,6 +21,7 @@ import { createQueryServer } from './query/server.js';
 import { createKafkaQueue } from './queue/kafka/kafka-queue.js';
 import { createMemoryQueue } from './queue/memory/memory-queue.js';
 import { createQueueMetrics } from './queue/metrics.js';
+import { startLagReader, type LagReader } from './queue/lag.js';
 import type { Queue } from './queue/queue.js';
 import { registerHttpBody } from './receivers/http-body.js';
 import { createReceiverMetrics } from './receivers/metrics.js';
@@ -154,6 +155,10 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     void headFeed.ready.then(() => log.info({ fromMs, series: head?.stats().series }, 'head ready'));
   }
 
+  // The ingesters' lag as a gauge, from every process that writes or reads the data topics (Kafka's view of the group).
+  const lagReader: LagReader | undefined =
+    queue && (has('ingester') || has('collector')) ? startLagReader(queue, { group: config.queue.kafka.group_id, topicPrefix: config.queue.kafka.topic_prefix }, queueMetrics, log.child({ component: 'lag' })) : undefined;
+
   // Retention is Braid's own job (no ILM, no cron): the ingesters sweep at start and hourly.
   const retention = new AbortController();
   const retentionLoop = ingester && store ? sweepRetentionLoop(store, es.retention_days, log, retention.signal) : Promise.resolve();
@@ -240,6 +245,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
       await retentionLoop;
     }
     await alerter?.stop();
+    await lagReader?.stop();
     await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, closeHttpServer(admin, 1_000)]);
     await headFeed?.stop();
     head?.close();

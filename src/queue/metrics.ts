@@ -10,6 +10,8 @@ export interface QueueMetrics {
   handlerFailures: Counter<'topic'>;
   bufferedBytes: Gauge;
   deadLetters: Counter<'topic' | 'stage'>;
+  consumerLag: Gauge<'topic' | 'partition'>;
+  lagReadFailures: Counter;
 }
 
 /** Registers the queue's metrics. */
@@ -23,5 +25,7 @@ export function createQueueMetrics(registry: Registry): QueueMetrics {
     handlerFailures: new Counter({ name: 'braid_queue_batch_retries_total', help: 'Batches whose handler failed and that will be delivered again.', labelNames: ['topic'], registers: r }),
     bufferedBytes: new Gauge({ name: 'braid_queue_memory_buffered_bytes', help: 'Bytes held by the in-process queue, not yet committed.', registers: r }),
     deadLetters: new Counter({ name: 'braid_queue_dead_letters_total', help: 'Records put on the dead-letter topic, by source topic and stage (decode, index).', labelNames: ['topic', 'stage'], registers: r }),
+    consumerLag: new Gauge({ name: 'braid_queue_consumer_lag_records', help: "Records of a data topic's partition not yet committed by the ingesters' consumer group (end offset minus committed offset), read every 15 s.", labelNames: ['topic', 'partition'], registers: r }),
+    lagReadFailures: new Counter({ name: 'braid_queue_consumer_lag_read_failures_total', help: 'Periodic reads of the consumer lag that failed; the lag series are dropped until a read succeeds.', registers: r }),
   };
 }

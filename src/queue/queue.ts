@@ -33,6 +33,11 @@ export interface StreamPartition {
   partition: number;
 }
 
+/** How many records of one partition a consumer group has not committed yet. */
+export interface PartitionLag extends StreamPartition {
+  records: number;
+}
+
 /** Options of a consumer. */
 export interface ConsumeOptions {
   /**
@@ -148,6 +153,8 @@ export interface Queue {
   read(kinds: readonly RecordKind[], fromMs: number, handler: ReadHandler, signal: AbortSignal): Promise<QueueReader>;
   /** Records of the streams not yet committed by `group`: how far its consumers are behind. */
   lag(group: string, kinds: readonly RecordKind[]): Promise<number>;
+  /** The same per partition: end offset minus `group`'s committed offset (none committed: minus the first offset). */
+  partitionLags(group: string, kinds: readonly RecordKind[]): Promise<PartitionLag[]>;
   /** Rejects when the queue cannot be reached. */
   ping(): Promise<void>;
   /** Disconnects; consumers must have been stopped first. */

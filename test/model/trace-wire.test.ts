@@ -411,7 +411,7 @@ describe('splitTraceRequestWire: record size', () => {
 function recordingQueue(maxBytes: number): { queue: Queue; sends: QueueRecord[][] } {
   const sends: QueueRecord[][] = [];
   const queue: Queue = {
-    kind: 'memory', start: async () => {}, maxRecordBytes: () => maxBytes, lag: async () => 0, ping: async () => {}, close: async () => {},
+    kind: 'memory', start: async () => {}, maxRecordBytes: () => maxBytes, lag: async () => 0, partitionLags: async () => [], ping: async () => {}, close: async () => {},
     send: async (_kind, records) => void sends.push(records),
     sendDeadLetters: async () => {},
     consume: async () => ({ stop: async () => {} }),

@@ -12,7 +12,7 @@ import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
 import { startKafkaRead } from './kafka-read.js';
-import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 
 /** Settings of the Kafka queue (`queue.kafka`). */
 export interface KafkaQueueSettings {
@@ -291,6 +291,18 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     metrics.consumed.inc({ topic: batch.topic }, records.length);
   }
 
+  /** End offset minus the committed one, as kafka-consumer-groups.sh reports LAG (none committed: from the first offset). */
+  async function partitionLags(group: string, kinds: readonly RecordKind[]): Promise<PartitionLag[]> {
+    const topics = kinds.map(topic);
+    const [ends, committed] = await Promise.all([Promise.all(topics.map((t) => admin.fetchTopicOffsets(t))), admin.fetchOffsets({ groupId: group, topics })]);
+    return kinds.flatMap((kind, i) =>
+      (ends[i] ?? []).map((end) => {
+        const c = Number(committed.find((o) => o.topic === topics[i])?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+        return { kind, partition: end.partition, records: Math.max(0, Number(end.high) - (c >= 0 ? c : Number(end.low))) };
+      }),
+    );
+  }
+
   return {
     kind: 'kafka',
     async start() {
@@ -309,17 +321,9 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     consume,
     read: (kinds, fromMs, handler, signal) => startKafkaRead({ kafka, admin, clientId: settings.client_id, topic, log }, kinds, fromMs, handler, signal),
     async lag(group, kinds) {
-      let n = 0;
-      for (const kind of kinds) {
-        const t = topic(kind);
-        const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(t), admin.fetchOffsets({ groupId: group, topics: [t] })]);
-        for (const end of ends) {
-          const c = Number(committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
-          n += Number(end.high) - (c >= 0 ? c : Number(end.low));
-        }
-      }
-      return n;
+      return (await partitionLags(group, kinds)).reduce((n, p) => n + p.records, 0);
     },
+    partitionLags,
     async ping() {
       await admin.describeCluster();
     },

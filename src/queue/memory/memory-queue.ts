@@ -9,7 +9,7 @@ import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
-import { topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type ConsumedRecord, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type ConsumedRecord, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 import { MemoryReaders } from './memory-read.js';
 import { partitionFor } from './partition.js';
 
@@ -143,6 +143,11 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
     }
   }
 
+  /** Records each partition holds past `group`'s commit (a group that never consumed: all it holds). */
+  function partitionLags(group: string, kinds: readonly RecordKind[]): PartitionLag[] {
+    return kinds.flatMap((kind) => partitionsOf(kind).map((part, partition) => ({ kind, partition, records: part.base + part.records.length - (part.committed.get(group) ?? part.base) })));
+  }
+
   return {
     kind: 'memory',
     async start() {},
@@ -186,11 +191,10 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
       };
     },
     async lag(group, kinds) {
-      let n = 0;
-      for (const kind of kinds) {
-        for (const part of partitionsOf(kind)) n += part.base + part.records.length - (part.committed.get(group) ?? part.base);
-      }
-      return n;
+      return partitionLags(group, kinds).reduce((n, p) => n + p.records, 0);
+    },
+    async partitionLags(group, kinds) {
+      return partitionLags(group, kinds);
     },
     async ping() {},
     async close() {},
