@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { MetricsData } from '../model/metrics.js';
 import { translateMetrics as translateToSamples } from '../model/prometheus-samples.js';
-import { MAX_GROUP_SAMPLES, ungroupSamples, type GroupedSample, type SampleDocument, type SampleGroupDocument } from '../storage/store.js';
+import { MAX_GROUP_SAMPLES, MAX_SERIES_ID_CHARS, seriesId, ungroupSamples, type GroupedSample, type SampleDocument, type SampleGroupDocument } from '../storage/store.js';
 
 export { expUpperBound, prometheusLabelName, prometheusMetricName } from '../model/prometheus-samples.js';
 
@@ -74,10 +74,27 @@ class Groups {
       const traces = new Set<string>();
       for (const s of g.doc.samples) if (s.exemplar?.['trace.id'] !== undefined) traces.add(s.exemplar['trace.id']);
       if (traces.size > 0) g.doc['exemplar.trace.id'] = [...traces];
+      addSeriesFields(g.doc, g.labels.keys());
       g.doc['group.id'] = groupId(g.doc);
       return g.doc;
     });
   }
+}
+
+/**
+ * The fields the metadata endpoints aggregate (docs/adr/0010): each sample's series identity and
+ * the group's label names. Left out when an identity is too long for a keyword term, so the
+ * store reads that group's samples instead of answering without it.
+ */
+function addSeriesFields(doc: SampleGroupDocument, names: Iterable<string>): void {
+  const ids = new Set<string>();
+  for (const s of doc.samples) {
+    const id = seriesId(doc['metric.name'], s.labels);
+    if (id.length > MAX_SERIES_ID_CHARS) return;
+    ids.add(id);
+  }
+  doc['series.id'] = [...ids];
+  doc['label.names'] = ['__name__', ...names];
 }
 
 /**

@@ -124,7 +124,53 @@ export interface SampleGroupDocument {
   labels: Record<string, string[]>;
   /** The traces the group's exemplars point at. */
   'exemplar.trace.id'?: string[];
+  /**
+   * The series of the samples (`seriesId`), aggregated by the metadata endpoints instead of reading
+   * samples. Absent when one is longer than MAX_SERIES_ID_CHARS: such a group is read as samples.
+   */
+  'series.id'?: string[];
+  /** The label names of the group's series, `__name__` included; absent as `series.id` is. */
+  'label.names'?: string[];
   samples: GroupedSample[];
+}
+
+/** The longest series identity the store aggregates (Elasticsearch's keyword term limit, 32 KiB of UTF-8). */
+export const MAX_SERIES_ID_CHARS = 8_191;
+
+/** A series' identity: its name and labels sorted by name, as a JSON array (name, k1, v1, k2, v2...). */
+export function seriesId(name: string, labels: Record<string, string>): string {
+  const parts = [name];
+  for (const k of Object.keys(labels).sort()) parts.push(k, labels[k]!);
+  return JSON.stringify(parts);
+}
+
+/** The labels (`__name__` included) of a `seriesId`. */
+export function parseSeriesId(id: string): Record<string, string> {
+  const parts = JSON.parse(id) as string[];
+  const out: Record<string, string> = { __name__: parts[0]! };
+  for (let i = 1; i + 1 < parts.length; i += 2) out[parts[i]!] = parts[i + 1]!;
+  return out;
+}
+
+/**
+ * What the metadata endpoints ask the store: series of a time range that pass the group filters
+ * (metric name, exact label values: applied first, as term filters) and then `test`, an exact check
+ * on each series' labels (`__name__` included) for every other matcher.
+ */
+export interface SeriesQuery {
+  metric?: string;
+  labels: Record<string, string>;
+  /** Inclusive bounds on `@timestamp` (RFC 3339 with milliseconds). */
+  start: string;
+  end: string;
+  test?: (labels: Record<string, string>) => boolean;
+}
+
+/** Whether a series (labels with `__name__`) passes a SeriesQuery's filters and test. */
+export function seriesMatches(labels: Record<string, string>, q: SeriesQuery): boolean {
+  if (q.metric !== undefined && labels.__name__ !== q.metric) return false;
+  for (const [k, v] of Object.entries(q.labels)) if (labels[k] !== v) return false;
+  return q.test === undefined || q.test(labels);
 }
 
 /** The samples of a group, each a whole SampleDocument. */
@@ -157,6 +203,20 @@ export function sampleMatches(d: Pick<SampleDocument, 'metric.name' | 'labels'>,
   if (q.metric !== undefined && d['metric.name'] !== q.metric) return false;
   for (const [k, v] of Object.entries(q.labels)) if (d.labels[k] !== v) return false;
   return true;
+}
+
+/** The label names of some series, sorted. */
+export function labelNamesOf(series: Iterable<Record<string, string>>): string[] {
+  const names = new Set<string>();
+  for (const l of series) for (const k in l) names.add(k);
+  return [...names].sort();
+}
+
+/** The values label `name` takes in some series, sorted. */
+export function labelValuesOf(name: string, series: Iterable<Record<string, string>>): string[] {
+  const values = new Set<string>();
+  for (const l of series) if (l[name] !== undefined) values.add(l[name]);
+  return [...values].sort();
 }
 
 /** Sample search: every given filter must match. */
@@ -332,6 +392,16 @@ export interface Store {
    * /label/__name__/values and /metadata outside the head.
    */
   sampleMetricNames(q: Omit<SampleQuery, 'limit'>): Promise<Array<{ name: string; type: string }>>;
+  /**
+   * The series (labels with `__name__`) with samples in `q`'s range that pass its filters, each
+   * once; from aggregations, reading only groups stored without `series.id` (older indices).
+   * Prometheus's /series, and /labels and /label/<name>/values with selectors, outside the head.
+   */
+  sampleSeries(q: SeriesQuery): Promise<Array<Record<string, string>>>;
+  /** The label names (`__name__` included) of the series `sampleSeries` gives, sorted. */
+  sampleLabelNames(q: SeriesQuery): Promise<string[]>;
+  /** The values of label `name` over the series `sampleSeries` gives, sorted. */
+  sampleLabelValues(name: string, q: SeriesQuery): Promise<string[]>;
   /** Samples whose exemplar points at the trace, oldest first. */
   getTraceExemplars(traceId: string): Promise<SampleDocument[]>;
   /** Every span of a trace, ordered by start time; empty when the trace is unknown. */

@@ -3,15 +3,15 @@
  * a read whose range starts there or later reads only the head, one that ends before it only the
  * store, and one across it the store before that instant and the head from it, so no point is
  * read twice. The same split serves selectors (the engine's source) and the metadata endpoints
- * (series, labels, label values, metadata, exemplars). Outside the head, metric names and
- * metadata come from a store aggregation; other label names, values and series still read the
- * samples of their range (the sample index keeps label values unaggregatable, docs/adr/0006).
+ * (series, labels, label values, metadata, exemplars). Outside the head, series, label names and
+ * values, metric names and metadata come from store aggregations (docs/adr/0010); only exemplars
+ * read the samples of their range.
  */
 import type { Head, HeadExemplar } from '../../promql/head/index.js';
 import type { LabelMatcher, Labels, Series, SeriesSource } from '../../promql/types.js';
 import { formatFloat } from '../../model/text/floats.js';
-import type { Store } from '../../storage/store.js';
-import { selectSamples, seriesLabels, storeSeriesSource } from './source.js';
+import type { SeriesQuery, Store } from '../../storage/store.js';
+import { compileMatchers, selectSamples, seriesLabels, storeSeriesSource } from './source.js';
 
 /** The head as the query API reads it. */
 export type RecentSamples = Pick<Head, 'select' | 'series' | 'labelNames' | 'labelValues' | 'metadata' | 'exemplars' | 'coversFromMs'>;
@@ -67,31 +67,46 @@ export function recentSeriesSource(store: Store, maxSamples: number, head: Recen
   };
 }
 
-/** The metadata endpoints over the store: they read the samples of their range. */
-export function storeMetaReader(store: Store, maxSamples: number): MetaReader {
-  const series = async (groups: LabelMatcher[][], startMs: number, endMs: number) => {
-    const out = new Map<string, Labels>();
-    for (const matchers of groups.length === 0 ? [[]] : groups) {
-      for (const d of await selectSamples(store, matchers, startMs, endMs, maxSamples)) {
-        const labels = seriesLabels(d);
-        out.set(keyOf(labels), labels);
-      }
-    }
-    return [...out.values()];
+/**
+ * A selector as the store's series query: a metric name and non-empty label values matched
+ * exactly are its filters; when anything else is asked, every matcher is tested on each series.
+ */
+export function seriesQuery(matchers: readonly LabelMatcher[], startMs: number, endMs: number): SeriesQuery {
+  const exact = matchers.filter((m) => m.type === '=' && m.value !== '');
+  const metric = exact.find((m) => m.name === '__name__')?.value;
+  const q: SeriesQuery = {
+    ...(metric !== undefined ? { metric } : {}),
+    labels: Object.fromEntries(exact.filter((m) => m.name !== '__name__').map((m) => [m.name, m.value])),
+    start: new Date(startMs).toISOString(),
+    end: new Date(endMs).toISOString(),
   };
+  if (exact.length < matchers.length) {
+    const tests = compileMatchers(matchers);
+    q.test = (labels) => tests.every((t) => t(labels));
+  }
+  return q;
+}
+
+/**
+ * The metadata endpoints over the store: series, label names and values from its aggregations,
+ * one query per selector (series matching any of them; none: every series); exemplars from samples.
+ */
+export function storeMetaReader(store: Store, maxSamples: number): MetaReader {
+  const each = async <T>(groups: LabelMatcher[][], startMs: number, endMs: number, ask: (q: SeriesQuery) => Promise<T[]>) =>
+    (await Promise.all((groups.length === 0 ? [[]] : groups).map((ms) => ask(seriesQuery(ms, startMs, endMs))))).flat();
   return {
-    series,
+    async series(groups, startMs, endMs) {
+      const out = new Map<string, Labels>();
+      for (const labels of await each(groups, startMs, endMs, (q) => store.sampleSeries(q))) out.set(keyOf(labels), labels);
+      return [...out.values()];
+    },
     async labelNames(groups, startMs, endMs) {
-      const names = new Set<string>();
-      for (const labels of await series(groups, startMs, endMs)) for (const k of Object.keys(labels)) names.add(k);
-      return [...names].sort();
+      return [...new Set(await each(groups, startMs, endMs, (q) => store.sampleLabelNames(q)))].sort();
     },
     async labelValues(name, groups, startMs, endMs) {
       const byAggregation = name === '__name__' ? await metricNames(store, groups, startMs, endMs) : undefined;
       if (byAggregation !== undefined) return [...new Set(byAggregation.map((m) => m.name))].sort();
-      const values = new Set<string>();
-      for (const labels of await series(groups, startMs, endMs)) if (labels[name] !== undefined) values.add(labels[name]);
-      return [...values].sort();
+      return [...new Set(await each(groups, startMs, endMs, (q) => store.sampleLabelValues(name, q)))].sort();
     },
     async metadata(metric, startMs, endMs) {
       const matchers: LabelMatcher[] = metric ? [{ type: '=', name: '__name__', value: metric }] : [];

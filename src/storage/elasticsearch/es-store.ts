@@ -24,8 +24,14 @@ import {
   type Store,
   type TraceSummaryDocument,
   type WriteOutcome,
+  labelNamesOf,
+  labelValuesOf,
+  parseSeriesId,
+  seriesId,
+  seriesMatches,
+  type SeriesQuery,
 } from '../store.js';
-import { dependenciesBody, findTracesBody, logSearchBody, LOG_SORT_OLDEST_FIRST } from './queries.js';
+import { dependenciesBody, findTracesBody, logSearchBody, LOG_SORT_OLDEST_FIRST, sampleGroupFilter, seriesPageBody, withoutField } from './queries.js';
 import { dailyIndex, derivedTemplates, expiredIndices, logsTemplate, samplesTemplate, spansTemplate } from './templates.js';
 import { decodeLogCursor, encodeLogCursor } from '../memory/memory-store.js';
 
@@ -70,6 +76,9 @@ const PAGE = 5_000;
 // unmapped_type: a day's index made by a version before sample groups has no group.id.
 const GROUPS_NEWEST_FIRST = [{ '@timestamp': 'desc' }, { 'group.id': { order: 'asc', unmapped_type: 'keyword' } }];
 const GROUPS_OLDEST_FIRST = [{ '@timestamp': 'asc' }, { 'group.id': { order: 'asc', unmapped_type: 'keyword' } }];
+
+/** Series per page of the series aggregation (well under search.max_buckets, 65,536). */
+const SERIES_PAGE = 10_000;
 
 const SUMMARY_CHUNK = 5_000;
 /** Only what the ingester reads of a bulk answer: a fifth of its size, and of the time to parse it. */
@@ -180,6 +189,38 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   }
 
   const buckets = (agg: unknown): Bucket[] => ((agg as { buckets?: Bucket[] } | undefined)?.buckets ?? []);
+  const samplesIndex = `${prefix}-samples-*`;
+
+  /** Reads the samples of the groups matching `q` stored without `field` and hands `keep` each series. */
+  const readUnaggregated = (q: SeriesQuery, field: string, keep: (id: string, labels: Record<string, string>) => void) =>
+    scan<SampleGroupDocument>('series read', samplesIndex, withoutField(sampleGroupFilter(q), field), GROUPS_NEWEST_FIRST, (g) => {
+      for (const s of storedSamples(g)) keep(seriesId(s['metric.name'], s.labels), { __name__: s['metric.name'], ...s.labels });
+      return true;
+    });
+
+  /**
+   * The series passing `q`: the groups' `series.id` aggregated page by page, and the samples of
+   * the groups without it (indices written before the field) read, both at once.
+   */
+  async function seriesOf(q: SeriesQuery): Promise<Map<string, Record<string, string>>> {
+    const out = new Map<string, Record<string, string>>();
+    const keep = (id: string, labels: Record<string, string>) => {
+      if (!out.has(id) && seriesMatches(labels, q)) out.set(id, labels);
+    };
+    const filter = sampleGroupFilter(q);
+    const aggregated = async () => {
+      let after: unknown;
+      for (;;) {
+        const r = await search('series aggregation', samplesIndex, seriesPageBody(filter, SERIES_PAGE, after));
+        const agg = r.aggregations.s as { buckets: Array<{ key: { id: string } }>; after_key?: unknown };
+        for (const b of agg.buckets) keep(b.key.id, parseSeriesId(b.key.id));
+        if (agg.buckets.length < SERIES_PAGE || agg.after_key === undefined) return;
+        after = agg.after_key;
+      }
+    };
+    await Promise.all([aggregated(), readUnaggregated(q, 'series.id', keep)]);
+    return out;
+  }
 
   return {
     kind: 'elasticsearch',
@@ -212,26 +253,34 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     writeSamples: (groups) => bulk(groups.map((doc) => ({ index: day('samples', Date.parse(doc['@timestamp'])), id: doc['group.id'], doc }))),
     async searchSamples(q) {
       // Groups match on the union of their label values; each sample is then checked exactly.
-      const filter: object[] = [{ range: { '@timestamp': { gte: q.start, lte: q.end } } }];
-      if (q.metric !== undefined) filter.push({ term: { 'metric.name': q.metric } });
-      for (const [k, v] of Object.entries(q.labels)) filter.push({ term: { [`labels.${k}`]: v } });
       const found = new Map<string, SampleDocument>();
-      await scan<SampleGroupDocument>('sample search', `${prefix}-samples-*`, { bool: { filter } }, GROUPS_NEWEST_FIRST, (g) => {
+      await scan<SampleGroupDocument>('sample search', samplesIndex, { bool: { filter: sampleGroupFilter(q) } }, GROUPS_NEWEST_FIRST, (g) => {
         for (const s of storedSamples(g)) if (sampleMatches(s, q)) found.set(samplePointKey(s), s);
         return found.size < q.limit;
       }, Math.min(PAGE, q.limit));
       return [...found.values()].slice(0, q.limit);
     },
     async sampleMetricNames(q) {
-      const filter: object[] = [{ range: { '@timestamp': { gte: q.start, lte: q.end } } }];
-      if (q.metric !== undefined) filter.push({ term: { 'metric.name': q.metric } });
-      for (const [k, v] of Object.entries(q.labels)) filter.push({ term: { [`labels.${k}`]: v } });
       const aggs = { n: { terms: { field: 'metric.name', size: 65_536, order: { _key: 'asc' } }, aggs: { t: { terms: { field: 'metric.type', size: 1 } } } } };
-      const r = await search('metric names', `${prefix}-samples-*`, { size: 0, query: { bool: { filter } }, aggs });
+      const r = await search('metric names', samplesIndex, { size: 0, query: { bool: { filter: sampleGroupFilter(q) } }, aggs });
       return buckets(r.aggregations.n).map((b) => ({ name: b.key, type: buckets((b as unknown as Record<string, unknown>).t)[0]?.key ?? 'unknown' }));
     },
+    sampleSeries: async (q) => [...(await seriesOf(q)).values()],
+    async sampleLabelNames(q) {
+      if (q.test !== undefined || Object.keys(q.labels).length > 0) return labelNamesOf((await seriesOf(q)).values());
+      // Every label name of a group that passes the name and time filters is some passing series' name.
+      const names = new Set<string>();
+      const aggs = { n: { terms: { field: 'label.names', size: 65_536 } } };
+      const [r] = await Promise.all([
+        search('label names', samplesIndex, { size: 0, query: { bool: { filter: sampleGroupFilter(q) } }, aggs }),
+        readUnaggregated(q, 'label.names', (_id, labels) => Object.keys(labels).forEach((k) => names.add(k))),
+      ]);
+      for (const b of buckets(r.aggregations.n)) names.add(b.key);
+      return [...names].sort();
+    },
+    sampleLabelValues: async (name, q) => labelValuesOf(name, (await seriesOf(q)).values()),
     async getTraceExemplars(traceId) {
-      const groups = await all<SampleGroupDocument>('exemplar read', `${prefix}-samples-*`, { term: { 'exemplar.trace.id': traceId } }, GROUPS_OLDEST_FIRST);
+      const groups = await all<SampleGroupDocument>('exemplar read', samplesIndex, { term: { 'exemplar.trace.id': traceId } }, GROUPS_OLDEST_FIRST);
       const found = new Map<string, SampleDocument>();
       for (const s of groups.flatMap(storedSamples)) if (s.exemplar?.['trace.id'] === traceId) found.set(samplePointKey(s), s);
       return [...found.values()].sort(exemplarOrder);

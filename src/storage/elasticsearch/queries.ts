@@ -1,7 +1,26 @@
 /** Elasticsearch query bodies for trace search, kept apart from the transport code. */
-import type { LogQuery, TraceQuery } from '../store.js';
+import type { LogQuery, SampleQuery, TraceQuery } from '../store.js';
 
 type Clause = Record<string, unknown>;
+
+/**
+ * The filter of sample groups in a time range with a metric name and exact label values. A group
+ * matches on the union of its samples' label values, so a caller checks each sample or series after.
+ */
+export function sampleGroupFilter(q: Pick<SampleQuery, 'metric' | 'labels' | 'start' | 'end'>): Clause[] {
+  const filter: Clause[] = [{ range: { '@timestamp': { gte: q.start, lte: q.end } } }];
+  if (q.metric !== undefined) filter.push({ term: { 'metric.name': q.metric } });
+  for (const [k, v] of Object.entries(q.labels)) filter.push({ term: { [`labels.${k}`]: v } });
+  return filter;
+}
+
+/** One page of the series of the groups matching `filter` (composite aggregation on `series.id`). */
+export function seriesPageBody(filter: Clause[], size: number, after: unknown): Clause {
+  return { size: 0, query: { bool: { filter } }, aggs: { s: { composite: { size, sources: [{ id: { terms: { field: 'series.id' } } }], ...(after !== undefined ? { after } : {}) } } } };
+}
+
+/** The groups matching `filter` that were stored without `field` (before it existed): their samples are read instead. */
+export const withoutField = (filter: Clause[], field: string): Clause => ({ bool: { filter, must_not: [{ exists: { field } }] } });
 
 /** The filter of one span matching every condition of `q` (Jaeger's per-span semantics). */
 export function spanFilter(q: TraceQuery): Clause[] {

@@ -12,6 +12,11 @@ export interface TemplateSettings {
 }
 
 const keyword = { type: 'keyword', ignore_above: 1024 } as const;
+/**
+ * A keyword only ever aggregated (and tested by `exists`, which doc values answer): no index. Its
+ * ignore_above is MAX_SERIES_ID_CHARS (src/storage/store.ts); the ingester leaves longer ones out.
+ */
+const aggregateOnly = { type: 'keyword', index: false, ignore_above: 8_191 } as const;
 /** A keyword only ever matched by term queries, never sorted or aggregated on: no doc values. */
 const termOnly = { type: 'keyword', ignore_above: 1024, doc_values: false } as const;
 
@@ -119,9 +124,12 @@ export function samplesTemplate(s: TemplateSettings): { name: string; body: Reco
       service: { properties: { name: termOnly } },
       labels: { type: 'flattened', ignore_above: 1024, doc_values: false },
       exemplar: { properties: { trace: { properties: { id: termOnly } } } },
+      // Aggregated by the metadata endpoints, never matched: doc values only (docs/adr/0010).
+      series: { properties: { id: aggregateOnly } },
+      label: { properties: { names: aggregateOnly } },
       samples: { type: 'object', enabled: false },
     },
-    { version: 2, sourceExcludes: ['labels', 'exemplar.trace.id'] },
+    { version: 3, sourceExcludes: ['labels', 'exemplar.trace.id', 'series.id', 'label.names'] },
   );
 }
 

@@ -18,7 +18,9 @@ import type {
   TraceSummaryDocument,
   WriteOutcome,
 } from '../store.js';
-import { compareOperations, exemplarOrder, sampleMatches, samplePointKey, spanDocumentId, ungroupSamples } from '../store.js';
+import {
+  compareOperations, exemplarOrder, labelNamesOf, labelValuesOf, sampleMatches, samplePointKey, seriesId, seriesMatches, spanDocumentId, ungroupSamples, type SeriesQuery,
+} from '../store.js';
 
 /** Settings of the memory store (`storage.memory`). */
 export interface MemoryStoreSettings {
@@ -98,6 +100,17 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
   /** Sample point key -> sample, in write order; trace ID -> IDs of the samples whose exemplar points at it. */
   const samples = new Map<string, SampleDocument>();
   const exemplarsOfTrace = new Map<string, Set<string>>();
+
+  /** The series of the samples in `q`'s range that pass it, by identity. */
+  function seriesOf(q: SeriesQuery): Map<string, Record<string, string>> {
+    const out = new Map<string, Record<string, string>>();
+    for (const doc of samples.values()) {
+      if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end) continue;
+      const labels = { __name__: doc['metric.name'], ...doc.labels };
+      if (seriesMatches(labels, q)) out.set(seriesId(doc['metric.name'], doc.labels), labels);
+    }
+    return out;
+  }
 
   function evict(): void {
     for (const [traceId, trace] of traces) {
@@ -188,6 +201,9 @@ export function createMemoryStore(settings: MemoryStoreSettings): Store {
       }
       return [...types].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, type]) => ({ name, type }));
     },
+    sampleSeries: async (q) => [...seriesOf(q).values()],
+    sampleLabelNames: async (q) => labelNamesOf(seriesOf(q).values()),
+    sampleLabelValues: async (name, q) => labelValuesOf(name, seriesOf(q).values()),
     async getTraceExemplars(traceId) {
       const out = [...(exemplarsOfTrace.get(traceId) ?? [])].flatMap((id) => samples.get(id) ?? []);
       return out.sort(exemplarOrder);
