@@ -1,5 +1,6 @@
 /** Binary operators with Prometheus's vector matching (promql/engine.go VectorBinop and friends). */
 import { goPow } from './gomath.js';
+import { goAtan2 } from './gomath-trig.js';
 import { COMPARISON_OPS, type Binary, type VectorMatching } from './ast.js';
 import { checkedVector, evaluate, execError, type EvalContext } from './eval.js';
 import { dropName, formatLabels, labelsKey, NAME, signature, type Sample, type Value } from './values.js';
@@ -16,7 +17,7 @@ export function elemBinop(op: string, l: number, r: number): [number, boolean] {
     case '/': return [l / r, true];
     case '%': return [l % r, true];
     case '^': return [goPow(l, r), true];
-    case 'atan2': return [Math.atan2(l, r), true];
+    case 'atan2': return [goAtan2(l, r), true];
     case '==': return [l, l === r];
     case '!=': return [l, l !== r];
     case '>': return [l, l > r];

@@ -2,7 +2,9 @@
 import type { Expr } from './ast.js';
 import { checkedVector, evalRange, evalScalar, evalVector, evaluate, execError, type EvalContext } from './eval.js';
 import { civilTime, type CivilTime } from './calendar.js';
-import { goLog, goLog10, goMax, goMin } from './gomath.js';
+import { goExp, goLog, goLog10, goLog2, goMax, goMin } from './gomath.js';
+import { goAcosh, goAsinh, goAtanh, goCosh, goSinh, goTanh } from './gomath-hyper.js';
+import { goAcos, goAsin, goAtan, goCos, goSin, goTan } from './gomath-trig.js';
 import { histogramFraction, histogramQuantile } from './histogram.js';
 import { dropNameOnce } from './label-cache.js';
 import { labelJoin, labelReplace } from './label-functions.js';
@@ -13,11 +15,16 @@ import { dropName, NAME, type Sample, type Value } from './values.js';
 
 type Call = Extract<Expr, { kind: 'call' }>;
 
-const MATH: Record<string, (v: number) => number> = {
-  abs: Math.abs, ceil: Math.ceil, floor: Math.floor, exp: Math.exp, ln: goLog, log2: Math.log2, log10: goLog10,
-  sqrt: Math.sqrt, sgn: (v) => (Number.isNaN(v) ? v : Math.sign(v)), acos: Math.acos, acosh: Math.acosh, asin: Math.asin,
-  asinh: Math.asinh, atan: Math.atan, atanh: Math.atanh, cos: Math.cos, cosh: Math.cosh, sin: Math.sin, sinh: Math.sinh,
-  tan: Math.tan, tanh: Math.tanh, deg: (v) => v * (180 / Math.PI), rad: (v) => v * (Math.PI / 180),
+// Go's 180 / math.Pi and math.Pi / 180 (exact constant arithmetic, rounded once).
+const RAD_TO_DEG = 57.29577951308232;
+const DEG_TO_RAD = 0.017453292519943295;
+
+/** The one-argument math functions, computed as Go computes them (gomath*.ts), so results match Prometheus's bits. */
+export const MATH_FUNCTIONS: Readonly<Record<string, (v: number) => number>> = {
+  abs: Math.abs, ceil: Math.ceil, floor: Math.floor, exp: goExp, ln: goLog, log2: goLog2, log10: goLog10,
+  sqrt: Math.sqrt, sgn: (v) => (Number.isNaN(v) ? v : Math.sign(v)), acos: goAcos, acosh: goAcosh, asin: goAsin,
+  asinh: goAsinh, atan: goAtan, atanh: goAtanh, cos: goCos, cosh: goCosh, sin: goSin, sinh: goSinh,
+  tan: goTan, tanh: goTanh, deg: (v) => v * RAD_TO_DEG, rad: (v) => v * DEG_TO_RAD,
 };
 
 const DATE: Record<string, (c: CivilTime) => number> = {
@@ -51,7 +58,7 @@ export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
     arg(0);
     return { kind: 'vector', samples: [] };
   }
-  const fn = MATH[e.name];
+  const fn = MATH_FUNCTIONS[e.name];
   if (fn !== undefined) return map(arg(0), ts, fn);
   const date = DATE[e.name];
   if (date !== undefined) {
