@@ -112,11 +112,11 @@ export async function rangeQuery(source: SeriesSource, query: string, startMs: n
     throw new BraidError('BRAID_ERR_PROMQL_PARSE', `invalid expression type "${name}" for range query, must be Scalar or instant Vector`);
   }
   const ctx = await prepare(source, parsed, startMs, endMs, opts);
-  const lastStep = startMs + Math.floor((endMs - startMs) / stepMs) * stepMs;
   const pacer = new Pacer();
-  await warmSubqueries(parsed.expr, startMs, lastStep, stepMs, ctx, pacer);
   const series = new Map<string, { metric: Labels; values: ApiPoint[] }>();
   for (let t = startMs; t <= endMs; t += stepMs) {
+    // Step by step, so that subquery results kept are only those of the windows still ahead.
+    await warmSubqueries(parsed.expr, t, t, stepMs, ctx, pacer);
     const v = evaluate(parsed.expr, t, ctx);
     const samples = v.kind === 'scalar' ? [{ metric: {}, v: v.v }] : v.kind === 'vector' ? v.samples : [];
     for (const s of samples) {

@@ -45,11 +45,14 @@ export function upperBound(points: ReadonlyArray<readonly [number, ...unknown[]]
 /**
  * The inner results of one subquery node at its aligned steps: a contiguous run [lo, hi] of steps
  * evaluated, as one series per label set. Windows move forward in a range query, so steps more than
- * two windows behind are dropped to bound memory; a window outside the run starts a new one.
+ * three of the widest windows behind are dropped to bound memory; a window outside the run starts a
+ * new one.
  */
 export class SubqueryMemo {
   private lo = 0;
   private hi = -1;
+  /** The widest window asked for: every window asked for later starts no earlier than this before the latest. */
+  private widest = 0;
   private readonly series = new Map<string, MemoSeries>();
 
   constructor(
@@ -59,13 +62,15 @@ export class SubqueryMemo {
 
   /** The aligned steps in [first, last] still to evaluate for that window, after making room. */
   pending(first: number, last: number): [number, number] {
+    this.widest = Math.max(this.widest, last - first);
     const empty = this.hi < this.lo;
     if (empty || first < this.lo || first > this.hi + this.stepMs) {
       this.series.clear();
       this.lo = first;
       this.hi = first - this.stepMs;
-    } else if (first - this.lo > 2 * (last - first) + this.stepMs) {
-      this.trim(first);
+    } else if (first - this.lo > 3 * this.widest + this.stepMs) {
+      // Keep one widest window before this one: the warm-up of the next outer step asks for it.
+      this.trim(first - this.widest);
     }
     return [this.hi + this.stepMs, last];
   }

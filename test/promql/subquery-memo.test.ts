@@ -54,6 +54,15 @@ describe('SubqueryMemo', () => {
     }
     expect(calls.length).toBe(41);
   });
+
+  it('keeps what the next wide window needs while narrow windows are read in between', () => {
+    const { m, calls } = memo();
+    for (let t = 600_000; t <= 1_800_000; t += 15_000) {
+      m.window(t - 285_000, t);
+      m.window(t, t);
+    }
+    expect(calls.length).toBe(new Set(calls).size);
+  });
 });
 
 describe('range selector points', () => {
