@@ -52,38 +52,38 @@ export function goMax(x: number, y: number): number {
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
 
 /**
- * math.FMA, x × y + z rounded once (Boldo and Melquiond's emulation: the exact product and sum as
- * pairs of doubles, the low parts added with rounding to odd). Exact while x × y neither overflows nor
- * comes within 2^53 of the subnormal range, which holds for every call Exp makes that can matter.
+ * math.FMA, x × y + z rounded once: the exact product and sum as pairs of doubles (Dekker, Knuth),
+ * then the sum of the parts rounded to nearest, corrected where it fell on a tie that the last,
+ * inexact part breaks. Exact while x × y neither overflows nor comes within 2^53 of the subnormal
+ * range, which holds for every call Exp makes that can matter.
  */
 export function fma(x: number, y: number, z: number): number {
+  const t = SPLIT * y;
+  const yh = t - (t - y);
+  return fmaSplit(x, y, yh, y - yh, z);
+}
+
+/** fma with y already split into yh + yl (Exp splits its reduced argument once for seven calls). */
+function fmaSplit(x: number, y: number, yh: number, yl: number, z: number): number {
   const p = x * y;
-  let t = SPLIT * x;
+  const t = SPLIT * x;
   const xh = t - (t - x);
   const xl = x - xh;
-  t = SPLIT * y;
-  const yh = t - (t - y);
-  const yl = y - yh;
   const pe = xh * yh - p + xh * yl + xl * yh + xl * yl;
   const s = p + z;
   let b = s - p;
   const se = p - (s - b) + (z - b);
-  let v = se + pe;
+  const v = se + pe;
   b = v - se;
   const ve = se - (v - b) + (pe - b);
-  if (ve !== 0 && Number.isFinite(v)) {
-    f64[0] = v;
-    if ((bits[0]! & 1) === 0) {
-      // Round to odd: step one ulp towards the lost part when v is even.
-      if (v > 0 === ve > 0) bits[0] = bits[0]! + 1;
-      else if (bits[0] === 0) {
-        bits[0] = 0xffffffff;
-        bits[1] = bits[1]! - 1;
-      } else bits[0] = bits[0]! - 1;
-      v = f64[0];
-    }
-  }
-  return s + v;
+  const r = s + v;
+  if (ve === 0) return r;
+  b = r - s;
+  const re = s - (r - b) + (v - b);
+  // r + re is s + v exactly; the true sum is r + re + ve. Only when re is half the distance to r's
+  // neighbour (a tie, resolved to even) can ve change the rounding: then it decides the side.
+  if (re === 0 || r + 2 * re - r !== 2 * re) return r;
+  return re > 0 === ve > 0 ? r + 2 * re : r;
 }
 
 const HSQRT2 = 7.07106781186547524401e-1;
@@ -146,6 +146,8 @@ const E5 = 1.3888888888888888889e-3;
 const E6 = 1.9841269841269841270e-4;
 const E7 = 2.4801587301587301587e-5;
 
+const EXP_COEFFICIENTS = [E6, E5, E4, E3, E2, 0.5, 1];
+
 /** CVTSD2SL: round half to even into int32, -2^31 (integer indefinite) when out of range. */
 function cvtsd2sl(t: number): number {
   let r = Math.round(t);
@@ -161,16 +163,16 @@ export function goExp(x: number): number {
   const k = cvtsd2sl(LOG2E * x);
   // Past the int32 range or far below the subnormals the answer is 0 whatever the series gives.
   if (k + 0x3ff < -52) return 0;
-  let r = fma(-k, LN2U, x);
+  // LN2U has 41 significant bits and |k| < 2^11, so k × LN2U is exact and needs no fused step.
+  let r = x - k * LN2U;
   r = fma(-k, LN2L, r);
   r *= 0.0625;
-  let p = fma(E7, r, E6);
-  p = fma(p, r, E5);
-  p = fma(p, r, E4);
-  p = fma(p, r, E3);
-  p = fma(p, r, E2);
-  p = fma(p, r, 0.5);
-  p = fma(p, r, 1);
+  const t = SPLIT * r;
+  const rh = t - (t - r);
+  const rl = r - rh;
+  let p = E7;
+  // One call site in a loop, which V8 inlines once, rather than seven that exceed its inlining budget.
+  for (let i = 0; i < EXP_COEFFICIENTS.length; i++) p = fmaSplit(p, r, rh, rl, EXP_COEFFICIENTS[i]!);
   r *= p;
   r *= r + 2;
   r *= r + 2;
