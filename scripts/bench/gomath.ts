@@ -45,7 +45,6 @@ const PAIRS: Pair[] = [
 
 /** CPU ns per call of f over xs: a fresh loop per function, so each call site sees one target. */
 function nsPerCall(f: (x: number, y: number) => number, xs: Float64Array): number {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const loop = new Function('f', 'xs', 'n', 'let s = 0; for (let i = 0; i < n; i++) s += f(xs[i], xs[(i * 7) % n] * 0.1); return s;') as (
     f: (x: number, y: number) => number, xs: Float64Array, n: number) => number;
   for (let i = 0; i < 20; i++) loop(f, xs, N);

@@ -77,12 +77,12 @@ function fmaSplit(x: number, y: number, yh: number, yl: number, z: number): numb
   b = v - se;
   const ve = se - (v - b) + (pe - b);
   const r = s + v;
-  if (ve === 0) return r;
   b = r - s;
   const re = s - (r - b) + (v - b);
   // r + re is s + v exactly; the true sum is r + re + ve. Only when re is half the distance to r's
-  // neighbour (a tie, resolved to even) can ve change the rounding: then it decides the side.
-  if (re === 0 || r + 2 * re - r !== 2 * re) return r;
+  // neighbour (a tie, resolved to even) can ve change the rounding: then its sign decides the side.
+  // (No early return for ve === 0: a branch taken at random costs more than the sum it saves.)
+  if (r + 2 * re - r !== 2 * re || ve === 0) return r;
   return re > 0 === ve > 0 ? r + 2 * re : r;
 }
 
@@ -152,7 +152,8 @@ const EXP_COEFFICIENTS = [E6, E5, E4, E3, E2, 0.5, 1];
 function cvtsd2sl(t: number): number {
   let r = Math.round(t);
   if (r - t === 0.5 && r % 2 !== 0) r -= 1;
-  return r >= -2147483648 && r <= 2147483647 ? r : -2147483648;
+  // | 0 keeps k a small integer (never -0) for V8.
+  return (r >= -2147483648 && r <= 2147483647 ? r : -2147483648) | 0;
 }
 
 /** math.Exp as Go's amd64 assembly (exp_amd64.s, FMA path) computes it. */
