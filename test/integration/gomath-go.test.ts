@@ -16,6 +16,9 @@ import { MATH_FUNCTIONS } from '../../src/promql/functions.js';
 import { elemBinop } from '../../src/promql/binary.js';
 import { buildGoProgram } from '../helpers/go-program.js';
 
+// GOMATH_INPUTS=2000000 GOMATH_SEED=... for a longer search; the default keeps the test to a few seconds.
+const RANDOM_INPUTS = Number(process.env.GOMATH_INPUTS ?? 200_000);
+const SEED = Number(process.env.GOMATH_SEED ?? 9);
 const SOURCE = fileURLToPath(new URL('../promql/go-math/main.go', import.meta.url));
 let binary = '';
 
@@ -136,9 +139,9 @@ function differences(name: string, fn: Fn, ins: number[][], want: Float64Array, 
 }
 
 describe('Go math, bit for bit', () => {
-  it('the engine\'s functions answer as Go\'s on amd64, on edges and 200,000 random inputs', async () => {
+  it(`the engine's functions answer as Go's on amd64, on edges and ${RANDOM_INPUTS} random inputs`, async () => {
     const names = Object.keys(FUNCTIONS);
-    const ins = inputs(200_000, 9);
+    const ins = inputs(RANDOM_INPUTS, SEED);
     const want = await askGo(names, ins);
     const diffs = names.flatMap((name, k) => differences(name, FUNCTIONS[name]!, ins, want, k * ins.length));
     expect(diffs).toEqual([]);
