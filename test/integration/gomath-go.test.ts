@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fma, goExp, goLog, goLog10, goLog2, goPow } from '../../src/promql/gomath.js';
+import { fma, goExp, goLog, goLog10, goLog2, goMax, goMin, goPow } from '../../src/promql/gomath.js';
 import { goAcosh, goAsinh, goAtanh, goCosh, goLog1p, goSinh, goTanh } from '../../src/promql/gomath-hyper.js';
 import { goAcos, goAsin, goAtan, goAtan2, goCos, goSin, goTan } from '../../src/promql/gomath-trig.js';
 import { MATH_FUNCTIONS } from '../../src/promql/functions.js';
@@ -40,6 +40,7 @@ const FUNCTIONS: Record<string, Fn> = {
   sinh: unary('sinh'), cosh: unary('cosh'), tanh: unary('tanh'), asinh: unary('asinh'), acosh: unary('acosh'),
   atanh: unary('atanh'), sqrt: unary('sqrt'), floor: unary('floor'), ceil: unary('ceil'), deg: unary('deg'),
   rad: unary('rad'), log1p: (x) => goLog1p(x), atan2: binop('atan2'), pow: binop('^'), mod: binop('%'),
+  min: (x, y) => goMin(x, y), max: (x, y) => goMax(x, y),
 };
 
 /** xorshift128+, seeded: the same inputs on every run. */

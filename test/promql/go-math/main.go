@@ -23,7 +23,7 @@ var unary = map[string]func(float64) float64{
 }
 
 var binaryFns = map[string]func(float64, float64) float64{
-	"atan2": math.Atan2, "pow": math.Pow, "mod": math.Mod,
+	"atan2": math.Atan2, "pow": math.Pow, "mod": math.Mod, "min": math.Min, "max": math.Max,
 }
 
 func main() {
