@@ -1,5 +1,5 @@
 /**
- * Prometheus metadata endpoints before the head, on a real Elasticsearch (docs/adr/0011):
+ * Prometheus metadata endpoints before the head, on a real Elasticsearch (docs/adr/0012):
  *   1. bytes per sample after force-merge, with the series fields (`series.id`, `label.names`) and
  *      without them (the same groups as the version before wrote them);
  *   2. milliseconds of /labels, /label/<name>/values, /series and /metadata over the whole range

@@ -82,7 +82,7 @@ class Groups {
 }
 
 /**
- * The fields the metadata endpoints aggregate (docs/adr/0011): each sample's series identity and
+ * The fields the metadata endpoints aggregate (docs/adr/0012): each sample's series identity and
  * the group's label names. Left out when an identity is too long for a keyword term, so the
  * store reads that group's samples instead of answering without it.
  */

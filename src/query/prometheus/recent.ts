@@ -4,7 +4,7 @@
  * store, and one across it the store before that instant and the head from it, so no point is
  * read twice. The same split serves selectors (the engine's source) and the metadata endpoints
  * (series, labels, label values, metadata, exemplars). Outside the head, series, label names and
- * values, metric names and metadata come from store aggregations (docs/adr/0011); only exemplars
+ * values, metric names and metadata come from store aggregations (docs/adr/0012); only exemplars
  * read the samples of their range.
  */
 import type { Head, HeadExemplar } from '../../promql/head/index.js';

@@ -111,7 +111,7 @@ export function logsTemplate(s: TemplateSettings): { name: string; body: Record<
  * groups by name, time and the union of their label values, then reads the samples out of
  * `_source`; the unions exist only to be matched, so they are left out of `_source`. Version 3
  * adds `series.id` and `label.names` (doc values only, not in `_source`), which the Prometheus
- * metadata endpoints aggregate instead of reading samples (docs/adr/0011).
+ * metadata endpoints aggregate instead of reading samples (docs/adr/0012).
  * 107 bytes and 1 document per sample before; see docs/adr/0006 for the figures now.
  */
 export function samplesTemplate(s: TemplateSettings): { name: string; body: Record<string, unknown> } {
@@ -126,7 +126,7 @@ export function samplesTemplate(s: TemplateSettings): { name: string; body: Reco
       service: { properties: { name: termOnly } },
       labels: { type: 'flattened', ignore_above: 1024, doc_values: false },
       exemplar: { properties: { trace: { properties: { id: termOnly } } } },
-      // Aggregated by the metadata endpoints, never matched: doc values only (docs/adr/0011).
+      // Aggregated by the metadata endpoints, never matched: doc values only (docs/adr/0012).
       series: { properties: { id: aggregateOnly } },
       label: { properties: { names: aggregateOnly } },
       samples: { type: 'object', enabled: false },
