@@ -106,7 +106,12 @@ function suite(mode: string, config: () => BraidConfigInput, esIndexPrefix?: str
     });
 
     it('derives service dependencies, even when the child span arrived first', async () => {
-      const res = await api<Array<{ parent: string; child: string; callCount: number }>>(`/api/dependencies?endTs=${Date.now()}&lookback=3600000`);
+      // Edges are derived after the spans are stored, into an index of their own that a loaded
+      // Elasticsearch may still be allocating (503 meanwhile): wait for an answer.
+      const res = await eventually(async () => {
+        const r = await api<Array<{ parent: string; child: string; callCount: number }>>(`/api/dependencies?endTs=${Date.now()}&lookback=3600000`);
+        return r.status === 200 && (r.body.data?.length ?? 0) > 0 ? r : undefined;
+      }, 30_000, 'dependencies');
       expect(res.body.data).toEqual([{ parent: 'checkout', child: 'payments', callCount: 1 }]);
     });
   });
