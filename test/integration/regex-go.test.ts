@@ -5,17 +5,12 @@
  * answers the compile error or, per input, the submatches and a template expanded. Hand-picked
  * patterns for each syntax feature and error, then random ones from a seeded grammar.
  */
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../scripts/infra/paths.js';
-import { run, which } from '../../scripts/infra/process.js';
 import { compileGoRegexp } from '../../src/model/text/goregexp.js';
 import { compileRegex } from '../../src/model/text/regex.js';
 import { compileTemplate, expand } from '../../src/model/text/template.js';
+import { buildGoProgram, runGoProgram } from '../helpers/go-program.js';
 
 interface Case {
   p: string;
@@ -42,30 +37,13 @@ const SOURCE = fileURLToPath(new URL('../model/text/go-regex/main.go', import.me
 let binary = '';
 
 beforeAll(async () => {
-  const go = which('go');
-  if (go === undefined) throw new Error('go not found on PATH: this test compares with Go\'s regexp, built from test/model/text/go-regex');
-  const hash = createHash('sha256').update(readFileSync(SOURCE)).digest('hex').slice(0, 12);
-  const dir = join(loadConfig().cacheDir, 'go-regex');
-  binary = join(dir, `go-regex-${hash}`);
-  if (existsSync(binary)) return;
-  mkdirSync(dir, { recursive: true });
-  await run(go, ['build', '-o', binary, SOURCE], { cwd: dir, env: { ...process.env, GOWORK: 'off' } });
+  binary = await buildGoProgram(SOURCE, 'go-regex');
 }, 300_000);
 
 /** Go's answers, one per case, from one run of the Go program. */
-function askGo(cases: readonly Case[]): Promise<GoAnswer[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`go-regex exited with ${code}`));
-      else resolve(out.trim().split('\n').map((line) => JSON.parse(line) as GoAnswer));
-    });
-    child.stdin.end(cases.map((c) => JSON.stringify(c)).join('\n') + '\n');
-  });
+async function askGo(cases: readonly Case[]): Promise<GoAnswer[]> {
+  const out = await runGoProgram(binary, cases.map((c) => JSON.stringify(c)).join('\n') + '\n');
+  return out.trim().split('\n').map((line) => JSON.parse(line) as GoAnswer);
 }
 
 function askBraid(c: Case): BraidAnswer {

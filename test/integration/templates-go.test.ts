@@ -5,11 +5,10 @@
  * floats (ties, huge, tiny, subnormal), builtins, control structures, trim markers, and error
  * messages; outputs and messages must be equal but for the differences listed (and explained).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/alerting/templates/index.js';
-import { buildGoProgram } from '../helpers/go-program.js';
+import { buildGoProgram, runGoProgram } from '../helpers/go-program.js';
 
 interface Case {
   text: string;
@@ -23,16 +22,8 @@ beforeAll(async () => {
   binary = await buildGoProgram(SOURCE, 'go-template');
 }, 300_000);
 
-function askGo(cases: readonly Case[]): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as string[]) : reject(new Error(`go-template exited with ${code}`))));
-    child.stdin.end(JSON.stringify(cases));
-  });
+async function askGo(cases: readonly Case[]): Promise<string[]> {
+  return JSON.parse(await runGoProgram(binary, JSON.stringify(cases))) as string[];
 }
 
 async function askBraid(c: Case): Promise<string> {
