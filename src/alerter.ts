@@ -55,11 +55,12 @@ function outputTimeSeries(samples: OutputSample[]): TimeSeries[] {
 
 /** Starts rule evaluation and notification once the head is rebuilt. */
 export async function startAlerter(deps: AlerterDeps): Promise<RunningAlerter> {
-  const { config, head, queue, log } = deps;
+  const { config, head, queue } = deps;
+  const log = deps.log.child({ component: 'alerter' });
   const a = config.alerting;
   const notifier = createNotifier(
     { alertmanagers: a.alertmanagers, webhooks: a.webhooks, externalURL: a.external_url, externalLabels: a.external_labels },
-    { log: log.child({ component: 'notifier' }), registry: deps.registry },
+    { log: deps.log, registry: deps.registry },
   );
   const append = async (samples: OutputSample[]): Promise<void> => {
     if (samples.length === 0) return;
@@ -77,7 +78,7 @@ export async function startAlerter(deps: AlerterDeps): Promise<RunningAlerter> {
       append,
       send: (alerts) => notifier.send(alerts),
       exampleTraces: createExampleTraceFinder({ exemplars: head, ...(deps.store ? { store: deps.store } : {}) }),
-      log: log.child({ component: 'rules' }),
+      log: deps.log.child({ component: 'rules' }),
       registry: deps.registry,
     },
   );

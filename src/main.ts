@@ -211,7 +211,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   const maxSamples = config.query.prometheus.max_samples;
   if (has('alerter') && head && queue) {
     alerter = await startAlerter({
-      config, head, headReady: headFeed?.ready ?? Promise.resolve(), queue, registry, log: log.child({ component: 'alerter' }),
+      config, head, headReady: headFeed?.ready ?? Promise.resolve(), queue, registry, log,
       source: store ? recentSeriesSource(store, maxSamples, head) : head,
       ...(store ? { store } : {}),
     });
