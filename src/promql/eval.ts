@@ -5,12 +5,12 @@
  * and subquery steps are aligned to multiples of the step.
  */
 import { BraidError } from '../errors.js';
-import type { AtModifier, Expr, Subquery, VectorSelector } from './ast.js';
-import { aggregate } from './aggregations.js';
+import type { Aggregate, AtModifier, Expr, Subquery, VectorSelector } from './ast.js';
+import { aggregate, type Grouping } from './aggregations.js';
 import { binary } from './binary.js';
 import { callFunction } from './functions.js';
 import { keyOf } from './label-cache.js';
-import { rangePoints, SubqueryMemo, upperBound, withoutStaleMarkers } from './subquery-memo.js';
+import { RangeWindows, SubqueryMemo, upperBound } from './subquery-memo.js';
 import type { Series } from './types.js';
 import { dropName, type RangeSeries, type Sample, type Value } from './values.js';
 
@@ -26,15 +26,17 @@ export interface EvalContext {
   memo: QueryMemo;
 }
 
-/** Work kept across the steps of one query: subquery results and range selectors' series. */
+/** Work kept across the steps of one query: subquery results, range selectors' windows, aggregation groups. */
 export interface QueryMemo {
   subqueries: Map<Subquery, SubqueryMemo>;
-  ranges: Map<VectorSelector, readonly Series[]>;
+  ranges: Map<VectorSelector, RangeWindows>;
+  /** Aggregation nodes' groups of their last input (aggregations.ts). */
+  groupings: Map<Aggregate, Grouping>;
 }
 
 /** An empty memo for a new query. */
 export function newQueryMemo(): QueryMemo {
-  return { subqueries: new Map(), ranges: new Map() };
+  return { subqueries: new Map(), ranges: new Map(), groupings: new Map() };
 }
 
 /** A range vector with the window it was selected over. */
@@ -44,6 +46,8 @@ export interface RangeArg {
   startMs: number;
   endMs: number;
   rangeMs: number;
+  /** Whether the series' label sets are distinct with (`named`) and without their names; unknown for subqueries. */
+  distinct?: { named: boolean; unnamed: boolean };
 }
 
 /** Throws an execution error. */
@@ -124,14 +128,9 @@ export function evalRange(e: Expr, ts: number, ctx: EvalContext): RangeArg {
   if (e.kind !== 'matrix') return execError(`expected range vector, got ${e.kind}`);
   const ref = atTime(e.vs.at, ts, ctx) - e.vs.offsetMs;
   const start = ref - e.rangeMs;
-  let data = ctx.memo.ranges.get(e.vs);
-  if (data === undefined) ctx.memo.ranges.set(e.vs, (data = withoutStaleMarkers(ctx.data.get(e.vs) ?? [])));
-  const series: RangeSeries[] = [];
-  for (const s of data) {
-    const points = rangePoints(s.samples, start, ref);
-    if (points.length > 0) series.push({ metric: s.labels, points });
-  }
-  return { series, startMs: start, endMs: ref, rangeMs: e.rangeMs };
+  let windows = ctx.memo.ranges.get(e.vs);
+  if (windows === undefined) ctx.memo.ranges.set(e.vs, (windows = new RangeWindows(ctx.data.get(e.vs) ?? [])));
+  return { series: windows.window(start, ref), startMs: start, endMs: ref, rangeMs: e.rangeMs, distinct: windows.labelsDistinct() };
 }
 
 /** The aligned steps of a subquery's window at `ts`: [first, last], empty when first > last. */

@@ -109,12 +109,15 @@ function callRange(e: Call, ts: number, ctx: EvalContext): Value {
   const matrixIndex = e.name === 'quantile_over_time' ? 1 : 0;
   const params = e.args.filter((_, i) => i !== matrixIndex).map((a) => evalScalar(a, ts, ctx));
   const w = evalRange(e.args[matrixIndex]!, ts, ctx);
+  const keepName = KEEP_NAME.has(e.name);
   const out: Sample[] = [];
   for (const s of w.series) {
-    const v = fn(s.points, w, ts, params);
-    if (v !== undefined) out.push({ metric: KEEP_NAME.has(e.name) ? s.metric : dropNameOnce(s.metric), v, t: ts });
+    const v = fn(s.points, s.lo, s.hi, w, ts, params);
+    if (v !== undefined) out.push({ metric: keepName ? s.metric : dropNameOnce(s.metric), v, t: ts });
   }
-  return checkedVector(out);
+  // A selector whose label sets are distinct (checked once per query) needs no check at each step.
+  const distinct = w.distinct !== undefined && (keepName ? w.distinct.named : w.distinct.unnamed);
+  return distinct ? { kind: 'vector', samples: out } : checkedVector(out);
 }
 
 function sortByValue(v: Sample[], desc: boolean): Sample[] {

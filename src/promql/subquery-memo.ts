@@ -6,7 +6,7 @@
  * evalSubquery). Range selectors read a copy of each series without its staleness markers, made once.
  */
 import type { Labels, Series, StoredSample } from './types.js';
-import { keyOf } from './label-cache.js';
+import { dropNameOnce, keyOf } from './label-cache.js';
 import type { RangeSeries, Sample } from './values.js';
 
 type Point = [number, number];
@@ -100,13 +100,13 @@ export class SubqueryMemo {
       const i = lowerBound(s.points, first);
       const j = upperBound(s.points, last);
       if (j <= i) continue;
-      const w = { metric: s.metric, points: s.points.slice(i, j), position: s.positions[i]! };
+      const w = { metric: s.metric, points: s.points, lo: i, hi: j, position: s.positions[i]! };
       if (ordered && out.length > 0 && windowOrder(w, out[out.length - 1]!) < 0) ordered = false;
       out.push(w);
     }
     // Series in the order they first appear in the window, as a step-by-step evaluation lists them.
     if (!ordered) out.sort(windowOrder);
-    return out.map(({ metric, points }) => ({ metric, points }));
+    return out.map(({ metric, points, lo, hi }) => ({ metric, points, lo, hi }));
   }
 
   private trim(first: number): void {
@@ -123,8 +123,8 @@ export class SubqueryMemo {
 }
 
 /** Orders windowed series by the step they first appear at, then by their place in that step's vector. */
-function windowOrder(a: { points: Point[]; position: number }, b: { points: Point[]; position: number }): number {
-  return a.points[0]![0] - b.points[0]![0] || a.position - b.position;
+function windowOrder(a: RangeSeries & { position: number }, b: RangeSeries & { position: number }): number {
+  return a.points[a.lo]![0] - b.points[b.lo]![0] || a.position - b.position;
 }
 
 /** A selector's series without staleness markers, which range selectors skip: made once per query. */
@@ -132,8 +132,49 @@ export function withoutStaleMarkers(series: readonly Series[]): Series[] {
   return series.map((s) => (s.samples.some((p) => p[2] === true) ? { labels: s.labels, samples: s.samples.filter((p) => p[2] !== true) } : s));
 }
 
-/** The points of (start, end] of a series without staleness markers, as range functions read them. */
-export function rangePoints(samples: readonly StoredSample[], start: number, end: number): Point[] {
-  // A stored sample without the marker flag is read as [t, v]: range functions use only those two.
-  return samples.slice(upperBound(samples, start), upperBound(samples, end)) as unknown as Point[];
+/** First index of `points` whose time is > t, searched from `from`: forward one by one, backward by bisection. */
+function seek(points: readonly StoredSample[], from: number, t: number): number {
+  if (from > 0 && points[from - 1]![0] > t) return upperBound(points, t);
+  let i = from;
+  while (i < points.length && points[i]![0] <= t) i++;
+  return i;
+}
+
+/**
+ * A range selector's series for one query, without staleness markers, each with its window (start,
+ * end] kept as indexes into its samples. Steps move forward, so each window moves on from where the
+ * last one ended instead of bisecting the series again: one pass over the samples per query.
+ */
+export class RangeWindows {
+  private readonly series: RangeSeries[];
+  /** Whether the label sets stay distinct with and without their names, checked on first use. */
+  private distinct: { named: boolean; unnamed: boolean } | undefined;
+
+  constructor(series: readonly Series[]) {
+    this.series = withoutStaleMarkers(series).map((s) => ({ metric: s.labels, points: s.samples, lo: 0, hi: 0 }));
+  }
+
+  /**
+   * The series with samples in (start, end]. The objects are this selector's own and move at its next
+   * window: read them before evaluating the selector again.
+   */
+  window(start: number, end: number): RangeSeries[] {
+    const out: RangeSeries[] = [];
+    for (const s of this.series) {
+      s.lo = seek(s.points, s.lo, start);
+      s.hi = seek(s.points, Math.max(s.lo, s.hi), end);
+      if (s.hi > s.lo) out.push(s);
+    }
+    return out;
+  }
+
+  /** Whether no two series share a label set, with their names (`named`) or without. */
+  labelsDistinct(): { named: boolean; unnamed: boolean } {
+    if (this.distinct === undefined) {
+      const named = new Set(this.series.map((s) => keyOf(s.metric)));
+      const unnamed = new Set(this.series.map((s) => keyOf(dropNameOnce(s.metric))));
+      this.distinct = { named: named.size === this.series.length, unnamed: unnamed.size === this.series.length };
+    }
+    return this.distinct;
+  }
 }

@@ -1,7 +1,7 @@
 /** Values the evaluator passes between nodes, and label-set helpers. */
 import { formatFloat } from '../model/text/floats.js';
 import { goQuote } from './literals.js';
-import type { Labels } from './types.js';
+import type { Labels, StoredSample } from './types.js';
 
 /** One element of an instant vector; `t` is the sample's own time for raw selector output. */
 export interface Sample {
@@ -10,10 +10,15 @@ export interface Sample {
   t: number;
 }
 
-/** One series of a range vector. */
+/**
+ * One series of a range vector: the window points[lo] to points[hi - 1] of the series' points, read
+ * in place rather than copied (a point's third element, the staleness flag, is never set here).
+ */
 export interface RangeSeries {
   metric: Labels;
-  points: Array<[number, number]>;
+  points: readonly StoredSample[];
+  lo: number;
+  hi: number;
 }
 
 /** The value of an expression at one evaluation time. */
@@ -77,13 +82,29 @@ export function formatValue(v: number): string {
   return `${mant}e${sign}${digits.length < 2 ? '0' + digits : digits}`;
 }
 
-/** Neumaier-compensated summation step (Prometheus kahanSumInc). */
-export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (!Number.isFinite(t) && !Number.isNaN(t)) return [t, 0];
-  if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
-  else c += inc - t + sum;
-  return [t, c];
+/** A Neumaier-compensated sum (Prometheus kahanSumInc), kept in place: no pair allocated per element. */
+export class KahanSum {
+  sum = 0;
+  c = 0;
+
+  /** Adds `inc` as kahanSumInc(inc, sum, c) does. */
+  add(inc: number): void {
+    const sum = this.sum;
+    const t = sum + inc;
+    if (!Number.isFinite(t) && !Number.isNaN(t)) {
+      this.sum = t;
+      this.c = 0;
+      return;
+    }
+    if (Math.abs(sum) >= Math.abs(inc)) this.c += sum - t + inc;
+    else this.c += inc - t + sum;
+    this.sum = t;
+  }
+
+  /** The compensated total. */
+  value(): number {
+    return this.sum + this.c;
+  }
 }
 
 /** Orders floats as Prometheus's vectorByValueHeap does for quantile: NaN first, then ascending. */
@@ -110,36 +131,44 @@ export function quantile(q: number, values: number[]): number {
 }
 
 /** Incremental mean as Prometheus's avg and avg_over_time compute it (Kahan sum, then mean on overflow). */
-export function average(values: readonly number[]): number {
-  let count = 0;
-  let sum = 0;
-  let c = 0;
-  let mean = 0;
-  let incremental = false;
-  for (const v of values) {
-    count++;
+export class Average {
+  private count = 0;
+  private readonly acc = new KahanSum();
+  private mean = 0;
+  private incremental = false;
+
+  /** Adds one value. */
+  add(v: number): void {
+    const acc = this.acc;
+    const count = ++this.count;
     if (count === 1) {
-      sum = v;
-      mean = v;
-      continue;
+      acc.sum = v;
+      this.mean = v;
+      return;
     }
-    if (!incremental) {
-      const [ns, nc] = kahanSumInc(v, sum, c);
-      if (Number.isFinite(ns) || Number.isNaN(ns)) {
-        sum = ns;
-        c = nc;
-        continue;
-      }
-      incremental = true;
-      mean = sum / (count - 1);
-      c /= count - 1;
+    if (!this.incremental) {
+      const sum = acc.sum;
+      const c = acc.c;
+      acc.add(v);
+      if (Number.isFinite(acc.sum) || Number.isNaN(acc.sum)) return;
+      // The sum overflowed: restart from the mean of the values before this one.
+      this.incremental = true;
+      this.mean = sum / (count - 1);
+      acc.c = c / (count - 1);
     }
+    const mean = this.mean;
     if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
-      if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) continue;
-      if (Number.isFinite(v)) continue;
+      if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) return;
+      if (Number.isFinite(v)) return;
     }
-    const current = mean + c;
-    [mean, c] = kahanSumInc(v / count - current / count, mean, c);
+    const current = mean + acc.c;
+    acc.sum = mean;
+    acc.add(v / count - current / count);
+    this.mean = acc.sum;
   }
-  return incremental ? mean + c : (sum + c) / count;
+
+  /** The mean of the values added. */
+  value(): number {
+    return this.incremental ? this.mean + this.acc.c : (this.acc.sum + this.acc.c) / this.count;
+  }
 }

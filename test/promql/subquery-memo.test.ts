@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { rangePoints, SubqueryMemo, withoutStaleMarkers } from '../../src/promql/subquery-memo.js';
-import type { Labels } from '../../src/promql/types.js';
-import type { Sample } from '../../src/promql/values.js';
+import { RangeWindows, SubqueryMemo, withoutStaleMarkers } from '../../src/promql/subquery-memo.js';
+import type { Labels, StoredSample } from '../../src/promql/types.js';
+import type { RangeSeries, Sample } from '../../src/promql/values.js';
+
+/** The windows' series as label sets and the points they read. */
+const read = (series: RangeSeries[]): Array<{ metric: Labels; points: StoredSample[] }> =>
+  series.map((s) => ({ metric: s.metric, points: s.points.slice(s.lo, s.hi) }));
 
 const a: Labels = { job: 'a' };
 const b: Labels = { job: 'b' };
@@ -21,8 +25,8 @@ function memo(): { m: SubqueryMemo; calls: number[] } {
 describe('SubqueryMemo', () => {
   it('evaluates each aligned step once across overlapping windows', () => {
     const { m, calls } = memo();
-    expect(m.window(0, 45_000)).toEqual([{ metric: a, points: [[0, 0], [15_000, 15], [30_000, 30], [45_000, 45]] }]);
-    expect(m.window(15_000, 60_000)).toEqual([
+    expect(read(m.window(0, 45_000))).toEqual([{ metric: a, points: [[0, 0], [15_000, 15], [30_000, 30], [45_000, 45]] }]);
+    expect(read(m.window(15_000, 60_000))).toEqual([
       { metric: a, points: [[15_000, 15], [30_000, 30], [45_000, 45], [60_000, 60]] },
       { metric: b, points: [[60_000, -60]] },
     ]);
@@ -43,13 +47,13 @@ describe('SubqueryMemo', () => {
     m.window(30_000, 45_000);
     m.window(300_000, 300_000);
     expect(calls).toEqual([60_000, 75_000, 30_000, 45_000, 300_000]);
-    expect(m.window(300_000, 300_000)).toEqual([{ metric: b, points: [[300_000, -300] ] }, { metric: a, points: [[300_000, 300]] }]);
+    expect(read(m.window(300_000, 300_000))).toEqual([{ metric: b, points: [[300_000, -300] ] }, { metric: a, points: [[300_000, 300]] }]);
   });
 
   it('drops steps far behind a window moving forward and still answers each window whole', () => {
     const { m, calls } = memo();
     for (let t = 0; t <= 600_000; t += 15_000) {
-      const w = m.window(Math.max(0, t - 30_000), t);
+      const w = read(m.window(Math.max(0, t - 30_000), t));
       expect(w.find((s) => s.metric === a)!.points.map(([pt]) => pt)).toEqual([t - 30_000, t - 15_000, t].filter((x) => x >= 0));
     }
     expect(calls.length).toBe(41);
@@ -67,9 +71,24 @@ describe('SubqueryMemo', () => {
 
 describe('range selector points', () => {
   it('reads the left-open window (start, end] without staleness markers', () => {
-    const [s] = withoutStaleMarkers([{ labels: a, samples: [[0, 1], [10, 2], [20, NaN, true], [30, 4], [40, 5]] }]);
-    expect(rangePoints(s!.samples, 0, 30)).toEqual([[10, 2], [30, 4]]);
-    expect(rangePoints(s!.samples, 40, 100)).toEqual([]);
+    const w = new RangeWindows([{ labels: a, samples: [[0, 1], [10, 2], [20, NaN, true], [30, 4], [40, 5]] }]);
+    expect(read(w.window(0, 30))).toEqual([{ metric: a, points: [[10, 2], [30, 4]] }]);
+    expect(read(w.window(40, 100))).toEqual([]);
+  });
+
+  it('moves each window forward and back to the same points a fresh search finds', () => {
+    const samples = Array.from({ length: 50 }, (_, i) => [i * 10, i] as const);
+    const w = new RangeWindows([{ labels: a, samples }]);
+    for (const [start, end] of [[-5, 5], [5, 95], [100, 300], [15, 45], [0, 0], [480, 1000], [200, 205], [-100, -50]] as const) {
+      const expected = samples.filter(([t]) => t > start && t <= end);
+      expect(read(w.window(start, end)).flatMap((s) => s.points)).toEqual(expected);
+    }
+  });
+
+  it('tells whether label sets stay distinct without their names', () => {
+    const named = (n: string): Labels => ({ __name__: n, job: 'a' });
+    expect(new RangeWindows([{ labels: named('x'), samples: [] }, { labels: named('y'), samples: [] }]).labelsDistinct()).toEqual({ named: true, unnamed: false });
+    expect(new RangeWindows([{ labels: named('x'), samples: [] }, { labels: b, samples: [] }]).labelsDistinct()).toEqual({ named: true, unnamed: true });
   });
 
   it('keeps a series without markers as it is', () => {
