@@ -81,7 +81,7 @@ export async function instantQuery(source: SeriesSource, query: string, timeMs: 
     case 'scalar': return { resultType: 'scalar', result: [timeMs / 1000, formatFloat(v.v)] }; // Scalar.MarshalJSON: always 'f'
     case 'string': return { resultType: 'string', result: [timeMs / 1000, v.s] };
     case 'vector': return { resultType: 'vector', result: v.samples.map((s) => ({ metric: s.metric, value: point(timeMs, s.v) })) };
-    case 'matrix': return { resultType: 'matrix', result: v.series.map((s) => ({ metric: s.metric, values: s.points.slice(s.lo, s.hi).map(([t, x]) => point(t, x)) })) };
+    case 'matrix': return { resultType: 'matrix', result: v.series.map((s) => ({ metric: s.metric, values: Array.from({ length: s.hi - s.lo }, (_, i) => point(s.ts[s.lo + i]!, s.vs[s.lo + i]!)) })) };
   }
 }
 

@@ -112,8 +112,8 @@ function callRange(e: Call, ts: number, ctx: EvalContext): Value {
   const keepName = KEEP_NAME.has(e.name);
   const out: Sample[] = [];
   for (const s of w.series) {
-    const v = fn(s.points, s.lo, s.hi, w, ts, params);
-    if (v !== undefined) out.push({ metric: keepName ? s.metric : dropNameOnce(s.metric), v, t: ts });
+    const v = fn(s, s.lo, s.hi, w, ts, params);
+    if (v !== undefined) out.push({ metric: keepName ? s.metric : (s.unnamed ?? dropNameOnce(s.metric)), v, t: ts });
   }
   // A selector whose label sets are distinct (checked once per query) needs no check at each step.
   const distinct = w.distinct !== undefined && (keepName ? w.distinct.named : w.distinct.unnamed);

@@ -3,44 +3,48 @@
  * step, so consecutive outer steps read almost the same inner steps: each inner step is evaluated
  * once per query and kept here, and every outer step reads its window out of the kept series
  * (Prometheus gets the same by evaluating the subquery once as a range query, engine.go
- * evalSubquery). Range selectors read a copy of each series without its staleness markers, made once.
+ * evalSubquery). Range selectors read each series once per query into typed arrays without its
+ * staleness markers, and move a window over them from step to step (RangeWindows).
  */
-import type { Labels, Series, StoredSample } from './types.js';
+import type { Labels, Series } from './types.js';
 import { dropNameOnce, keyOf } from './label-cache.js';
 import type { RangeSeries, Sample } from './values.js';
 
-type Point = [number, number];
-
 interface MemoSeries {
   metric: Labels;
-  points: Point[];
+  ts: number[];
+  vs: number[];
   /** Each point's position in the inner vector of its step, to list series as a step-by-step evaluation does. */
   positions: number[];
 }
 
-/** First index in `points` whose time is >= t. */
-export function lowerBound(points: ReadonlyArray<readonly [number, ...unknown[]]>, t: number): number {
+/** The first index in [0, n) at which `before` turns false (it holds for a prefix only). */
+function bisect(n: number, before: (i: number) => boolean): number {
   let lo = 0;
-  let hi = points.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (points[mid]![0] < t) lo = mid + 1;
+    if (before(mid)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+/** First index in `points` whose time is >= t. */
+export function lowerBound(points: ReadonlyArray<readonly [number, ...unknown[]]>, t: number): number {
+  return bisect(points.length, (i) => points[i]![0] < t);
+}
+
 /** First index in `points` whose time is > t. */
 export function upperBound(points: ReadonlyArray<readonly [number, ...unknown[]]>, t: number): number {
-  let lo = 0;
-  let hi = points.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (points[mid]![0] <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return bisect(points.length, (i) => points[i]![0] <= t);
 }
+
+/** First index in the ascending times `ts` that is >= t. */
+const timesLowerBound = (ts: ArrayLike<number>, t: number): number => bisect(ts.length, (i) => ts[i]! < t);
+
+/** First index in the ascending times `ts` that is > t. */
+const timesUpperBound = (ts: ArrayLike<number>, t: number): number => bisect(ts.length, (i) => ts[i]! <= t);
 
 /**
  * The inner results of one subquery node at its aligned steps: a contiguous run [lo, hi] of steps
@@ -83,8 +87,9 @@ export class SubqueryMemo {
       const s = samples[i]!;
       const k = keyOf(s.metric);
       let ms = this.series.get(k);
-      if (ms === undefined) this.series.set(k, (ms = { metric: s.metric, points: [], positions: [] }));
-      ms.points.push([t, s.v]);
+      if (ms === undefined) this.series.set(k, (ms = { metric: s.metric, ts: [], vs: [], positions: [] }));
+      ms.ts.push(t);
+      ms.vs.push(s.v);
       ms.positions.push(i);
     }
     this.hi = t;
@@ -97,24 +102,25 @@ export class SubqueryMemo {
     const out: Array<RangeSeries & { position: number }> = [];
     let ordered = true;
     for (const s of this.series.values()) {
-      const i = lowerBound(s.points, first);
-      const j = upperBound(s.points, last);
+      const i = timesLowerBound(s.ts, first);
+      const j = timesUpperBound(s.ts, last);
       if (j <= i) continue;
-      const w = { metric: s.metric, points: s.points, lo: i, hi: j, position: s.positions[i]! };
+      const w = { metric: s.metric, ts: s.ts, vs: s.vs, lo: i, hi: j, unnamed: undefined, position: s.positions[i]! };
       if (ordered && out.length > 0 && windowOrder(w, out[out.length - 1]!) < 0) ordered = false;
       out.push(w);
     }
     // Series in the order they first appear in the window, as a step-by-step evaluation lists them.
     if (!ordered) out.sort(windowOrder);
-    return out.map(({ metric, points, lo, hi }) => ({ metric, points, lo, hi }));
+    return out.map(({ metric, ts, vs, lo, hi }) => ({ metric, ts, vs, lo, hi, unnamed: undefined }));
   }
 
   private trim(first: number): void {
     for (const [k, s] of this.series) {
-      const i = lowerBound(s.points, first);
-      if (i === s.points.length) this.series.delete(k);
+      const i = timesLowerBound(s.ts, first);
+      if (i === s.ts.length) this.series.delete(k);
       else if (i > 0) {
-        s.points = s.points.slice(i);
+        s.ts = s.ts.slice(i);
+        s.vs = s.vs.slice(i);
         s.positions = s.positions.slice(i);
       }
     }
@@ -124,34 +130,50 @@ export class SubqueryMemo {
 
 /** Orders windowed series by the step they first appear at, then by their place in that step's vector. */
 function windowOrder(a: RangeSeries & { position: number }, b: RangeSeries & { position: number }): number {
-  return a.points[a.lo]![0] - b.points[b.lo]![0] || a.position - b.position;
+  return a.ts[a.lo]! - b.ts[b.lo]! || a.position - b.position;
 }
 
-/** A selector's series without staleness markers, which range selectors skip: made once per query. */
-export function withoutStaleMarkers(series: readonly Series[]): Series[] {
-  return series.map((s) => (s.samples.some((p) => p[2] === true) ? { labels: s.labels, samples: s.samples.filter((p) => p[2] !== true) } : s));
-}
-
-/** First index of `points` whose time is > t, searched from `from`: forward one by one, backward by bisection. */
-function seek(points: readonly StoredSample[], from: number, t: number): number {
-  if (from > 0 && points[from - 1]![0] > t) return upperBound(points, t);
+/** First index of the ascending times `ts` that is > t, searched from `from`: forward one by one, backward by bisection. */
+function seek(ts: Float64Array, from: number, t: number): number {
+  if (from > 0 && ts[from - 1]! > t) return timesUpperBound(ts, t);
   let i = from;
-  while (i < points.length && points[i]![0] <= t) i++;
+  while (i < ts.length && ts[i]! <= t) i++;
   return i;
 }
 
+/** A window over one selected series, read from typed arrays. */
+interface SelectedSeries extends RangeSeries {
+  ts: Float64Array;
+  vs: Float64Array;
+}
+
+/** A stored series' times and values without staleness markers, which range selectors skip. */
+function selected(s: Series): SelectedSeries {
+  let n = 0;
+  for (const p of s.samples) if (p[2] !== true) n++;
+  const ts = new Float64Array(n);
+  const vs = new Float64Array(n);
+  let i = 0;
+  for (const p of s.samples) {
+    if (p[2] === true) continue;
+    ts[i] = p[0];
+    vs[i++] = p[1];
+  }
+  return { metric: s.labels, ts, vs, lo: 0, hi: 0, unnamed: dropNameOnce(s.labels) };
+}
+
 /**
- * A range selector's series for one query, without staleness markers, each with its window (start,
- * end] kept as indexes into its samples. Steps move forward, so each window moves on from where the
- * last one ended instead of bisecting the series again: one pass over the samples per query.
+ * A range selector's series for one query, read once into typed arrays without staleness markers,
+ * each with its window (start, end] kept as indexes. Steps move forward, so each window moves on
+ * from where the last one ended instead of bisecting the series again: one pass per query.
  */
 export class RangeWindows {
-  private readonly series: RangeSeries[];
+  private readonly series: SelectedSeries[];
   /** Whether the label sets stay distinct with and without their names, checked on first use. */
   private distinct: { named: boolean; unnamed: boolean } | undefined;
 
   constructor(series: readonly Series[]) {
-    this.series = withoutStaleMarkers(series).map((s) => ({ metric: s.labels, points: s.samples, lo: 0, hi: 0 }));
+    this.series = series.map(selected);
   }
 
   /**
@@ -161,8 +183,8 @@ export class RangeWindows {
   window(start: number, end: number): RangeSeries[] {
     const out: RangeSeries[] = [];
     for (const s of this.series) {
-      s.lo = seek(s.points, s.lo, start);
-      s.hi = seek(s.points, Math.max(s.lo, s.hi), end);
+      s.lo = seek(s.ts, s.lo, start);
+      s.hi = seek(s.ts, Math.max(s.lo, s.hi), end);
       if (s.hi > s.lo) out.push(s);
     }
     return out;
@@ -172,7 +194,7 @@ export class RangeWindows {
   labelsDistinct(): { named: boolean; unnamed: boolean } {
     if (this.distinct === undefined) {
       const named = new Set(this.series.map((s) => keyOf(s.metric)));
-      const unnamed = new Set(this.series.map((s) => keyOf(dropNameOnce(s.metric))));
+      const unnamed = new Set(this.series.map((s) => keyOf(s.unnamed!)));
       this.distinct = { named: named.size === this.series.length, unnamed: unnamed.size === this.series.length };
     }
     return this.distinct;

@@ -1,7 +1,7 @@
 /** Values the evaluator passes between nodes, and label-set helpers. */
 import { formatFloat } from '../model/text/floats.js';
 import { goQuote } from './literals.js';
-import type { Labels, StoredSample } from './types.js';
+import type { Labels } from './types.js';
 
 /** One element of an instant vector; `t` is the sample's own time for raw selector output. */
 export interface Sample {
@@ -11,14 +11,17 @@ export interface Sample {
 }
 
 /**
- * One series of a range vector: the window points[lo] to points[hi - 1] of the series' points, read
- * in place rather than copied (a point's third element, the staleness flag, is never set here).
+ * One series of a range vector: its points' times (ms) and values, of which the window is the
+ * indexes lo to hi - 1, read in place rather than copied. Staleness markers are never among them.
  */
 export interface RangeSeries {
   metric: Labels;
-  points: readonly StoredSample[];
+  ts: ArrayLike<number>;
+  vs: ArrayLike<number>;
   lo: number;
   hi: number;
+  /** The metric without its name, when the series keeps it for the query (range selectors). */
+  unnamed: Labels | undefined;
 }
 
 /** The value of an expression at one evaluation time. */
