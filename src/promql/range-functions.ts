@@ -9,14 +9,15 @@ import { Average, KahanSum, quantile, type RangeSeries } from './values.js';
 /** A function of one series' window; undefined drops the series at this step. */
 export type RangeFn = (s: RangeSeries, lo: number, hi: number, w: RangeArg, ts: number, params: number[]) => number | undefined;
 
-function extrapolatedRate({ ts, vs }: RangeSeries, lo: number, hi: number, w: RangeArg, isCounter: boolean, isRate: boolean): number | undefined {
+function extrapolatedRate({ ts, vs, decreases }: RangeSeries, lo: number, hi: number, w: RangeArg, isCounter: boolean, isRate: boolean): number | undefined {
   const n = hi - lo;
   if (n < 2) return undefined;
   const firstT = ts[lo]!;
   const lastT = ts[hi - 1]!;
   const firstV = vs[lo]!;
   let result = vs[hi - 1]! - firstV;
-  if (isCounter) {
+  // A window without a decrease adds nothing for resets: the scan is skipped (same result, same bits).
+  if (isCounter && (decreases === undefined || decreases[hi - 1] !== decreases[lo])) {
     let prev = firstV;
     for (let i = lo + 1; i < hi; i++) {
       const cur = vs[i]!;
@@ -123,7 +124,7 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFn> = new Map<string, Ran
     const [slope, intercept] = linearRegression(s, lo, hi, ts);
     return slope * d! + intercept;
   }],
-  ['resets', (s, lo, hi) => count(s, lo, hi, (v, prev) => v < prev)],
+  ['resets', (s, lo, hi) => (s.decreases !== undefined ? s.decreases[hi - 1]! - s.decreases[lo]! : count(s, lo, hi, (v, prev) => v < prev))],
   ['changes', (s, lo, hi) => count(s, lo, hi, (v, prev) => v !== prev && !(Number.isNaN(v) && Number.isNaN(prev)))],
   ['avg_over_time', ({ vs }, lo, hi) => {
     const a = new Average();

@@ -105,13 +105,13 @@ export class SubqueryMemo {
       const i = timesLowerBound(s.ts, first);
       const j = timesUpperBound(s.ts, last);
       if (j <= i) continue;
-      const w = { metric: s.metric, ts: s.ts, vs: s.vs, lo: i, hi: j, unnamed: undefined, position: s.positions[i]! };
+      const w = { metric: s.metric, ts: s.ts, vs: s.vs, lo: i, hi: j, unnamed: undefined, decreases: undefined, position: s.positions[i]! };
       if (ordered && out.length > 0 && windowOrder(w, out[out.length - 1]!) < 0) ordered = false;
       out.push(w);
     }
     // Series in the order they first appear in the window, as a step-by-step evaluation lists them.
     if (!ordered) out.sort(windowOrder);
-    return out.map(({ metric, ts, vs, lo, hi }) => ({ metric, ts, vs, lo, hi, unnamed: undefined }));
+    return out.map(({ metric, ts, vs, lo, hi }) => ({ metric, ts, vs, lo, hi, unnamed: undefined, decreases: undefined }));
   }
 
   private trim(first: number): void {
@@ -145,6 +145,7 @@ function seek(ts: Float64Array, from: number, t: number): number {
 interface SelectedSeries extends RangeSeries {
   ts: Float64Array;
   vs: Float64Array;
+  decreases: Int32Array;
 }
 
 /** A stored series' times and values without staleness markers, which range selectors skip. */
@@ -153,13 +154,16 @@ function selected(s: Series): SelectedSeries {
   for (const p of s.samples) if (p[2] !== true) n++;
   const ts = new Float64Array(n);
   const vs = new Float64Array(n);
+  const decreases = new Int32Array(n);
   let i = 0;
   for (const p of s.samples) {
     if (p[2] === true) continue;
     ts[i] = p[0];
-    vs[i++] = p[1];
+    vs[i] = p[1];
+    if (i > 0) decreases[i] = decreases[i - 1]! + (vs[i]! < vs[i - 1]! ? 1 : 0);
+    i++;
   }
-  return { metric: s.labels, ts, vs, lo: 0, hi: 0, unnamed: dropNameOnce(s.labels) };
+  return { metric: s.labels, ts, vs, lo: 0, hi: 0, unnamed: dropNameOnce(s.labels), decreases };
 }
 
 /**

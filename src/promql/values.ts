@@ -22,6 +22,11 @@ export interface RangeSeries {
   hi: number;
   /** The metric without its name, when the series keeps it for the query (range selectors). */
   unnamed: Labels | undefined;
+  /**
+   * When known (range selectors): decreases[i] counts the indexes j in 1..i where vs[j] < vs[j - 1],
+   * so a window without a counter reset is seen at once.
+   */
+  decreases: Int32Array | undefined;
 }
 
 /** The value of an expression at one evaluation time. */

@@ -85,6 +85,12 @@ describe('range selector points', () => {
     }
   });
 
+  it('counts the decreases up to each point, staleness markers left out, NaN never a decrease', () => {
+    const w = new RangeWindows([{ labels: a, samples: [[0, 5], [10, 3], [20, NaN, true], [30, 1], [40, NaN], [50, 0], [60, 4], [70, 2]] }]);
+    const [s] = w.window(-1, 100);
+    expect([...s!.decreases!]).toEqual([0, 1, 2, 2, 2, 2, 3]);
+  });
+
   it('tells whether label sets stay distinct without their names', () => {
     const named = (n: string): Labels => ({ __name__: n, job: 'a' });
     expect(new RangeWindows([{ labels: named('x'), samples: [] }, { labels: named('y'), samples: [] }]).labelsDistinct()).toEqual({ named: true, unnamed: false });
