@@ -96,12 +96,14 @@ describe('head: same answers as Elasticsearch, rebuilt from Kafka after a restar
     ['/metadata', { start: sec(T0), end: sec(T_END) }],
     ['/query_exemplars', { query: 'http_requests_total', start: sec(T0), end: sec(T_END) }],
   ];
-  /** Answers in a comparable form: series lists sorted. */
+  /** Answers in a comparable form: series lists sorted (an instant vector's order is unspecified, as in Prometheus). */
+  const sorted = (xs: unknown[]) => [...xs].map((x) => JSON.stringify(x)).sort();
   const answers = async (b: RunningBraid) =>
     Promise.all(
       requests().map(async ([path, params]) => {
         const a = await get(b, path, params);
-        const data = Array.isArray(a.data) ? [...(a.data as unknown[])].map((x) => JSON.stringify(x)).sort() : a.data;
+        const d = a.data as { resultType?: string; result?: unknown[] } | unknown[] | undefined;
+        const data = Array.isArray(d) ? sorted(d) : d?.resultType === 'vector' && Array.isArray(d.result) ? { ...d, result: sorted(d.result) } : d;
         return { path, query: params.query, status: a.status, data };
       }),
     );

@@ -38,6 +38,7 @@ interface Entry {
 }
 
 const MAX_POINTS_PER_RECORD = 2_000;
+const DERIVED_KEY = Buffer.from('braid-derived-series');
 
 /** The state-topic key of a source partition. */
 export const stateKey = (kind: RecordKind, partition: number): string => `${kind}.v1/${partition}`;
@@ -187,11 +188,12 @@ export class DerivedSeries {
   }
 
   /** Encoded export requests, each within the metrics topic's record limit. */
-  private records(points: ReturnType<typeof noPoints>): Array<{ key: null; value: Buffer }> {
+  /** One key for every emission: its records land on one partition, in order, as the heads need. */
+  private records(points: ReturnType<typeof noPoints>): Array<{ key: Buffer; value: Buffer }> {
     const limit = this.deps.queue.maxRecordBytes('metrics');
     for (let max = MAX_POINTS_PER_RECORD; ; max = Math.max(1, max >> 1)) {
       const values = toRequests(points, max).map((r) => Buffer.from(encodeMetricsRequest(r)));
-      if (max === 1 || values.every((v) => v.length <= limit)) return values.map((value) => ({ key: null, value }));
+      if (max === 1 || values.every((v) => v.length <= limit)) return values.map((value) => ({ key: DERIVED_KEY, value }));
     }
   }
 
