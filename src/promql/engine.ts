@@ -57,7 +57,7 @@ function collectWindows(e: Expr, start: number, end: number, q: { startMs: numbe
   }
 }
 
-async function prepare(source: SeriesSource, parsed: ParsedExpr, startMs: number, endMs: number, opts: QueryOptions): Promise<EvalContext> {
+async function prepare(source: SeriesSource, parsed: ParsedExpr, startMs: number, endMs: number, stepMs: number, opts: QueryOptions): Promise<EvalContext> {
   const lookbackMs = opts.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS;
   const windows: Windows = new Map();
   collectWindows(parsed.expr, startMs, endMs, { startMs, endMs, lookbackMs }, windows);
@@ -66,7 +66,7 @@ async function prepare(source: SeriesSource, parsed: ParsedExpr, startMs: number
     const matchers = vs.matchers.map(({ type, name, value }) => ({ type, name, value }));
     data.set(vs, await source.select(matchers, s, e));
   }));
-  return { data, lookbackMs, subqueryStepMs: opts.subqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS, startMs, endMs, memo: newQueryMemo() };
+  return { data, lookbackMs, subqueryStepMs: opts.subqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS, startMs, endMs, stepMs, memo: newQueryMemo() };
 }
 
 const point = (t: number, v: number): ApiPoint => [t / 1000, formatValue(v)];
@@ -74,7 +74,7 @@ const point = (t: number, v: number): ApiPoint => [t / 1000, formatValue(v)];
 /** Evaluates `query` at `timeMs`: the `data` of Prometheus's /api/v1/query. */
 export async function instantQuery(source: SeriesSource, query: string, timeMs: number, opts: QueryOptions = {}): Promise<QueryResult> {
   const parsed = parseExpr(query);
-  const ctx = await prepare(source, parsed, timeMs, timeMs, opts);
+  const ctx = await prepare(source, parsed, timeMs, timeMs, 0, opts);
   await warmSubqueries(parsed.expr, timeMs, timeMs, 0, ctx, new Pacer());
   const v = evaluate(parsed.expr, timeMs, ctx);
   switch (v.kind) {
@@ -111,7 +111,7 @@ export async function rangeQuery(source: SeriesSource, query: string, startMs: n
     const name = parsed.type === 'matrix' ? 'range vector' : parsed.type;
     throw new BraidError('BRAID_ERR_PROMQL_PARSE', `invalid expression type "${name}" for range query, must be Scalar or instant Vector`);
   }
-  const ctx = await prepare(source, parsed, startMs, endMs, opts);
+  const ctx = await prepare(source, parsed, startMs, endMs, stepMs, opts);
   const pacer = new Pacer();
   const series = new Map<string, { metric: Labels; values: ApiPoint[] }>();
   for (let t = startMs; t <= endMs; t += stepMs) {

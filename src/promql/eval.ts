@@ -11,6 +11,7 @@ import { binary } from './binary.js';
 import { callFunction } from './functions.js';
 import { keyOf } from './label-cache.js';
 import { RangeWindows, SubqueryMemo, upperBound } from './subquery-memo.js';
+import type { StepValues } from './step-values.js';
 import type { Series } from './types.js';
 import { dropName, type RangeSeries, type Sample, type Value } from './values.js';
 
@@ -22,6 +23,8 @@ export interface EvalContext {
   /** The query's start and end, for `@ start()` and `@ end()`. */
   startMs: number;
   endMs: number;
+  /** The range query's step; 0 for an instant query. */
+  stepMs: number;
   /** Work kept across the steps of one query (subquery-memo.ts). */
   memo: QueryMemo;
 }
@@ -32,11 +35,13 @@ export interface QueryMemo {
   ranges: Map<VectorSelector, RangeWindows>;
   /** Aggregation nodes' groups of their last input (aggregations.ts). */
   groupings: Map<Aggregate, Grouping>;
+  /** Range function calls over range selectors, computed a block of steps at a time (step-values.ts). */
+  stepValues: Map<Expr, StepValues>;
 }
 
 /** An empty memo for a new query. */
 export function newQueryMemo(): QueryMemo {
-  return { subqueries: new Map(), ranges: new Map(), groupings: new Map() };
+  return { subqueries: new Map(), ranges: new Map(), groupings: new Map(), stepValues: new Map() };
 }
 
 /** A range vector with the window it was selected over. */
@@ -128,9 +133,15 @@ export function evalRange(e: Expr, ts: number, ctx: EvalContext): RangeArg {
   if (e.kind !== 'matrix') return execError(`expected range vector, got ${e.kind}`);
   const ref = atTime(e.vs.at, ts, ctx) - e.vs.offsetMs;
   const start = ref - e.rangeMs;
+  const windows = rangeWindows(e, ctx);
+  return { series: windows.window(start, ref), startMs: start, endMs: ref, rangeMs: e.rangeMs, distinct: windows.labelsDistinct() };
+}
+
+/** The windows of a range selector's series, made on first use in the query. */
+export function rangeWindows(e: Extract<Expr, { kind: 'matrix' }>, ctx: EvalContext): RangeWindows {
   let windows = ctx.memo.ranges.get(e.vs);
   if (windows === undefined) ctx.memo.ranges.set(e.vs, (windows = new RangeWindows(ctx.data.get(e.vs) ?? [])));
-  return { series: windows.window(start, ref), startMs: start, endMs: ref, rangeMs: e.rangeMs, distinct: windows.labelsDistinct() };
+  return windows;
 }
 
 /** The aligned steps of a subquery's window at `ts`: [first, last], empty when first > last. */

@@ -8,7 +8,8 @@ import { goAcos, goAsin, goAtan, goCos, goSin, goTan } from './gomath-trig.js';
 import { histogramFraction, histogramQuantile } from './histogram.js';
 import { dropNameOnce } from './label-cache.js';
 import { labelJoin, labelReplace } from './label-functions.js';
-import { KEEP_NAME, RANGE_FUNCTIONS } from './range-functions.js';
+import { KEEP_NAME, RANGE_FUNCTIONS, type RangeFn } from './range-functions.js';
+import { StepValues } from './step-values.js';
 import { NATIVE_HISTOGRAM } from './signatures.js';
 import type { Labels } from './types.js';
 import { dropName, NAME, type Sample, type Value } from './values.js';
@@ -106,10 +107,13 @@ export function callFunction(e: Call, ts: number, ctx: EvalContext): Value {
 
 function callRange(e: Call, ts: number, ctx: EvalContext): Value {
   const fn = RANGE_FUNCTIONS.get(e.name)!;
+  const keepName = KEEP_NAME.has(e.name);
+  const steps = ctx.stepMs > 0 && e.args.length === 1 ? callStepValues(e, fn, keepName, ctx) : undefined;
+  const samples = steps?.samplesAt(ts);
+  if (samples !== undefined) return steps!.distinct() ? { kind: 'vector', samples } : checkedVector(samples);
   const matrixIndex = e.name === 'quantile_over_time' ? 1 : 0;
   const params = e.args.filter((_, i) => i !== matrixIndex).map((a) => evalScalar(a, ts, ctx));
   const w = evalRange(e.args[matrixIndex]!, ts, ctx);
-  const keepName = KEEP_NAME.has(e.name);
   const out: Sample[] = [];
   for (const s of w.series) {
     const v = fn(s, s.lo, s.hi, w, ts, params);
@@ -118,6 +122,16 @@ function callRange(e: Call, ts: number, ctx: EvalContext): Value {
   // A selector whose label sets are distinct (checked once per query) needs no check at each step.
   const distinct = w.distinct !== undefined && (keepName ? w.distinct.named : w.distinct.unnamed);
   return distinct ? { kind: 'vector', samples: out } : checkedVector(out);
+}
+
+/** The call's values at all steps when its one argument is a range selector (step-values.ts). */
+function callStepValues(e: Call, fn: RangeFn, keepName: boolean, ctx: EvalContext): StepValues | undefined {
+  let arg = e.args[0]!;
+  while (arg.kind === 'paren') arg = arg.expr;
+  if (arg.kind !== 'matrix') return undefined;
+  let steps = ctx.memo.stepValues.get(e);
+  if (steps === undefined) ctx.memo.stepValues.set(e, (steps = new StepValues(fn, arg, ctx, keepName)));
+  return steps;
 }
 
 function sortByValue(v: Sample[], desc: boolean): Sample[] {

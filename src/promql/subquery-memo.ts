@@ -134,7 +134,7 @@ function windowOrder(a: RangeSeries & { position: number }, b: RangeSeries & { p
 }
 
 /** First index of the ascending times `ts` that is > t, searched from `from`: forward one by one, backward by bisection. */
-function seek(ts: Float64Array, from: number, t: number): number {
+export function seek(ts: ArrayLike<number>, from: number, t: number): number {
   if (from > 0 && ts[from - 1]! > t) return timesUpperBound(ts, t);
   let i = from;
   while (i < ts.length && ts[i]! <= t) i++;
@@ -172,7 +172,8 @@ function selected(s: Series): SelectedSeries {
  * from where the last one ended instead of bisecting the series again: one pass per query.
  */
 export class RangeWindows {
-  private readonly series: SelectedSeries[];
+  /** Every series of the selector, in the order windows list them. */
+  readonly series: SelectedSeries[];
   /** Whether the label sets stay distinct with and without their names, checked on first use. */
   private distinct: { named: boolean; unnamed: boolean } | undefined;
 
