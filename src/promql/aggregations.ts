@@ -1,6 +1,7 @@
 /** Aggregation operators (promql/engine.go aggregation, aggregationK, aggregationCountValues). */
 import type { Aggregate } from './ast.js';
 import { evaluate, evalScalar, evalVector, execError, type EvalContext } from './eval.js';
+import { rangeCallSteps } from './functions.js';
 import { isStepInvariant } from './invariant.js';
 import { groupOnce } from './label-cache.js';
 import { Average, formatFloat, formatG, KahanSum, labelsKey, NAME, quantile, type Sample, type Value } from './values.js';
@@ -67,8 +68,78 @@ function groupBy(e: Aggregate, samples: Sample[], ctx: EvalContext): Sample[][] 
   return out;
 }
 
+/** Aggregations read straight from a range function's values by blocks (no parameter, no vector in between). */
+const OF_STEP_VALUES = new Set(['sum', 'avg', 'count', 'group', 'min', 'max', 'stddev', 'stdvar']);
+
+/** The group of each series of a range function's values by blocks, made once per query, and scratch space for one step. */
+export interface SeriesGroups {
+  groupOf: Int32Array;
+  metrics: Labels[];
+  /** Per group, its place in the output of the step being reduced (-1: not yet). */
+  slot: Int32Array;
+  vals: Float64Array;
+  places: Int32Array;
+}
+
+function seriesGroups(e: Aggregate, inputs: readonly Labels[]): SeriesGroups {
+  const make = (l: Labels): Labels => groupLabels(l, e.without, e.grouping);
+  const byKey = new Map<string, number>();
+  const metrics: Labels[] = [];
+  const groupOf = new Int32Array(inputs.length);
+  inputs.forEach((l, i) => {
+    const [metric, k] = groupOnce(l, e.without, e.grouping, make);
+    let g = byKey.get(k);
+    if (g === undefined) {
+      byKey.set(k, (g = metrics.length));
+      metrics.push(metric);
+    }
+    groupOf[i] = g;
+  });
+  return { groupOf, metrics, slot: new Int32Array(metrics.length), vals: new Float64Array(inputs.length), places: new Int32Array(inputs.length) };
+}
+
+/**
+ * `sum by (job) (rate(x[5m]))` in a range query: the aggregation reads the call's values by blocks
+ * (step-values.ts) with each series' group found once per query, instead of a vector of samples per
+ * step. Groups come out in the order of their first series present at the step, as grouping the
+ * vector would give. Undefined when the expression does not have that form.
+ */
+function aggregateStepValues(e: Aggregate, ts: number, ctx: EvalContext): Value | undefined {
+  if (!OF_STEP_VALUES.has(e.op)) return undefined;
+  let arg = e.expr;
+  while (arg.kind === 'paren') arg = arg.expr;
+  if (arg.kind !== 'call') return undefined;
+  const sv = rangeCallSteps(arg, ctx);
+  // Label sets repeated without their names are an error the vector's check reports.
+  if (sv === undefined || !sv.distinct()) return undefined;
+  const base = sv.stepBase(ts);
+  if (base === undefined) return undefined;
+  let sg = ctx.memo.seriesGroups.get(e);
+  if (sg === undefined) ctx.memo.seriesGroups.set(e, (sg = seriesGroups(e, sv.metrics)));
+  const { values, present } = sv;
+  const { groupOf, metrics, slot, vals, places } = sg;
+  slot.fill(-1);
+  const out: Labels[] = [];
+  let len = 0;
+  for (let i = 0; i < groupOf.length; i++) {
+    if (present[base + i] === 0) continue;
+    const g = groupOf[i]!;
+    let place = slot[g]!;
+    if (place < 0) {
+      slot[g] = place = out.length;
+      out.push(metrics[g]!);
+    }
+    vals[len] = values[base + i]!;
+    places[len++] = place;
+  }
+  const reduced = reduceGroups(e.op, vals, places, len, out.length, 0);
+  return { kind: 'vector', samples: out.map((metric, g) => ({ metric, v: reduced[g]!, t: ts })) };
+}
+
 /** Evaluates an aggregation at `ts`. */
 export function aggregate(e: Aggregate, ts: number, ctx: EvalContext): Value {
+  const fused = aggregateStepValues(e, ts, ctx);
+  if (fused !== undefined) return fused;
   const samples = evalVector(e.expr, ts, ctx);
   // Prometheus evaluates an aggregation of a step-invariant expression once, at the query's start,
   // parameter included (engine.go preprocessExprHelper).
@@ -80,28 +151,28 @@ export function aggregate(e: Aggregate, ts: number, ctx: EvalContext): Value {
   }
   const q = e.op === 'quantile' ? evalScalar(e.param!, paramTs, ctx) : 0;
   const { groupOf, metrics } = groupingOf(e, samples, ctx);
-  const values = reduceGroups(e.op, samples, groupOf, metrics.length, q);
+  const values = reduceGroups(e.op, Float64Array.from(samples, (s) => s.v), groupOf, samples.length, metrics.length, q);
   return { kind: 'vector', samples: metrics.map((metric, g) => ({ metric, v: values[g]!, t: ts })) };
 }
 
-/** Each group's value, folding the samples in input order (no per-group arrays for sum, avg, count, group). */
-function reduceGroups(op: string, samples: Sample[], groupOf: Int32Array, n: number, q: number): ArrayLike<number> {
+/** Each group's value, folding vals[0..len) in order into group groupOf[i] of n (no per-group arrays for sum, avg, count, group). */
+function reduceGroups(op: string, vals: Float64Array, groupOf: Int32Array, len: number, n: number, q: number): ArrayLike<number> {
   switch (op) {
     case 'sum':
     case 'avg': {
       const acc = Array.from({ length: n }, () => (op === 'sum' ? new KahanSum() : new Average()));
-      for (let i = 0; i < samples.length; i++) acc[groupOf[i]!]!.add(samples[i]!.v);
+      for (let i = 0; i < len; i++) acc[groupOf[i]!]!.add(vals[i]!);
       return acc.map((a) => a.value());
     }
     case 'count':
     case 'group': {
       const out = new Float64Array(n);
-      for (let i = 0; i < samples.length; i++) out[groupOf[i]!] = op === 'group' ? 1 : out[groupOf[i]!]! + 1;
+      for (let i = 0; i < len; i++) out[groupOf[i]!] = op === 'group' ? 1 : out[groupOf[i]!]! + 1;
       return out;
     }
     default: {
       const vs = Array.from({ length: n }, (): number[] => []);
-      for (let i = 0; i < samples.length; i++) vs[groupOf[i]!]!.push(samples[i]!.v);
+      for (let i = 0; i < len; i++) vs[groupOf[i]!]!.push(vals[i]!);
       return vs.map((v) => reduce(op, v, q));
     }
   }

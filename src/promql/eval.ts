@@ -6,7 +6,7 @@
  */
 import { BraidError } from '../errors.js';
 import type { Aggregate, AtModifier, Expr, Subquery, VectorSelector } from './ast.js';
-import { aggregate, type Grouping } from './aggregations.js';
+import { aggregate, type Grouping, type SeriesGroups } from './aggregations.js';
 import { binary } from './binary.js';
 import { callFunction } from './functions.js';
 import { keyOf } from './label-cache.js';
@@ -35,13 +35,15 @@ export interface QueryMemo {
   ranges: Map<VectorSelector, RangeWindows>;
   /** Aggregation nodes' groups of their last input (aggregations.ts). */
   groupings: Map<Aggregate, Grouping>;
+  /** Aggregations of range functions by blocks: each series' group (aggregations.ts). */
+  seriesGroups: Map<Aggregate, SeriesGroups>;
   /** Range function calls over range selectors, computed a block of steps at a time (step-values.ts). */
   stepValues: Map<Expr, StepValues>;
 }
 
 /** An empty memo for a new query. */
 export function newQueryMemo(): QueryMemo {
-  return { subqueries: new Map(), ranges: new Map(), groupings: new Map(), stepValues: new Map() };
+  return { subqueries: new Map(), ranges: new Map(), groupings: new Map(), seriesGroups: new Map(), stepValues: new Map() };
 }
 
 /** A range vector with the window it was selected over. */

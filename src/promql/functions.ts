@@ -124,6 +124,12 @@ function callRange(e: Call, ts: number, ctx: EvalContext): Value {
   return distinct ? { kind: 'vector', samples: out } : checkedVector(out);
 }
 
+/** The call's values by blocks of steps when it is a range function of a range selector in a range query (step-values.ts). */
+export function rangeCallSteps(e: Call, ctx: EvalContext): StepValues | undefined {
+  const fn = RANGE_FUNCTIONS.get(e.name);
+  return fn !== undefined && ctx.stepMs > 0 && e.args.length === 1 ? callStepValues(e, fn, KEEP_NAME.has(e.name), ctx) : undefined;
+}
+
 /** The call's values at all steps when its one argument is a range selector (step-values.ts). */
 function callStepValues(e: Call, fn: RangeFn, keepName: boolean, ctx: EvalContext): StepValues | undefined {
   let arg = e.args[0]!;

@@ -24,14 +24,15 @@ export class StepValues {
   private readonly n: number;
   private readonly steps: number;
   private from = -1;
-  private readonly values: Float64Array;
-  private readonly present: Uint8Array;
+  /** The block's values, and whether each is defined (a series absent at a step is not). */
+  readonly values: Float64Array;
+  readonly present: Uint8Array;
   /** Each series' window at the last step computed, to move on from. */
   private readonly los: Int32Array;
   private readonly his: Int32Array;
 
   /** The label set each series answers with, in one array read in order at each step. */
-  private readonly metrics: Labels[];
+  readonly metrics: Labels[];
 
   constructor(
     private readonly fn: RangeFn,
@@ -55,13 +56,22 @@ export class StepValues {
     return this.keepName ? d.named : d.unnamed;
   }
 
-  /** The call's vector at `ts`, or undefined when `ts` is not a step of the range query. */
-  samplesAt(ts: number): Sample[] | undefined {
+  /**
+   * Where step `ts`'s values start in `values` and `present` (one per series), its block computed if
+   * need be; undefined when `ts` is not a step of the range query.
+   */
+  stepBase(ts: number): number | undefined {
     const k = (ts - this.ctx.startMs) / this.ctx.stepMs;
     if (!Number.isInteger(k) || k < 0 || k >= this.steps) return undefined;
     if (this.from < 0 || k < this.from || k >= this.from + BLOCK_STEPS) this.compute(k);
+    return (k - this.from) * this.n;
+  }
+
+  /** The call's vector at `ts`, or undefined when `ts` is not a step of the range query. */
+  samplesAt(ts: number): Sample[] | undefined {
+    const base = this.stepBase(ts);
+    if (base === undefined) return undefined;
     const { n, values, present, metrics } = this;
-    const base = (k - this.from) * n;
     const out: Sample[] = [];
     for (let i = 0; i < n; i++) if (present[base + i] !== 0) out.push({ metric: metrics[i]!, v: values[base + i]!, t: ts });
     return out;

@@ -23,12 +23,14 @@ function counters(): Series[] {
 const source = memorySource(counters());
 
 describe('range functions over all steps at once', () => {
-  // A range query evaluates these series by series, a block of steps at a time (step-values.ts); an
-  // instant query at each step takes the step-by-step path: both must agree at every step.
+  // A range query evaluates these series by series, a block of steps at a time (step-values.ts), and
+  // aggregates them without a vector in between (aggregations.ts); an instant query at each step takes
+  // the step-by-step path: both must agree at every step.
   const queries = [
     'rate(x[5m])', 'increase(x[2m])', 'delta(x[5m])', 'irate(x[1m])', 'resets(x[10m])', 'changes(x[3m])',
     'avg_over_time(x[5m])', 'last_over_time(x[30s])', 'deriv(x[5m])', 'rate(x[5m] offset 7m)', 'rate(x[5m] @ 3600)',
-    'sum by (job) (rate(x[5m]))', 'count(rate(x[1m]))',
+    'sum by (job) (rate(x[5m]))', 'count(rate(x[1m]))', 'avg without (job) (delta(x[5m]))', 'max(irate(x[1m]))',
+    'stddev by (job) (rate(x[5m]))', 'group by (job) (changes(x[3m]))', 'sum(rate(x[1m])) by (job) / 2', 'min((resets(x[10m])))',
   ];
   for (const q of queries) {
     it(q, async () => {
