@@ -150,20 +150,30 @@ interface SelectedSeries extends RangeSeries {
 
 /** A stored series' times and values without staleness markers, which range selectors skip. */
 function selected(s: Series): SelectedSeries {
+  const samples = s.samples;
+  const ts = new Float64Array(samples.length);
+  const vs = new Float64Array(samples.length);
+  const decreases = new Int32Array(samples.length);
   let n = 0;
-  for (const p of s.samples) if (p[2] !== true) n++;
-  const ts = new Float64Array(n);
-  const vs = new Float64Array(n);
-  const decreases = new Int32Array(n);
-  let i = 0;
-  for (const p of s.samples) {
+  for (let j = 0; j < samples.length; j++) {
+    const p = samples[j]!;
     if (p[2] === true) continue;
-    ts[i] = p[0];
-    vs[i] = p[1];
-    if (i > 0) decreases[i] = decreases[i - 1]! + (vs[i]! < vs[i - 1]! ? 1 : 0);
-    i++;
+    ts[n] = p[0];
+    vs[n] = p[1];
+    if (n > 0) decreases[n] = decreases[n - 1]! + (vs[n]! < vs[n - 1]! ? 1 : 0);
+    n++;
   }
-  return { metric: s.labels, ts, vs, lo: 0, hi: 0, unnamed: dropNameOnce(s.labels), decreases };
+  // Without staleness markers the arrays are full; with them, views of their first n elements.
+  const full = n === samples.length;
+  return {
+    metric: s.labels,
+    ts: full ? ts : ts.subarray(0, n),
+    vs: full ? vs : vs.subarray(0, n),
+    lo: 0,
+    hi: 0,
+    unnamed: dropNameOnce(s.labels),
+    decreases: full ? decreases : decreases.subarray(0, n),
+  };
 }
 
 /**
