@@ -148,32 +148,27 @@ interface SelectedSeries extends RangeSeries {
   decreases: Int32Array;
 }
 
-/** A stored series' times and values without staleness markers, which range selectors skip. */
-function selected(s: Series): SelectedSeries {
+/** The times, values and decrease counts of all a selector's series, one buffer each (one allocation, not three per series). */
+interface Columns {
+  ts: Float64Array;
+  vs: Float64Array;
+  decreases: Int32Array;
+}
+
+/** A stored series' times and values without staleness markers (which range selectors skip), as views of `cols` from `at`. */
+function selected(s: Series, cols: Columns, at: number): SelectedSeries {
   const samples = s.samples;
-  const ts = new Float64Array(samples.length);
-  const vs = new Float64Array(samples.length);
-  const decreases = new Int32Array(samples.length);
-  let n = 0;
+  const { ts, vs, decreases } = cols;
+  let n = at;
   for (let j = 0; j < samples.length; j++) {
     const p = samples[j]!;
     if (p[2] === true) continue;
     ts[n] = p[0];
     vs[n] = p[1];
-    if (n > 0) decreases[n] = decreases[n - 1]! + (vs[n]! < vs[n - 1]! ? 1 : 0);
+    decreases[n] = n === at ? 0 : decreases[n - 1]! + (vs[n]! < vs[n - 1]! ? 1 : 0);
     n++;
   }
-  // Without staleness markers the arrays are full; with them, views of their first n elements.
-  const full = n === samples.length;
-  return {
-    metric: s.labels,
-    ts: full ? ts : ts.subarray(0, n),
-    vs: full ? vs : vs.subarray(0, n),
-    lo: 0,
-    hi: 0,
-    unnamed: dropNameOnce(s.labels),
-    decreases: full ? decreases : decreases.subarray(0, n),
-  };
+  return { metric: s.labels, ts: ts.subarray(at, n), vs: vs.subarray(at, n), lo: 0, hi: 0, unnamed: dropNameOnce(s.labels), decreases: decreases.subarray(at, n) };
 }
 
 /**
@@ -188,7 +183,15 @@ export class RangeWindows {
   private distinct: { named: boolean; unnamed: boolean } | undefined;
 
   constructor(series: readonly Series[]) {
-    this.series = series.map(selected);
+    let total = 0;
+    for (const s of series) total += s.samples.length;
+    const cols = { ts: new Float64Array(total), vs: new Float64Array(total), decreases: new Int32Array(total) };
+    let at = 0;
+    this.series = series.map((s) => {
+      const out = selected(s, cols, at);
+      at += s.samples.length;
+      return out;
+    });
   }
 
   /**
