@@ -75,7 +75,10 @@ const point = (t: number, v: number): ApiPoint => [t / 1000, formatValue(v)];
 export async function instantQuery(source: SeriesSource, query: string, timeMs: number, opts: QueryOptions = {}): Promise<QueryResult> {
   const parsed = parseExpr(query);
   const ctx = await prepare(source, parsed, timeMs, timeMs, 0, opts);
-  await warmSubqueries(parsed.expr, timeMs, timeMs, 0, ctx, new Pacer());
+  const pacer = new Pacer();
+  await warmSubqueries(parsed.expr, timeMs, timeMs, 0, ctx, pacer);
+  // Loading and the queries before this one may have used the slice up (a rule group runs many).
+  await pacer.pace();
   const v = evaluate(parsed.expr, timeMs, ctx);
   switch (v.kind) {
     case 'scalar': return { resultType: 'scalar', result: [timeMs / 1000, formatFloat(v.v)] }; // Scalar.MarshalJSON: always 'f'
