@@ -2,7 +2,8 @@
  * A range function of a range selector (`rate(x[5m])`) in a range query, computed series by series
  * for a block of steps at a time: each series' samples are read in one pass while they are in the CPU
  * cache, instead of every series being visited again at each step (Prometheus also evaluates such a
- * call series by series, engine.go rangeEval). Memory: one value per series and step of the block.
+ * call series by series, engine.go rangeEval). A block holds at most 64 steps and 32,768 values, so
+ * that it takes a few milliseconds and evaluation still yields between steps (schedule.ts).
  * Functions with parameters are left to step-by-step evaluation.
  */
 import type { Expr } from './ast.js';
@@ -15,14 +16,18 @@ import type { Sample } from './values.js';
 
 type Matrix = Extract<Expr, { kind: 'matrix' }>;
 
-/** Steps computed together. */
-const BLOCK_STEPS = 64;
+/** Steps computed together at most. */
+const MAX_BLOCK_STEPS = 64;
+/** Values (series x steps) per block at most: a block is computed without yielding, so it is kept to a few milliseconds. */
+const BLOCK_VALUES = 32_768;
 
 /** One call's values over a block of the query's steps: `values[(k - from) * n + i]` for the i-th series at step k. */
 export class StepValues {
   private readonly windows: RangeWindows;
   private readonly n: number;
   private readonly steps: number;
+  /** Steps per block. */
+  private readonly block: number;
   private from = -1;
   /** The block's values, and whether each is defined (a series absent at a step is not). */
   readonly values: Float64Array;
@@ -44,8 +49,9 @@ export class StepValues {
     this.metrics = this.windows.series.map((s) => (keepName ? s.metric : (s.unnamed ?? dropNameOnce(s.metric))));
     this.n = this.windows.series.length;
     this.steps = Math.floor((ctx.endMs - ctx.startMs) / ctx.stepMs) + 1;
-    this.values = new Float64Array(BLOCK_STEPS * this.n);
-    this.present = new Uint8Array(BLOCK_STEPS * this.n);
+    this.block = Math.max(1, Math.min(MAX_BLOCK_STEPS, Math.floor(BLOCK_VALUES / Math.max(1, this.n))));
+    this.values = new Float64Array(this.block * this.n);
+    this.present = new Uint8Array(this.block * this.n);
     this.los = new Int32Array(this.n);
     this.his = new Int32Array(this.n);
   }
@@ -63,7 +69,7 @@ export class StepValues {
   stepBase(ts: number): number | undefined {
     const k = (ts - this.ctx.startMs) / this.ctx.stepMs;
     if (!Number.isInteger(k) || k < 0 || k >= this.steps) return undefined;
-    if (this.from < 0 || k < this.from || k >= this.from + BLOCK_STEPS) this.compute(k);
+    if (this.from < 0 || k < this.from || k >= this.from + this.block) this.compute(k);
     return (k - this.from) * this.n;
   }
 
@@ -81,7 +87,7 @@ export class StepValues {
   private compute(k: number): void {
     const { n, fn, m, ctx, values, present, los, his } = this;
     const series = this.windows.series;
-    const count = Math.min(BLOCK_STEPS, this.steps - k);
+    const count = Math.min(this.block, this.steps - k);
     present.fill(0);
     const w: RangeArg = { series: [], startMs: 0, endMs: 0, rangeMs: m.rangeMs };
     for (let i = 0; i < n; i++) {
