@@ -53,8 +53,8 @@ export interface RangeArg {
   startMs: number;
   endMs: number;
   rangeMs: number;
-  /** Whether the series' label sets are distinct with (`named`) and without their names; unknown for subqueries. */
-  distinct?: { named: boolean; unnamed: boolean };
+  /** A range selector's windows, which know whether its label sets are distinct; undefined for subqueries. */
+  selector?: RangeWindows;
 }
 
 /** Throws an execution error. */
@@ -136,7 +136,7 @@ export function evalRange(e: Expr, ts: number, ctx: EvalContext): RangeArg {
   const ref = atTime(e.vs.at, ts, ctx) - e.vs.offsetMs;
   const start = ref - e.rangeMs;
   const windows = rangeWindows(e, ctx);
-  return { series: windows.window(start, ref), startMs: start, endMs: ref, rangeMs: e.rangeMs, distinct: windows.labelsDistinct() };
+  return { series: windows.window(start, ref), startMs: start, endMs: ref, rangeMs: e.rangeMs, selector: windows };
 }
 
 /** The windows of a range selector's series, made on first use in the query. */

@@ -120,7 +120,7 @@ function callRange(e: Call, ts: number, ctx: EvalContext): Value {
     if (v !== undefined) out.push({ metric: keepName ? s.metric : (s.unnamed ?? dropNameOnce(s.metric)), v, t: ts });
   }
   // A selector whose label sets are distinct (checked once per query) needs no check at each step.
-  const distinct = w.distinct !== undefined && (keepName ? w.distinct.named : w.distinct.unnamed);
+  const distinct = w.selector !== undefined && w.selector.labelsDistinct(keepName);
   return distinct ? { kind: 'vector', samples: out } : checkedVector(out);
 }
 

@@ -58,8 +58,7 @@ export class StepValues {
 
   /** Whether no two series share the label set they answer with. */
   distinct(): boolean {
-    const d = this.windows.labelsDistinct();
-    return this.keepName ? d.named : d.unnamed;
+    return this.windows.labelsDistinct(this.keepName);
   }
 
   /**

@@ -179,8 +179,8 @@ function selected(s: Series, cols: Columns, at: number): SelectedSeries {
 export class RangeWindows {
   /** Every series of the selector, in the order windows list them. */
   readonly series: SelectedSeries[];
-  /** Whether the label sets stay distinct with and without their names, checked on first use. */
-  private distinct: { named: boolean; unnamed: boolean } | undefined;
+  /** Whether the label sets are distinct with their names [0] and without [1], each checked on first use. */
+  private readonly distinct: [boolean | undefined, boolean | undefined] = [undefined, undefined];
 
   constructor(series: readonly Series[]) {
     let total = 0;
@@ -208,13 +208,14 @@ export class RangeWindows {
     return out;
   }
 
-  /** Whether no two series share a label set, with their names (`named`) or without. */
-  labelsDistinct(): { named: boolean; unnamed: boolean } {
-    if (this.distinct === undefined) {
-      const named = new Set(this.series.map((s) => keyOf(s.metric)));
-      const unnamed = new Set(this.series.map((s) => keyOf(s.unnamed!)));
-      this.distinct = { named: named.size === this.series.length, unnamed: unnamed.size === this.series.length };
+  /** Whether no two series share a label set, with their names (`keepName`) or without. */
+  labelsDistinct(keepName: boolean): boolean {
+    const i = keepName ? 0 : 1;
+    let d = this.distinct[i];
+    if (d === undefined) {
+      const keys = new Set(this.series.map((s) => keyOf(keepName ? s.metric : s.unnamed!)));
+      this.distinct[i] = d = keys.size === this.series.length;
     }
-    return this.distinct;
+    return d;
   }
 }

@@ -93,7 +93,9 @@ describe('range selector points', () => {
 
   it('tells whether label sets stay distinct without their names', () => {
     const named = (n: string): Labels => ({ __name__: n, job: 'a' });
-    expect(new RangeWindows([{ labels: named('x'), samples: [] }, { labels: named('y'), samples: [] }]).labelsDistinct()).toEqual({ named: true, unnamed: false });
-    expect(new RangeWindows([{ labels: named('x'), samples: [] }, { labels: b, samples: [] }]).labelsDistinct()).toEqual({ named: true, unnamed: true });
+    const twoNames = new RangeWindows([{ labels: named('x'), samples: [] }, { labels: named('y'), samples: [] }]);
+    expect([twoNames.labelsDistinct(true), twoNames.labelsDistinct(false)]).toEqual([true, false]);
+    const twoJobs = new RangeWindows([{ labels: named('x'), samples: [] }, { labels: b, samples: [] }]);
+    expect([twoJobs.labelsDistinct(true), twoJobs.labelsDistinct(false)]).toEqual([true, true]);
   });
 });
