@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
+// Five projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
 // that its global setup starts (scripts/infra, the same code as `npm run infra:up`); `kubernetes`
 // talks to a real Kubernetes API server; `promql-corpus` runs Prometheus's PromQL test corpus,
-// fetched from the Go module proxy (scripts/infra/promql-corpus.ts).
+// fetched from the Go module proxy (scripts/infra/promql-corpus.ts); `browser` drives the explorer
+// page in headless chromium.
 export default defineConfig({
   test: {
     reporters: ['default'],
@@ -11,7 +12,7 @@ export default defineConfig({
     fileParallelism: false,
     projects: [
       {
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**', 'test/promql/promqltest.test.ts', 'test/promql/differential.test.ts', 'test/alerting/promtool-*.test.ts'], testTimeout: 20_000 },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**', 'test/web/**', 'test/promql/promqltest.test.ts', 'test/promql/differential.test.ts', 'test/alerting/promtool-*.test.ts'], testTimeout: 20_000 },
       },
       {
         test: {
@@ -27,6 +28,11 @@ export default defineConfig({
         // A real kube-apiserver + etcd that each file starts itself (scripts/infra/kubernetes.ts); no
         // Kafka or Elasticsearch. The first run builds both from the Go module proxy: long hooks.
         test: { name: 'kubernetes', include: ['test/integration/kubernetes-*.test.ts'], testTimeout: 120_000, hookTimeout: 30 * 60_000 },
+      },
+      {
+        // The explorer page in Debian's headless chromium (puppeteer-core) against Braid in-process;
+        // the global setup builds dist/web when it is missing or older than web/.
+        test: { name: 'browser', include: ['test/web/**/*.test.ts'], globalSetup: ['test/web/global-setup.ts'], testTimeout: 60_000, hookTimeout: 180_000 },
       },
       {
         // Also the differential check against a real Prometheus 3.16 (built on first use by
