@@ -1,4 +1,6 @@
-/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build`. */
+/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build|helm-build`. */
+import { fetchPrometheusOperatorCrds } from './crds.js';
+import { buildHelm } from './helm.js';
 import { infraDown, infraStatus, infraUp, InfraError, type InfraUpResult } from './index.js';
 import { buildKubernetes } from './kubernetes.js';
 import { buildPrometheus } from './prometheus.js';
@@ -44,8 +46,15 @@ async function main(cmd: string | undefined): Promise<number> {
       process.stdout.write(`${b.prometheus}\n${b.promtool}\n`);
       return 0;
     }
+    case 'helm-build': {
+      // Helm and the CRDs its chart test installs: both from the Go module proxy, cached.
+      const h = await buildHelm();
+      const crds = await fetchPrometheusOperatorCrds();
+      process.stdout.write(`${h.helm}\n${crds.servicemonitors}\n${crds.prometheusrules}\n`);
+      return 0;
+    }
     default:
-      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build\n');
+      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build|helm-build\n');
       return 2;
   }
 }
