@@ -1,4 +1,4 @@
-/** The query target's HTTP server (port 16686): the Jaeger API (/api), the Prometheus API (/prometheus/api/v1) and Braid's native API (/braid/v1). */
+/** The query target's HTTP server (port 16686): the Jaeger API (/api), the Prometheus API (/prometheus/api/v1), Braid's native API (/braid/v1) and the explorer page (/, /assets). */
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../telemetry/http-server.js';
 import { BraidError } from '../errors.js';
@@ -8,6 +8,7 @@ import { registerBraidRoutes } from './braid/routes.js';
 import { registerJaegerRoutes } from './jaeger/routes.js';
 import type { RecentSamples } from './prometheus/recent.js';
 import { registerPrometheusRoutes, type PrometheusApiSettings } from './prometheus/routes.js';
+import { registerWebRoutes, type WebSettings } from './web.js';
 
 /** Prometheus's errorType for an HTTP status. */
 const PROMETHEUS_ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 404: 'not_found', 422: 'execution', 503: 'unavailable' };
@@ -19,11 +20,14 @@ export function createQueryServer(
   prometheus: Pick<PrometheusApiSettings, 'maxSamples' | 'rules'> = { maxSamples: 1_000_000 },
   /** The in-memory head: the Prometheus API reads it where it covers the range. */
   head?: RecentSamples,
+  /** The explorer page's build folder (default dist/web). */
+  web: Omit<WebSettings, 'log'> = {},
 ): FastifyInstance {
   const app = createHttpServer(log, 'query');
   registerJaegerRoutes(app, store);
   registerBraidRoutes(app, store);
   registerPrometheusRoutes(app, store, { ...prometheus, defaultRangeMs: 6 * 3_600_000 }, Date.now, head);
+  registerWebRoutes(app, { ...web, log });
   app.setErrorHandler((err, req, reply) => {
     const e = err instanceof BraidError ? err : undefined;
     const code = e?.httpStatus ?? (typeof (err as { statusCode?: number }).statusCode === 'number' ? (err as { statusCode: number }).statusCode : 500);
