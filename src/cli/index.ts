@@ -67,6 +67,9 @@ async function configCheck(args: string[]): Promise<void> {
   const file = args[0];
   if (!file) fail('config check needs a FILE');
   const config = await loadConfig(file, {});
+  // TLS, password and API-key files are read at start-up: check they are readable now.
+  const { connectionFiles, readConfigFile } = await import('../config/files.js');
+  for (const [setting, path] of connectionFiles(config)) readConfigFile(setting, path);
   let scrape = '';
   const p = config.receivers.prometheus;
   // The collector reads its scrape file at start-up: check it now, as `promtool check config` would.

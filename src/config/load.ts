@@ -13,6 +13,11 @@ export const ENV_OVERRIDES = {
   BRAID_TARGET: 'target',
   BRAID_KAFKA_BROKERS: 'queue.kafka.brokers',
   BRAID_ELASTICSEARCH_URL: 'storage.elasticsearch.url',
+  BRAID_KAFKA_SASL_USERNAME: 'queue.kafka.sasl.username',
+  BRAID_KAFKA_SASL_PASSWORD: 'queue.kafka.sasl.password',
+  BRAID_ELASTICSEARCH_USERNAME: 'storage.elasticsearch.username',
+  BRAID_ELASTICSEARCH_PASSWORD: 'storage.elasticsearch.password',
+  BRAID_ELASTICSEARCH_API_KEY: 'storage.elasticsearch.api_key',
   BRAID_LOG_LEVEL: 'telemetry.log_level',
   BRAID_SCRAPE_SHARD_INDEX: 'receivers.prometheus.shard.index',
   BRAID_SCRAPE_SHARD_COUNT: 'receivers.prometheus.shard.count',
@@ -112,11 +117,21 @@ function crossCheck(cfg: BraidConfigParsed, source: string): BraidConfig {
     );
   }
   const es = cfg.storage.elasticsearch;
-  if (es.api_key !== undefined && (es.username !== undefined || es.password !== undefined)) {
+  const esPassword = es.password !== undefined || es.password_file !== undefined;
+  if (es.api_key !== undefined && es.api_key_file !== undefined) problems.push('  storage.elasticsearch: set api_key or api_key_file, not both');
+  if (es.password !== undefined && es.password_file !== undefined) problems.push('  storage.elasticsearch: set password or password_file, not both');
+  if ((es.api_key !== undefined || es.api_key_file !== undefined) && (es.username !== undefined || esPassword)) {
     problems.push('  storage.elasticsearch: set either api_key or username/password, not both');
   }
-  if ((es.username === undefined) !== (es.password === undefined)) {
-    problems.push('  storage.elasticsearch: username and password go together');
+  if ((es.username === undefined) !== !esPassword) {
+    problems.push('  storage.elasticsearch: username and password (or password_file, or BRAID_ELASTICSEARCH_PASSWORD) go together');
+  }
+  const sasl = cfg.queue.kafka.sasl;
+  if (sasl !== undefined && (sasl.password === undefined) === (sasl.password_file === undefined)) {
+    problems.push('  queue.kafka.sasl: set one of password, password_file or the env BRAID_KAFKA_SASL_PASSWORD');
+  }
+  for (const [at, tls] of [['queue.kafka.tls', cfg.queue.kafka.tls], ['storage.elasticsearch.tls', es.tls]] as const) {
+    if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) problems.push(`  ${at}: cert_file and key_file go together`);
   }
   const shard = cfg.receivers.prometheus.shard;
   if (shard.index >= shard.count) {

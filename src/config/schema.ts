@@ -105,8 +105,31 @@ const prometheusScraper = z.strictObject({
   shard: z.strictObject({ index: z.number().int().min(0).default(0), count: positiveInt.default(1) }).prefault({}),
 });
 
+/** TLS to a server Braid connects to (Kafka, Elasticsearch): PEM files, read at start-up. */
+const clientTls = z.strictObject({
+  /** CA bundle that signed the server's certificate (default: Node's trusted roots). */
+  ca_file: z.string().min(1).optional(),
+  /** Client certificate and key, for servers that ask for one (mTLS). */
+  cert_file: z.string().min(1).optional(),
+  key_file: z.string().min(1).optional(),
+  /** Name checked against the server certificate, when it differs from the host Braid dials. */
+  server_name: z.string().min(1).optional(),
+  insecure_skip_verify: z.boolean().default(false),
+});
+
+const kafkaSasl = z.strictObject({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  username: z.string().min(1),
+  /** The password, or the env BRAID_KAFKA_SASL_PASSWORD, or a file (password_file). */
+  password: z.string().optional(),
+  password_file: z.string().min(1).optional(),
+});
+
 const kafka = z.strictObject({
   brokers: z.array(z.string().min(1)).default([]),
+  /** TLS to the brokers (`enabled: true` with Node's trusted roots, or a ca_file). */
+  tls: clientTls.extend({ enabled: z.boolean().default(false) }).prefault({}),
+  sasl: kafkaSasl.optional(),
   client_id: z.string().min(1).default('braid'),
   topic_prefix: z.string().default('braid.'),
   partitions: positiveInt.default(6),
@@ -124,9 +147,15 @@ const memoryQueue = z.strictObject({
 const elasticsearch = z.strictObject({
   url: z.string().url().optional(),
   index_prefix: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'expected a lowercase index name prefix').default('braid'),
+  /** Basic auth: username with password (or env BRAID_ELASTICSEARCH_PASSWORD, or password_file). */
   username: z.string().optional(),
   password: z.string().optional(),
+  password_file: z.string().min(1).optional(),
+  /** An API key (base64 id:key, as Kibana shows it), or env BRAID_ELASTICSEARCH_API_KEY, or api_key_file. */
   api_key: z.string().optional(),
+  api_key_file: z.string().min(1).optional(),
+  /** TLS to an https:// url: a private CA, client certificate, or skipping verification. */
+  tls: clientTls.omit({ server_name: true }).prefault({}),
   shards: positiveInt.default(1),
   replicas: z.number().int().min(0).default(0),
   bulk_max_docs: positiveInt.default(5_000),

@@ -6,8 +6,9 @@
  * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
  */
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, Kafka, Partitioners, logLevel, type PartitionAssigner, type Admin, type Message, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { AssignerProtocol, Kafka, Partitioners, logLevel, type KafkaConfig, type PartitionAssigner, type Admin, type Message, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
+import { clientTlsOptions, readConfigFile, type ClientTlsSettings } from '../../config/files.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
@@ -22,6 +23,21 @@ export interface KafkaQueueSettings {
   partitions: number;
   replication_factor: number;
   produce_timeout_ms: number;
+  /** TLS to the brokers; off unless `enabled`. */
+  tls?: (ClientTlsSettings & { enabled: boolean }) | undefined;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password?: string | undefined; password_file?: string | undefined } | undefined;
+}
+
+/** kafkajs's `ssl` and `sasl` options from the settings, reading the files they name now. */
+export function kafkaConnectionOptions(settings: Pick<KafkaQueueSettings, 'tls' | 'sasl'>): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (settings.tls?.enabled) out.ssl = clientTlsOptions('queue.kafka.tls', settings.tls);
+  const sasl = settings.sasl;
+  if (sasl) {
+    const password = sasl.password ?? readConfigFile('queue.kafka.sasl.password_file', sasl.password_file as string, true);
+    out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password } as KafkaConfig['sasl'];
+  }
+  return out;
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
@@ -105,6 +121,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   const kafka = new Kafka({
     clientId: settings.client_id,
     brokers: settings.brokers,
+    ...kafkaConnectionOptions(settings),
     connectionTimeout: 3_000,
     requestTimeout: settings.produce_timeout_ms,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },

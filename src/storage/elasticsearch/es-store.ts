@@ -4,8 +4,9 @@
  * Depends on nothing from x-pack (no ILM, no security), so the OSS-like integ-test distribution
  * and managed clusters both work.
  */
-import { Client, errors as esErrors } from '@elastic/elasticsearch';
+import { Client, errors as esErrors, type ClientOptions } from '@elastic/elasticsearch';
 import { BraidError } from '../../errors.js';
+import { clientTlsOptions, readConfigFile, type ClientTlsSettings } from '../../config/files.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createHash } from 'node:crypto';
 import {
@@ -42,6 +43,9 @@ export interface ElasticsearchStoreSettings {
   username?: string | undefined;
   password?: string | undefined;
   api_key?: string | undefined;
+  password_file?: string | undefined;
+  api_key_file?: string | undefined;
+  tls?: ClientTlsSettings | undefined;
   shards: number;
   replicas: number;
   request_timeout_ms: number;
@@ -91,15 +95,22 @@ function storedSamples(doc: SampleGroupDocument | SampleDocument): SampleDocumen
   return [sample];
 }
 
+/** The client's `auth` and `tls` options from the settings, reading the files they name now. */
+export function elasticsearchConnectionOptions(settings: Pick<ElasticsearchStoreSettings, 'username' | 'password' | 'password_file' | 'api_key' | 'api_key_file' | 'tls'>): Pick<ClientOptions, 'auth' | 'tls'> {
+  const out: Pick<ClientOptions, 'auth' | 'tls'> = {};
+  const apiKey = settings.api_key ?? (settings.api_key_file ? readConfigFile('storage.elasticsearch.api_key_file', settings.api_key_file, true) : undefined);
+  if (apiKey !== undefined) out.auth = { apiKey };
+  else if (settings.username !== undefined) {
+    const password = settings.password ?? (settings.password_file ? readConfigFile('storage.elasticsearch.password_file', settings.password_file, true) : '');
+    out.auth = { username: settings.username, password };
+  }
+  if (settings.tls && (settings.tls.ca_file || settings.tls.cert_file || settings.tls.insecure_skip_verify)) out.tls = clientTlsOptions('storage.elasticsearch.tls', settings.tls);
+  return out;
+}
+
 /** Creates the Elasticsearch store; nothing connects until `start`. */
 export function createElasticsearchStore(settings: ElasticsearchStoreSettings, log: Logger): Store {
-  const auth =
-    settings.api_key !== undefined
-      ? { apiKey: settings.api_key }
-      : settings.username !== undefined
-        ? { username: settings.username, password: settings.password ?? '' }
-        : undefined;
-  const client = new Client({ node: settings.url, requestTimeout: settings.request_timeout_ms, maxRetries: 0, ...(auth ? { auth } : {}) });
+  const client = new Client({ node: settings.url, requestTimeout: settings.request_timeout_ms, maxRetries: 0, ...elasticsearchConnectionOptions(settings) });
   const prefix = settings.index_prefix;
 
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -1,0 +1,54 @@
+/**
+ * Files the configuration names for connections (TLS PEM files, password and API-key files), read
+ * once at start-up. A missing or unreadable file stops start-up naming its setting, never its
+ * contents; `braid config check` reads them the same way.
+ */
+import { readFileSync } from 'node:fs';
+import { BraidError } from '../errors.js';
+import type { BraidConfig } from './schema.js';
+
+/** Reads the file a setting names; `secret` files lose their trailing newline (as Kubernetes Secrets mounted as files have one). */
+export function readConfigFile(setting: string, path: string, secret = false): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new BraidError('BRAID_ERR_CONFIG_READ', `${setting}: cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
+  }
+  return secret ? text.replace(/\r?\n$/, '') : text;
+}
+
+/** TLS settings of a client connection, as the config holds them. */
+export interface ClientTlsSettings {
+  ca_file?: string | undefined;
+  cert_file?: string | undefined;
+  key_file?: string | undefined;
+  server_name?: string | undefined;
+  insecure_skip_verify: boolean;
+}
+
+/** Node `tls.connect` options from the TLS settings at `setting` (the files read now). */
+export function clientTlsOptions(setting: string, tls: ClientTlsSettings): { ca?: string; cert?: string; key?: string; servername?: string; rejectUnauthorized: boolean } {
+  return {
+    ...(tls.ca_file ? { ca: readConfigFile(`${setting}.ca_file`, tls.ca_file) } : {}),
+    ...(tls.cert_file ? { cert: readConfigFile(`${setting}.cert_file`, tls.cert_file) } : {}),
+    ...(tls.key_file ? { key: readConfigFile(`${setting}.key_file`, tls.key_file) } : {}),
+    ...(tls.server_name ? { servername: tls.server_name } : {}),
+    rejectUnauthorized: !tls.insecure_skip_verify,
+  };
+}
+
+/** Every connection file the config names, as [setting, path]: what `braid config check` reads. */
+export function connectionFiles(config: BraidConfig): Array<[string, string]> {
+  const k = config.queue.kafka;
+  const es = config.storage.elasticsearch;
+  const out: Array<[string, string | undefined]> = [];
+  if (config.queueKind === 'kafka') {
+    out.push(['queue.kafka.tls.ca_file', k.tls.ca_file], ['queue.kafka.tls.cert_file', k.tls.cert_file], ['queue.kafka.tls.key_file', k.tls.key_file], ['queue.kafka.sasl.password_file', k.sasl?.password_file]);
+  }
+  if (config.storeKind === 'elasticsearch') {
+    out.push(['storage.elasticsearch.tls.ca_file', es.tls.ca_file], ['storage.elasticsearch.tls.cert_file', es.tls.cert_file], ['storage.elasticsearch.tls.key_file', es.tls.key_file]);
+    out.push(['storage.elasticsearch.password_file', es.password_file], ['storage.elasticsearch.api_key_file', es.api_key_file]);
+  }
+  return out.filter((e): e is [string, string] => e[1] !== undefined);
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectionFiles, readConfigFile } from '../../src/config/files.js';
+import { applyEnv, validateConfig } from '../../src/config/load.js';
+import { BraidError } from '../../src/errors.js';
+import { kafkaConnectionOptions } from '../../src/queue/kafka/kafka-queue.js';
+import { elasticsearchConnectionOptions } from '../../src/storage/elasticsearch/es-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'braid-conn-'));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const refusal = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof BraidError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+};
+const pipeline = { queue: { kafka: { brokers: ['kafka:9093'] } }, storage: { elasticsearch: { url: 'https://es:9200' } } };
+
+describe('connection settings for Kafka and Elasticsearch', () => {
+  it('takes secrets from the environment variables a Kubernetes Secret sets', () => {
+    const raw = applyEnv({ queue: { kafka: { brokers: ['kafka:9093'], sasl: { mechanism: 'scram-sha-512', username: 'braid' } } }, storage: { elasticsearch: { url: 'https://es:9200', username: 'elastic' } } }, {
+      BRAID_KAFKA_SASL_PASSWORD: 'k-secret',
+      BRAID_ELASTICSEARCH_PASSWORD: 'e-secret',
+    });
+    const c = validateConfig(raw, 'test');
+    expect(c.queue.kafka.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'braid', password: 'k-secret' });
+    expect(kafkaConnectionOptions(c.queue.kafka).sasl).toEqual({ mechanism: 'scram-sha-512', username: 'braid', password: 'k-secret' });
+    expect(elasticsearchConnectionOptions(c.storage.elasticsearch).auth).toEqual({ username: 'elastic', password: 'e-secret' });
+  });
+
+  it('reads password, API key and PEM files, dropping the trailing newline of secrets only', () => {
+    const ca = file('ca.crt', '-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n');
+    const c = validateConfig(
+      {
+        queue: { kafka: { brokers: ['kafka:9093'], tls: { enabled: true, ca_file: ca, server_name: 'kafka.internal' }, sasl: { mechanism: 'plain', username: 'u', password_file: file('kpw', 'pw\n') } } },
+        storage: { elasticsearch: { url: 'https://es:9200', api_key_file: file('key', 'aWQ6a2V5\n'), tls: { ca_file: ca } } },
+      },
+      'test',
+    );
+    const k = kafkaConnectionOptions(c.queue.kafka);
+    expect(k.ssl).toEqual({ ca: '-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n', servername: 'kafka.internal', rejectUnauthorized: true });
+    expect(k.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'pw' });
+    const e = elasticsearchConnectionOptions(c.storage.elasticsearch);
+    expect(e.auth).toEqual({ apiKey: 'aWQ6a2V5' });
+    expect(e.tls).toMatchObject({ ca: expect.stringContaining('BEGIN CERTIFICATE'), rejectUnauthorized: true });
+    expect(connectionFiles(c).map(([s]) => s).sort()).toEqual(['queue.kafka.sasl.password_file', 'queue.kafka.tls.ca_file', 'storage.elasticsearch.api_key_file', 'storage.elasticsearch.tls.ca_file']);
+  });
+
+  it('connects in plain text without credentials by default', () => {
+    const c = validateConfig(pipeline, 'test');
+    expect(kafkaConnectionOptions(c.queue.kafka)).toEqual({});
+    expect(elasticsearchConnectionOptions(c.storage.elasticsearch)).toEqual({});
+    expect(connectionFiles(c)).toEqual([]);
+  });
+
+  it('names the setting of a missing file, not its contents', () => {
+    const msg = refusal(() => readConfigFile('storage.elasticsearch.password_file', join(dir, 'absent')));
+    expect(msg).toContain('storage.elasticsearch.password_file');
+    expect(msg).toContain('ENOENT');
+  });
+
+  it('refuses contradictory or incomplete credentials with the path', () => {
+    const bad = (es: object, kafka: object = {}) => refusal(() => validateConfig({ queue: { kafka: { brokers: ['k:1'], ...kafka } }, storage: { elasticsearch: { url: 'http://es:9200', ...es } } }, 'test'));
+    expect(bad({ api_key: 'x', username: 'u', password: 'p' })).toContain('either api_key or username/password');
+    expect(bad({ username: 'u' })).toContain('username and password');
+    expect(bad({ password: 'p', password_file: '/x' })).toContain('password or password_file');
+    expect(bad({}, { sasl: { mechanism: 'plain', username: 'u' } })).toContain('queue.kafka.sasl: set one of password');
+    expect(bad({}, { sasl: { mechanism: 'gssapi', username: 'u', password: 'p' } })).toContain('queue.kafka.sasl.mechanism');
+    expect(bad({ tls: { cert_file: '/c' } })).toContain('storage.elasticsearch.tls: cert_file and key_file go together');
+  });
+});
