@@ -62,3 +62,55 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, type: 'png' });
   return path;
 }
+
+/** A CSS selector of a data-testid, with optional attribute conditions: tid('span-row', '[data-error="true"]'). */
+export const tid = (id: string, attrs = ''): string => `[data-testid="${id}"]${attrs}`;
+
+/** The part of the page's DOM that test functions run in the page use (tests compile without lib dom). */
+export interface PageElement {
+  textContent: string | null;
+  getAttribute(name: string): string | null;
+  contains(other: PageElement): boolean;
+  /** Bit 4 (Node.DOCUMENT_POSITION_FOLLOWING): `other` comes after this element. */
+  compareDocumentPosition(other: PageElement): number;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  options?: ArrayLike<{ value: string }>;
+}
+/** The page's `document`, as far as tests use it. */
+export interface PageDocument {
+  querySelector(selector: string): PageElement | null;
+  location: { href: string };
+}
+
+/** The source of a call of `fn(document, ...args)` in the page; `fn` must use nothing but its parameters. */
+const callInPage = (fn: (doc: PageDocument, ...args: string[]) => unknown, args: string[]) => `(${fn.toString()})(document, ...${JSON.stringify(args)})`;
+
+/** Runs `fn(document, ...args)` in the page and returns its (JSON) result. */
+export async function inPage<T>(page: Page, fn: (doc: PageDocument, ...args: string[]) => T, ...args: string[]): Promise<T> {
+  return (await page.evaluate(callInPage(fn, args))) as T;
+}
+
+/** Waits until `fn(document, ...args)` is truthy in the page (10 s). */
+export async function untilInPage(page: Page, fn: (doc: PageDocument, ...args: string[]) => unknown, ...args: string[]): Promise<void> {
+  await page.waitForFunction(callInPage(fn, args), { timeout: 10_000 });
+}
+
+/** Resolves after the page painted twice (layout and virtualised rows caught up). */
+export async function painted(page: Page): Promise<void> {
+  await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())))');
+}
+
+/** Screenshots of the page as it is at 1280x800 and at phone width (390x844): `<name>.png`, `<name>-phone.png`. */
+export async function screenshots(page: Page, name: string): Promise<string[]> {
+  await page.setViewport(DESKTOP);
+  await painted(page);
+  const desktop = await screenshot(page, name);
+  await page.setViewport(PHONE);
+  await painted(page);
+  const phone = await screenshot(page, `${name}-phone`);
+  await page.setViewport(DESKTOP);
+  return [desktop, phone];
+}
+
+/** The text of every element matching `selector`, in document order. */
+export const textsOf = (page: Page, selector: string): Promise<string[]> => page.$$eval(selector, (els) => els.map((e) => (e.textContent ?? '').trim()));
