@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceOverview } from './service-overview.js';
+import { pipelineHealth } from './pipeline-health.js';
 import { tracesLogs } from './traces-logs.js';
 
 /** The folder the JSON files live in (dashboards/). */
@@ -14,7 +15,7 @@ export const DASHBOARDS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..'
 /** Every dashboard as plain JSON, by file name (`<uid>.json`). */
 export function buildDashboards(): Record<string, object> {
   const out: Record<string, object> = {};
-  for (const d of [serviceOverview(), tracesLogs()]) {
+  for (const d of [serviceOverview(), tracesLogs(), pipelineHealth()]) {
     out[`${d.uid}.json`] = JSON.parse(JSON.stringify(d)) as object;
   }
   return out;
