@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceOverview } from './service-overview.js';
+import { alerts } from './alerts.js';
 import { pipelineHealth } from './pipeline-health.js';
 import { tracesLogs } from './traces-logs.js';
 
@@ -15,7 +16,7 @@ export const DASHBOARDS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..'
 /** Every dashboard as plain JSON, by file name (`<uid>.json`). */
 export function buildDashboards(): Record<string, object> {
   const out: Record<string, object> = {};
-  for (const d of [serviceOverview(), tracesLogs(), pipelineHealth()]) {
+  for (const d of [serviceOverview(), tracesLogs(), pipelineHealth(), alerts()]) {
     out[`${d.uid}.json`] = JSON.parse(JSON.stringify(d)) as object;
   }
   return out;

@@ -43,11 +43,11 @@ export function series(p: PanelText, unit: string, targets: Builder<Dataquery>[]
     .datasource(datasourceOf(targets)).targets(targets);
 }
 
-/** Threshold steps: green below `warn` (when given), red from `red`. */
-export function thresholds(red: number, warn?: number): dashboard.ThresholdsConfigBuilder {
+/** Threshold steps: green, orange from `warn`, red from `red` (each when given). */
+export function thresholds(red: number | undefined, warn?: number): dashboard.ThresholdsConfigBuilder {
   const steps: dashboard.Threshold[] = [{ value: null, color: 'green' }];
   if (warn !== undefined) steps.push({ value: warn, color: 'orange' });
-  steps.push({ value: red, color: 'red' });
+  if (red !== undefined) steps.push({ value: red, color: 'red' });
   return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
 }
 
