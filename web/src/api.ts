@@ -80,7 +80,8 @@ function errorMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+/** GET a JSON answer of the query server; a non-2xx answer throws ApiError with the server's message (Jaeger, native or Prometheus shape). */
+export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await fetch(url, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });

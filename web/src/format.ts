@@ -83,3 +83,15 @@ export const LOOKBACKS: ReadonlyArray<{ value: string; label: string }> = [
   { value: '168h', label: 'Last 7 days' },
   { value: 'custom', label: 'Custom range' },
 ];
+
+/** Microseconds since the epoch as an <input type="datetime-local"> value (local time, to the second). */
+export function toDatetimeLocal(us: number): string {
+  const d = new Date(Math.floor(us / 1_000));
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** An <input type="datetime-local"> value as microseconds since the epoch; NaN when empty or invalid. */
+export function fromDatetimeLocal(value: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)) return NaN;
+  return new Date(value).getTime() * 1_000;
+}

@@ -1,4 +1,162 @@
-/** The trace view (being built). */
+/**
+ * /trace/{traceId}?span={spanId}: the header, the virtualised waterfall with the critical path and
+ * each span's logs under it, the selected span's details, the trace's logs without a span, and the
+ * exemplars pointing at the trace. The selected span is in the URL, so a reload shows the same view.
+ */
+import { useMemo, useState } from 'preact/hooks';
+import { api, type JaegerTag, type LogView, type TraceView as TraceData } from '../api.js';
+import { ExemplarList, SpanDetail } from '../components/span-detail.js';
+import { ancestorRows, criticalPath, layoutTrace, serviceHue, sortLogs, visibleItems, type TraceLayout } from '../components/waterfall/layout.js';
+import { Waterfall } from '../components/waterfall/waterfall.js';
+import { Empty, ErrorBox, Loading, useAsync } from '../components/widgets.js';
+import { formatDuration, formatTimestamp } from '../format.js';
+import { setQuery, useRoute } from '../router.js';
+
+/** The trace view. */
 export default function TraceView() {
-  return <section><h1>Trace</h1></section>;
+  const route = useRoute();
+  const traceId = route.traceId ?? '';
+  const trace = useAsync((signal) => api.trace(traceId, signal), [traceId]);
+  if (trace.status === 'loading') return <Loading what={`trace ${traceId}`} />;
+  if (trace.status === 'error') return <ErrorBox title={`Cannot show trace ${traceId}`} error={trace.error} />;
+  return <TraceBody key={traceId} data={trace.value!} selectedId={route.query.get('span') ?? undefined} />;
+}
+
+function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string | undefined }) {
+  const layout = useMemo(() => layoutTrace(data.spans), [data]);
+  const critical = useMemo(() => criticalPath(layout), [layout]);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
+  const selectedRow = selectedId === undefined ? undefined : layout.indexById.get(selectedId);
+  // A deep-linked span is never hidden inside a collapsed subtree.
+  const effectiveCollapsed = useMemo(() => {
+    if (selectedRow === undefined) return collapsed;
+    const hidden = ancestorRows(layout, selectedRow).map((i) => layout.rows[i]!.span.spanId).filter((id) => collapsed.has(id));
+    if (hidden.length === 0) return collapsed;
+    const next = new Set(collapsed);
+    for (const id of hidden) next.delete(id);
+    return next;
+  }, [collapsed, selectedRow, layout]);
+  const items = useMemo(() => visibleItems(layout, effectiveCollapsed), [layout, effectiveCollapsed]);
+  const resource = useResource(data.traceId, selectedRow !== undefined);
+  const row = selectedRow === undefined ? undefined : layout.rows[selectedRow];
+
+  const toggle = (spanId: string, collapse: boolean) => {
+    const next = new Set(effectiveCollapsed);
+    if (collapse) next.add(spanId);
+    else next.delete(spanId);
+    setCollapsed(next);
+  };
+
+  return (
+    <section class="trace-view" data-testid="trace-view" data-trace-id={data.traceId}>
+      <TraceHeader data={data} layout={layout} />
+      {selectedId !== undefined && row === undefined ? <ErrorBox title="Span not found" error={`span ${selectedId} is not in this trace`} /> : null}
+      <div class="legend">
+        <span class="crit">critical path</span>
+        <span>⚠ error</span>
+        <span>↑↓ move · Enter details · ←→ collapse/expand</span>
+      </div>
+      <div class={row ? 'trace-layout' : 'trace-layout no-detail'}>
+        <Waterfall
+          layout={layout}
+          items={items}
+          critical={critical}
+          collapsed={effectiveCollapsed}
+          selectedId={row ? selectedId : undefined}
+          onSelect={(id) => setQuery({ span: id }, { replace: true })}
+          onToggle={toggle}
+        />
+        {row ? (
+          <SpanDetail
+            row={row}
+            traceStartUs={layout.startUs}
+            exemplars={data.exemplars.filter((e) => e.exemplar.spanId === row.span.spanId)}
+            resource={resource?.get(row.span.spanId) ?? (resource ? [] : undefined)}
+            onClose={() => setQuery({ span: undefined }, { replace: true })}
+          />
+        ) : null}
+      </div>
+      <TraceLogs logs={data.logs} />
+      <section class="trace-extra">
+        <h2>Exemplars ({data.exemplars.length})</h2>
+        {data.exemplars.length === 0 ? <Empty>No metric samples point at this trace</Empty> : <ExemplarList exemplars={data.exemplars} testid />}
+      </section>
+    </section>
+  );
+}
+
+/** The process tags (resource attributes) of each span, from the Jaeger API, once a span is opened. */
+function useResource(traceId: string, wanted: boolean): Map<string, JaegerTag[]> | undefined {
+  const state = useAsync(
+    wanted
+      ? async (signal) => {
+          const t = await api.jaegerTrace(traceId, signal);
+          const out = new Map<string, JaegerTag[]>();
+          for (const s of t?.spans ?? []) out.set(s.spanID, t?.processes[s.processID]?.tags ?? []);
+          return out;
+        }
+      : undefined,
+    [traceId, wanted],
+  );
+  if (state.status === 'error') return new Map();
+  return state.status === 'done' ? state.value : undefined;
+}
+
+function TraceHeader({ data, layout }: { data: TraceData; layout: TraceLayout }) {
+  const root = layout.rows[0]?.span;
+  const logCount = data.logs.length + layout.rows.reduce((n, r) => n + r.logs.length, 0);
+  return (
+    <header class="trace-header">
+      <h1>
+        {root ? `${root.service}: ${root.name}` : 'Trace'} <span class="mono">{data.traceId}</span>
+      </h1>
+      <span class="stat">
+        Start <b>{formatTimestamp(layout.startUs)}</b>
+      </span>
+      <span class="stat">
+        Duration <b>{formatDuration(layout.endUs - layout.startUs)}</b>
+      </span>
+      <span class="stat">
+        Spans <b data-testid="trace-span-count">{layout.rows.length}</b>
+      </span>
+      <span class="stat">
+        Errors <b class={layout.errorCount > 0 ? 'badge error' : undefined}>{layout.errorCount}</b>
+      </span>
+      <span class="stat">
+        Logs <b>{logCount}</b>
+      </span>
+      <span class="stat">
+        Services{' '}
+        {layout.services.map((s) => (
+          <span key={s} class="badge svc" style={{ '--svc-hue': serviceHue(s) }}>
+            {s}
+          </span>
+        ))}
+      </span>
+    </header>
+  );
+}
+
+/** Logs of the trace that carry no span of it, in time order. */
+function TraceLogs({ logs }: { logs: LogView[] }) {
+  const sorted = useMemo(() => sortLogs(logs), [logs]);
+  return (
+    <section class="trace-extra" data-testid="trace-logs">
+      <h2>Logs without a span ({logs.length})</h2>
+      {sorted.length === 0 ? (
+        <Empty>Every log line of this trace belongs to one of its spans</Empty>
+      ) : (
+        <ul class="span-logs">
+          {sorted.map((l, i) => (
+            <li key={i}>
+              <span class="log-time mono">{l.timestamp}</span>
+              <span class={`log-level ${l.level.toLowerCase()}`}>{l.level}</span>
+              <span class="badge">{l.service}</span>
+              <span>{l.message}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }
