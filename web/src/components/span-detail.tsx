@@ -37,13 +37,7 @@ export function SpanDetail({ row, traceStartUs, exemplars, resource, onClose }: 
       {s.status.message ? <p class="error-box">{s.status.message}</p> : null}
       <p class="mono">span {s.spanId}</p>
       <h3>Metrics (RED)</h3>
-      <div class="red-links">
-        {redLinks(s.service, s.name, s.startTimeUs, Date.now()).map((l) => (
-          <a key={l.label} data-testid="red-link" href={l.href} target="_blank" rel="noopener" title={l.query}>
-            {l.label}
-          </a>
-        ))}
-      </div>
+      <RedLinks span={s} />
       {exemplars.length > 0 ? (
         <>
           <h3>Exemplars of this span</h3>
@@ -83,6 +77,19 @@ export function SpanDetail({ row, traceStartUs, exemplars, resource, onClose }: 
       <h3>Resource</h3>
       {resource === undefined ? <p class="loading">Loading resource…</p> : <KeyValues values={{ 'service.name': s.service, ...Object.fromEntries(resource.map((t) => [t.key, t.value])) }} label="Resource" />}
     </aside>
+  );
+}
+
+/** Links to the Prometheus queries of a span's rate, errors and duration (its service and span name). */
+export function RedLinks({ span }: { span: SpanNode }) {
+  return (
+    <span class="red-links">
+      {redLinks(span.service, span.name, span.startTimeUs, Date.now()).map((l) => (
+        <a key={l.label} data-testid="red-link" href={l.href} target="_blank" rel="noopener" title={l.query}>
+          {l.label}
+        </a>
+      ))}
+    </span>
   );
 }
 

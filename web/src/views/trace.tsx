@@ -5,12 +5,12 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import { api, type JaegerTag, type LogView, type TraceView as TraceData } from '../api.js';
-import { ExemplarList, SpanDetail } from '../components/span-detail.js';
-import { ancestorRows, criticalPath, layoutTrace, serviceHue, sortLogs, visibleItems, type TraceLayout } from '../components/waterfall/layout.js';
+import { ExemplarList, RedLinks, SpanDetail } from '../components/span-detail.js';
+import { ancestorRows, criticalPath, layoutTrace, rootCauseErrors, serviceHue, sortLogs, visibleItems, type TraceLayout } from '../components/waterfall/layout.js';
 import { Waterfall } from '../components/waterfall/waterfall.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/widgets.js';
 import { formatDuration, formatTimestamp } from '../format.js';
-import { setQuery, useRoute } from '../router.js';
+import { setQuery, traceUrl, useRoute } from '../router.js';
 
 /** The trace view. */
 export default function TraceView() {
@@ -50,6 +50,7 @@ function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string |
   return (
     <section class="trace-view" data-testid="trace-view" data-trace-id={data.traceId}>
       <TraceHeader data={data} layout={layout} />
+      <FailingSpans layout={layout} traceId={data.traceId} />
       {selectedId !== undefined && row === undefined ? <ErrorBox title="Span not found" error={`span ${selectedId} is not in this trace`} /> : null}
       <div class="legend">
         <span class="crit">critical path</span>
@@ -134,6 +135,35 @@ function TraceHeader({ data, layout }: { data: TraceData; layout: TraceLayout })
         ))}
       </span>
     </header>
+  );
+}
+
+const MAX_FAILING = 5;
+
+/** Where the trace's failures start (error spans without failed children), with their RED links. */
+function FailingSpans({ layout, traceId }: { layout: TraceLayout; traceId: string }) {
+  const rows = useMemo(() => rootCauseErrors(layout), [layout]);
+  if (rows.length === 0) return null;
+  return (
+    <section class="failing" aria-label="Where the errors start">
+      <h2>Errors start at</h2>
+      <ul>
+        {rows.slice(0, MAX_FAILING).map((i) => {
+          const r = layout.rows[i]!;
+          const why = r.span.status.message ?? r.logs.find((l) => ['error', 'fatal'].includes(l.level.toLowerCase()))?.message;
+          return (
+            <li key={r.span.spanId}>
+              <a href={traceUrl(traceId, r.span.spanId)}>
+                {r.span.service}: {r.span.name}
+              </a>
+              {why ? <span class="why">{why}</span> : null}
+              <RedLinks span={r.span} />
+            </li>
+          );
+        })}
+      </ul>
+      {rows.length > MAX_FAILING ? <p class="empty">and {rows.length - MAX_FAILING} more operations</p> : null}
+    </section>
   );
 }
 

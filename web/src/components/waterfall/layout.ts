@@ -156,3 +156,20 @@ export function serviceHue(name: string): number {
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
   return (h >>> 0) % 360;
 }
+
+/**
+ * The error spans where failures start: error spans none of whose children failed, in waterfall
+ * order, one per service and operation.
+ */
+export function rootCauseErrors(layout: TraceLayout): number[] {
+  const out: number[] = [];
+  const seen = new Set<string>();
+  layout.rows.forEach((row, i) => {
+    if (!row.error || childRows(layout, i).some((c) => layout.rows[c]!.error)) return;
+    const key = `${row.span.service}\u0000${row.span.name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(i);
+  });
+  return out;
+}
