@@ -36,6 +36,8 @@ export const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true, 
 export async function watchedPage(browser: Browser, origin: string, viewport: { width: number; height: number; isMobile?: boolean; hasTouch?: boolean } = DESKTOP): Promise<WatchedPage> {
   const page = await browser.newPage();
   await page.setViewport(viewport);
+  // A missing element fails the test in 10 s, not puppeteer's 30.
+  page.setDefaultTimeout(10_000);
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`);

@@ -98,8 +98,9 @@ export function largeTrace(traceId: string, count: number): { body: Uint8Array; 
     const isGroup = i > 0 && i % 100 === 1;
     const parentSpanId = i === 0 ? '' : isGroup ? spanIds[0]! : group;
     if (isGroup) group = spanId;
-    const start = startNs + BigInt(i) * 1_000n;
-    const end = i === 0 ? startNs + BigInt(count) * 1_000n + 1_000n : isGroup ? start + 100_000n : start + 800n;
+    // 50 µs apart: a leaf lasts 40 µs, a group its 100 spans, the root all of them (1 s for 20,000).
+    const start = startNs + BigInt(i) * 50_000n;
+    const end = i === 0 ? startNs + BigInt(count + 1) * 50_000n : isGroup ? start + 100n * 50_000n : start + 40_000n;
     return {
       traceId, spanId, parentSpanId, traceState: '', flags: 0, name: i === 0 ? 'nightly reindex' : isGroup ? `shard ${Math.floor(i / 100)}` : `index document ${i}`,
       kind: 1, startTimeUnixNano: start, endTimeUnixNano: end, attributes: { 'span.index': BigInt(i) }, droppedAttributesCount: 0,
