@@ -1,0 +1,548 @@
+/**
+ * The Helm chart (helm/braid) with a real Helm v4.3.2 and a real kube-apiserver (both built from
+ * the Go module proxy by scripts/infra): `helm lint --strict` and `helm template` for both modes and
+ * several value sets, every rendered object accepted by server-side dry-run apply (with strict field
+ * validation, prometheus-operator CRDs installed first), each workload's rendered Braid config
+ * checked by `braid config check` in a directory laid out as the pod mounts it, and bad values
+ * refused with the schema's message.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchPrometheusOperatorCrds } from '../../scripts/infra/crds.js';
+import { buildHelm } from '../../scripts/infra/helm.js';
+import { type KubeApiServer, startKubernetes } from '../../scripts/infra/kubernetes.js';
+import { applyEnv } from '../../src/config/load.js';
+import { KubeApplier, type KubeObject, parseManifests } from '../helpers/kube-apply.js';
+
+type Obj = Record<string, unknown>;
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const CHART = join(REPO, 'helm', 'braid');
+const RELEASE = 'obs';
+/** <release>-<chart>, the chart's fullname for release `obs`. */
+const FULLNAME = 'obs-braid';
+const NS = 'braid-helm';
+const APP_VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+const COMPONENTS = ['collector', 'ingester', 'query', 'alerter'] as const;
+
+/** Secrets a user made before installing (TLS material, credentials), created in the cluster for real. */
+const EXISTING_SECRETS: Record<string, Record<string, string>> = {
+  'kafka-tls': { 'ca.crt': pem('KAFKA CA'), 'tls.crt': pem('KAFKA CLIENT'), 'tls.key': pem('KAFKA KEY') },
+  'es-ca': { 'ca.crt': pem('ES CA') },
+  'braid-creds': { 'kafka-sasl-password': 'from-existing', 'elasticsearch-password': 'es-existing', 'elasticsearch-api-key': 'key-existing' },
+};
+
+function pem(what: string): string {
+  return `-----BEGIN CERTIFICATE-----\n${Buffer.from(what).toString('base64')}\n-----END CERTIFICATE-----\n`;
+}
+
+const EXTERNAL = { kafka: { brokers: ['kafka-0.kafka.data:9092', 'kafka-1.kafka.data:9092'] }, elasticsearch: { url: 'http://es.data:9200' } };
+
+/** The value sets rendered, linted, applied and config-checked. */
+const SETS: Record<string, Obj> = {
+  'all-in-one embedded': {},
+  'all-in-one external Kafka/ES with SASL and an ES API key': {
+    kafka: { ...EXTERNAL.kafka, sasl: { enabled: true, mechanism: 'scram-sha-256', username: 'braid' } },
+    elasticsearch: { ...EXTERNAL.elasticsearch, auth: { type: 'apiKey' } },
+    credentials: { kafkaSaslPassword: 's3cret', elasticsearchApiKey: 'ZXM6a2V5' },
+  },
+  distributed: { mode: 'distributed', ...EXTERNAL },
+  'distributed with TLS from existing secrets': {
+    mode: 'distributed',
+    kafka: { ...EXTERNAL.kafka, tls: { enabled: true, existingSecret: 'kafka-tls', serverName: 'kafka.data.svc' } },
+    elasticsearch: { url: 'https://es.data:9200', tls: { existingSecret: 'es-ca' } },
+  },
+  'credentials.existingSecret': {
+    kafka: { ...EXTERNAL.kafka, sasl: { enabled: true, username: 'braid' } },
+    elasticsearch: { ...EXTERNAL.elasticsearch, auth: { type: 'basic', username: 'braid' } },
+    credentials: { existingSecret: 'braid-creds' },
+  },
+  'serviceMonitor and prometheusRule': { serviceMonitor: { enabled: true, labels: { release: 'prom' } }, prometheusRule: { enabled: true, labels: { release: 'prom' } } },
+  'distributed with autoscaling': {
+    mode: 'distributed',
+    ...EXTERNAL,
+    collector: { autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 12 } },
+    ingester: { autoscaling: { enabled: true, minReplicas: 2, maxReplicas: 6, targetMemoryUtilizationPercentage: 80 } },
+  },
+  networkPolicy: { networkPolicy: { enabled: true, ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] } },
+};
+
+let kube: KubeApiServer;
+let applier: KubeApplier;
+let helmBin: string;
+let work: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'braid-helm-'));
+  // The first run builds kube-apiserver, etcd and helm from the Go module proxy (minutes); later runs start in seconds.
+  const [k, h, crds] = await Promise.all([startKubernetes({ log: (line) => process.stderr.write(`${line}\n`) }), buildHelm(), fetchPrometheusOperatorCrds()]);
+  kube = k;
+  helmBin = h.helm;
+  applier = new KubeApplier(kube, 'braid-helm-test');
+  await applier.installCrds([crds.servicemonitors, crds.prometheusrules].flatMap((f) => parseManifests(readFileSync(f, 'utf8'), f)));
+  await applier.ensureNamespace(NS);
+  for (const [name, data] of Object.entries(EXISTING_SECRETS)) {
+    await applier.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData: data });
+  }
+}, 30 * 60_000);
+
+afterAll(async () => {
+  await kube?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helm
+// ---------------------------------------------------------------------------------------------
+
+interface HelmResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs helm with its own config, cache and data dirs (no user plugins or repositories leak in). */
+function helm(args: string[]): Promise<HelmResult> {
+  const home = join(work, 'helm-home');
+  const env = { PATH: process.env.PATH ?? '', HOME: home, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
+  return new Promise((resolve) => {
+    execFile(helmBin, args, { env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
+    });
+  });
+}
+
+let valuesFiles = 0;
+function valuesFile(values: Obj): string {
+  const f = join(work, `values-${++valuesFiles}.json`);
+  writeFileSync(f, JSON.stringify(values));
+  return f;
+}
+
+/** Template args: the capabilities of a cluster that runs prometheus-operator. */
+const templateArgs = (values: Obj) => ['template', RELEASE, CHART, '--namespace', NS, '--api-versions', 'monitoring.coreos.com/v1', '-f', valuesFile(values)];
+
+const rendered = new Map<string, Promise<KubeObject[]>>();
+/** `helm template` of a value set, parsed (memoised per value set). */
+function render(values: Obj): Promise<KubeObject[]> {
+  const key = JSON.stringify(values);
+  let p = rendered.get(key);
+  if (p === undefined) {
+    p = helm(templateArgs(values)).then((r) => {
+      if (r.code !== 0) throw new Error(`helm template failed (${r.code}):\n${r.stderr}`);
+      return parseManifests(r.stdout, 'helm template');
+    });
+    rendered.set(key, p);
+  }
+  return p;
+}
+
+const ofKind = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind === kind);
+function named(objs: KubeObject[], kind: string, name: string): KubeObject {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (o === undefined) throw new Error(`no ${kind} ${name} among ${objs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
+  return o;
+}
+
+interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  spec: Obj & { containers: Array<Obj & { name: string }>; volumes?: Obj[]; securityContext?: Obj };
+}
+const workloads = (objs: KubeObject[]) => objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet' || o.kind === 'DaemonSet');
+const podOf = (w: KubeObject) => (w.spec as { template: PodTemplate }).template;
+const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+// ---------------------------------------------------------------------------------------------
+// Lint, template, and the API server's word on every object
+// ---------------------------------------------------------------------------------------------
+
+describe.each(Object.entries(SETS))('value set: %s', (_name, values) => {
+  it('passes helm lint --strict', async () => {
+    const r = await helm(['lint', '--strict', CHART, '--namespace', NS, '-f', valuesFile(values)]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  });
+
+  it('renders objects that kube-apiserver accepts (server-side apply, dry run, strict fields)', async () => {
+    const objs = await render(values);
+    expect(objs.length).toBeGreaterThan(5);
+    const stored = await applier.applyAll(objs, { dryRun: true, namespace: NS });
+    expect(stored.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`));
+  });
+
+  it('runs pods that pass braid config check where they mount their files', async () => {
+    const objs = await render(values);
+    const external = (values.kafka as { brokers?: string[] } | undefined)?.brokers !== undefined;
+    await Promise.all(
+      workloads(objs).map(async (w) => {
+        const out = await configCheck(w, objs);
+        const target = targetOf(podOf(w).spec.containers[0]!.args as string[], {});
+        const targets = target === undefined || target === 'all' ? 'collector,ingester,query,alerter' : target;
+        expect(out, w.metadata.name).toContain(`: valid (targets: ${targets}; queue: ${external ? 'kafka' : 'memory'}; store: ${external ? 'elasticsearch' : 'memory'}`);
+      }),
+    );
+  });
+
+  it('gives every pod probes on /healthz and /readyz, a non-root read-only securityContext and checksums', async () => {
+    const objs = await render(values);
+    for (const w of workloads(objs)) {
+      const pod = podOf(w);
+      const where = `${w.kind} ${w.metadata.name}`;
+      expect(pod.spec.securityContext, where).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      for (const key of ['checksum/config', 'checksum/alerts', 'checksum/collectors', 'checksum/credentials']) {
+        expect(pod.metadata.annotations[key], `${where} ${key}`).toMatch(/^[0-9a-f]{64}$/);
+      }
+      const c = pod.spec.containers.find((x) => x.name === 'braid') ?? pod.spec.containers[0]!;
+      expect(c.image, where).toBe(`ghcr.io/braid-observability/braid:${APP_VERSION}`);
+      expect(c.workingDir, where).toBe('/etc/braid');
+      expect(c.securityContext, where).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      const ports = (c.ports ?? []) as Array<{ name?: string; containerPort: number }>;
+      const admin = ports.find((p) => p.containerPort === 8888);
+      expect(admin, `${where}: admin port 8888`).toBeDefined();
+      for (const [probe, path] of [['livenessProbe', '/healthz'], ['readinessProbe', '/readyz']] as const) {
+        const get = (c[probe] as { httpGet?: { path: string; port: string | number } } | undefined)?.httpGet;
+        expect(get?.path, `${where} ${probe}`).toBe(path);
+        expect([admin?.name, 8888], `${where} ${probe} port`).toContain(get?.port);
+      }
+    }
+  });
+
+  it('has Services whose selectors pick pods that expose the target ports', async () => {
+    const objs = await render(values);
+    for (const svc of ofKind(objs, 'Service')) {
+      const spec = svc.spec as { selector: Record<string, string>; ports: Array<{ port: number; targetPort?: string | number }> };
+      const picked = workloads(objs).filter((w) => matches(spec.selector, podOf(w).metadata.labels));
+      expect(picked.length, `Service ${svc.metadata.name} selects no workload's pods`).toBeGreaterThan(0);
+      for (const w of picked) {
+        const ports = podOf(w).spec.containers.flatMap((c) => (c.ports ?? []) as Array<{ name?: string; containerPort: number }>);
+        for (const p of spec.ports) {
+          const target = p.targetPort ?? p.port;
+          expect(ports.some((cp) => cp.name === target || cp.containerPort === target), `Service ${svc.metadata.name} port ${p.port} -> ${target} on ${w.metadata.name}`).toBe(true);
+        }
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// What each mode and option renders
+// ---------------------------------------------------------------------------------------------
+
+describe('objects per mode and option', () => {
+  it('all-in-one: one Deployment <fullname> running every target, one Service with the six ports, no StatefulSet', async () => {
+    const objs = await render({});
+    expect(ofKind(objs, 'Deployment').map((d) => d.metadata.name)).toEqual([FULLNAME]);
+    expect(ofKind(objs, 'StatefulSet')).toEqual([]);
+    const args = podOf(named(objs, 'Deployment', FULLNAME)).spec.containers[0]!.args as string[];
+    expect(targetOf(args, {})).toMatch(/^(all|collector,ingester,query,alerter)$/);
+    const ports = ofKind(objs, 'Service').flatMap((s) => (s.spec as { ports: Array<{ port: number }> }).ports.map((p) => p.port));
+    expect([...new Set(ports)].sort()).toEqual([4317, 4318, 8888, 9200, 9411, 16686].sort());
+  });
+
+  it('distributed: the four component Deployments and the scraper StatefulSet, no all-in-one Deployment', async () => {
+    const objs = await render(SETS.distributed!);
+    expect(ofKind(objs, 'Deployment').map((d) => d.metadata.name).sort()).toEqual(COMPONENTS.map((c) => `${FULLNAME}-${c}`).sort());
+    for (const c of COMPONENTS) {
+      const d = named(objs, 'Deployment', `${FULLNAME}-${c}`);
+      expect(targetOf(podOf(d).spec.containers[0]!.args as string[], {}), d.metadata.name).toBe(c);
+    }
+    expect(ofKind(objs, 'StatefulSet').map((s) => s.metadata.name)).toEqual([`${FULLNAME}-scraper`]);
+    // OTLP, Zipkin and bulk reach the collectors; the query port reaches the query pods, nothing else.
+    const reaches = (port: number) =>
+      ofKind(objs, 'Service')
+        .filter((s) => (s.spec as { ports: Array<{ port: number }> }).ports.some((p) => p.port === port))
+        .flatMap((s) => workloads(objs).filter((w) => matches((s.spec as { selector: Record<string, string> }).selector, podOf(w).metadata.labels)))
+        .map((w) => w.metadata.name);
+    for (const port of [4317, 4318, 9411, 9200]) expect([...new Set(reaches(port))], `port ${port}`).toEqual([`${FULLNAME}-collector`]);
+    expect([...new Set(reaches(16686))]).toEqual([`${FULLNAME}-query`]);
+    expect(reaches(8888).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('HPAs (autoscaling/v2) target the collector and ingester Deployments, which leave replicas to them', async () => {
+    const objs = await render(SETS['distributed with autoscaling']!);
+    const hpas = ofKind(objs, 'HorizontalPodAutoscaler');
+    expect(hpas.map((h) => h.apiVersion)).toEqual(['autoscaling/v2', 'autoscaling/v2']);
+    const byTarget = new Map(hpas.map((h) => [(h.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name, h.spec as Obj]));
+    expect([...byTarget.keys()].sort()).toEqual([`${FULLNAME}-collector`, `${FULLNAME}-ingester`]);
+    expect(byTarget.get(`${FULLNAME}-collector`)).toMatchObject({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment' }, minReplicas: 3, maxReplicas: 12 });
+    const metricsOf = (target: string) =>
+      ((byTarget.get(target)!.metrics ?? []) as Array<{ resource: { name: string; target: { averageUtilization: number } } }>).map((m) => `${m.resource.name}=${m.resource.target.averageUtilization}`).sort();
+    expect(metricsOf(`${FULLNAME}-collector`)).toEqual(['cpu=70']);
+    expect(metricsOf(`${FULLNAME}-ingester`)).toEqual(['cpu=70', 'memory=80']);
+    // A replicas field would fight the HPA at each upgrade.
+    for (const c of ['collector', 'ingester']) expect((named(objs, 'Deployment', `${FULLNAME}-${c}`).spec as Obj).replicas, c).toBeUndefined();
+    expect((named(objs, 'Deployment', `${FULLNAME}-query`).spec as Obj).replicas).toBe(2);
+    // Without autoscaling: no HPA.
+    expect(ofKind(await render(SETS.distributed!), 'HorizontalPodAutoscaler')).toEqual([]);
+  });
+
+  it('PodDisruptionBudgets (policy/v1) each select exactly one component\'s pods', async () => {
+    const objs = await render(SETS.distributed!);
+    const pdbs = ofKind(objs, 'PodDisruptionBudget');
+    expect(pdbs.length).toBeGreaterThanOrEqual(3);
+    for (const pdb of pdbs) {
+      expect(pdb.apiVersion).toBe('policy/v1');
+      const sel = (pdb.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+      const picked = workloads(objs).filter((w) => matches(sel, podOf(w).metadata.labels));
+      expect(picked.length, `PodDisruptionBudget ${pdb.metadata.name}`).toBe(1);
+    }
+  });
+
+  it('checksum annotations change with their ConfigMap or Secret, and only then', async () => {
+    const base = SETS['all-in-one external Kafka/ES with SASL and an ES API key']!;
+    const sums = async (values: Obj) => podOf(named(await render(values), 'Deployment', FULLNAME)).metadata.annotations;
+    const before = await sums(base);
+    const config = await sums({ ...base, alerting: { evaluationInterval: '30s' } });
+    const creds = await sums({ ...base, credentials: { kafkaSaslPassword: 'other', elasticsearchApiKey: 'ZXM6a2V5' } });
+    const scrape = await sums({ ...base, scrape: { extraScrapeConfigs: [{ job_name: 'node', static_configs: [{ targets: ['node:9100'] }] }] } });
+    const changed = (a: Record<string, string>) => ['config', 'alerts', 'collectors', 'credentials'].filter((k) => a[`checksum/${k}`] !== before[`checksum/${k}`]);
+    expect(changed(config)).toEqual(['config']);
+    expect(changed(creds)).toEqual(['credentials']);
+    expect(changed(scrape)).toEqual(['collectors']);
+    expect(changed(await sums(base))).toEqual([]);
+  });
+
+  it('dashboards and datasources ConfigMaps carry the sidecar labels; datasources point at the query Service and Elasticsearch', async () => {
+    for (const [values, queryService] of [[SETS['all-in-one external Kafka/ES with SASL and an ES API key']!, FULLNAME], [SETS.distributed!, `${FULLNAME}-query`]] as const) {
+      const objs = await render(values);
+      const dashboards = named(objs, 'ConfigMap', `${FULLNAME}-dashboards`);
+      expect(dashboards.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+      const data = dashboards.data as Record<string, string>;
+      expect(Object.keys(data).length).toBeGreaterThan(0);
+      for (const [key, text] of Object.entries(data)) {
+        expect(key).toMatch(/\.json$/);
+        expect((JSON.parse(text) as { panels?: unknown[] }).panels?.length, key).toBeGreaterThan(0);
+      }
+      const ds = named(objs, 'ConfigMap', `${FULLNAME}-datasources`);
+      expect(ds.metadata.labels).toMatchObject({ grafana_datasource: '1' });
+      const sources = Object.values(ds.data as Record<string, string>).flatMap((t) => (parseYaml(t) as { datasources: Array<{ type: string; url: string }> }).datasources);
+      const url = (type: string) => sources.find((s) => s.type === type)?.url ?? '';
+      expect(new URL(url('jaeger')).hostname.split('.')[0]).toBe(queryService);
+      expect(new URL(url('jaeger')).port).toBe('16686');
+      expect(url('prometheus')).toMatch(new RegExp(`^http://${queryService}[.:].*16686/prometheus/?$`));
+      expect(url('elasticsearch')).toBe('http://es.data:9200');
+    }
+  });
+
+  it('ServiceMonitor scrapes an admin port of a Service it selects; PrometheusRule carries the shipped rule groups', async () => {
+    const objs = await render(SETS['serviceMonitor and prometheusRule']!);
+    const [sm] = ofKind(objs, 'ServiceMonitor');
+    expect(sm?.metadata.labels).toMatchObject({ release: 'prom' });
+    const spec = sm!.spec as { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string; path?: string; interval?: string }> };
+    const services = ofKind(objs, 'Service').filter((s) => matches(spec.selector.matchLabels, s.metadata.labels ?? {}));
+    expect(services.length).toBeGreaterThan(0);
+    for (const ep of spec.endpoints) {
+      expect(ep.interval).toBe('30s');
+      expect(ep.path ?? '/metrics').toBe('/metrics');
+      for (const s of services) expect((s.spec as { ports: Array<{ name?: string; port: number }> }).ports.find((p) => p.name === ep.port)?.port, s.metadata.name).toBe(8888);
+    }
+    const [rule] = ofKind(objs, 'PrometheusRule');
+    expect(rule?.metadata.labels).toMatchObject({ release: 'prom' });
+    const groups = (rule!.spec as { groups: Array<{ name: string; rules: unknown[] }> }).groups;
+    expect(groups.map((g) => g.name).sort()).toEqual(shippedRuleGroups().sort());
+    expect(ofKind(await render({}), 'ServiceMonitor')).toEqual([]);
+  });
+
+  it('NetworkPolicy selects every Braid pod and admits the configured peers', async () => {
+    const objs = await render(SETS.networkPolicy!);
+    const policies = ofKind(objs, 'NetworkPolicy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const w of workloads(objs)) {
+      const covering = policies.filter((p) => matches((p.spec as { podSelector: { matchLabels?: Record<string, string> } }).podSelector.matchLabels ?? {}, podOf(w).metadata.labels));
+      expect(covering.length, w.metadata.name).toBeGreaterThan(0);
+    }
+    const peers = policies.flatMap((p) => ((p.spec as { ingress?: Array<{ from?: Obj[] }> }).ingress ?? []).flatMap((i) => i.from ?? []));
+    expect(peers).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+  });
+
+  it('credentials: the chart makes <fullname>-credentials, or none and refers to credentials.existingSecret', async () => {
+    const own = await render(SETS['all-in-one external Kafka/ES with SASL and an ES API key']!);
+    const secret = named(own, 'Secret', `${FULLNAME}-credentials`);
+    expect(secretData(secret)).toMatchObject({ 'kafka-sasl-password': 's3cret', 'elasticsearch-api-key': 'ZXM6a2V5' });
+    const existing = await render(SETS['credentials.existingSecret']!);
+    expect(ofKind(existing, 'Secret').map((s) => s.metadata.name)).not.toContain(`${FULLNAME}-credentials`);
+    const env = podOf(named(existing, 'Deployment', FULLNAME)).spec.containers[0]!.env as Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+    const refs = Object.fromEntries(env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom!.secretKeyRef]));
+    expect(refs).toEqual({
+      BRAID_KAFKA_SASL_PASSWORD: { name: 'braid-creds', key: 'kafka-sasl-password' },
+      BRAID_ELASTICSEARCH_PASSWORD: { name: 'braid-creds', key: 'elasticsearch-password' },
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bad values: refused by values.schema.json, naming the value
+// ---------------------------------------------------------------------------------------------
+
+describe('bad values fail helm template and helm lint with the schema\'s message', () => {
+  const BAD: Array<[string, Obj, RegExp]> = [
+    ['negative replicas', { allInOne: { replicas: -1 } }, /\/allInOne\/replicas'?: minimum/],
+    ['an unknown mode', { mode: 'monolith' }, /\/mode'?: value must be one of 'all-in-one', 'distributed'/],
+    ['distributed without kafka.brokers', { mode: 'distributed', elasticsearch: EXTERNAL.elasticsearch }, /\/kafka(\/brokers)?'?: (minItems|missing)/],
+    ['an unknown key', { collector: { replicaz: 3 } }, /\/collector'?: additional properties? 'replicaz' not allowed/],
+  ];
+  it.each(BAD)('%s', async (_what, values, message) => {
+    const t = await helm(templateArgs(values));
+    expect(t.code).not.toBe(0);
+    expect(t.stderr).toMatch(/values don't meet the specifications of the schema/);
+    expect(t.stderr).toMatch(message);
+    const l = await helm(['lint', '--strict', CHART, '-f', valuesFile(values)]);
+    expect(l.code).not.toBe(0);
+    expect(l.stdout + l.stderr).toMatch(message);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A pod's view: its env and the files it mounts, laid out in a temp dir for `braid config check`
+// ---------------------------------------------------------------------------------------------
+
+/** The rule group names of the repository's alerts/*.yaml (what the chart ships). */
+function shippedRuleGroups(): string[] {
+  const dir = join(REPO, 'alerts');
+  return ['braid.yaml', 'services.yaml'].flatMap((f) => (parseYaml(readFileSync(join(dir, f), 'utf8')) as { groups: Array<{ name: string }> }).groups.map((g) => g.name));
+}
+
+/** A Secret's keys as text (data is base64, stringData plain). */
+function secretData(s: KubeObject): Record<string, string> {
+  const data = Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  return { ...data, ...((s.stringData ?? {}) as Record<string, string>) };
+}
+
+/** `--target X` (or `--target=X`) of the container args, else its BRAID_TARGET. */
+function targetOf(args: string[], env: Record<string, string>): string | undefined {
+  const i = args.findIndex((a) => a === '--target' || a.startsWith('--target='));
+  if (i < 0) return env.BRAID_TARGET;
+  return args[i]!.includes('=') ? args[i]!.slice('--target='.length) : args[i + 1];
+}
+
+/** Config maps and Secrets as a pod would find them: rendered ones, and the user's existing Secrets. */
+function sources(objs: KubeObject[]): { configMaps: Map<string, Record<string, string>>; secrets: Map<string, Record<string, string>> } {
+  const configMaps = new Map(ofKind(objs, 'ConfigMap').map((c) => [c.metadata.name, (c.data ?? {}) as Record<string, string>]));
+  const secrets = new Map(Object.entries(EXISTING_SECRETS));
+  for (const s of ofKind(objs, 'Secret')) secrets.set(s.metadata.name, secretData(s));
+  return { configMaps, secrets };
+}
+
+type KeyRef = { name: string; key: string; optional?: boolean };
+
+/** The container's environment as the kubelet would set it; a missing non-optional reference fails as the pod would. */
+function podEnv(container: Obj, src: ReturnType<typeof sources>, where: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of (container.env ?? []) as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef; fieldRef?: { fieldPath: string } } }>) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    const from = e.valueFrom;
+    if (from === undefined) continue;
+    const ref = from.secretKeyRef ?? from.configMapKeyRef;
+    if (ref !== undefined) {
+      const store = from.secretKeyRef ? src.secrets : src.configMaps;
+      const v = store.get(ref.name)?.[ref.key];
+      if (v === undefined && ref.optional !== true) throw new Error(`${where}: env ${e.name} refers to ${from.secretKeyRef ? 'Secret' : 'ConfigMap'} ${ref.name} key ${ref.key}, which does not exist`);
+      if (v !== undefined) env[e.name] = v;
+    } else if (from.fieldRef !== undefined) {
+      // A StatefulSet pod's index label is its ordinal; the first pod is enough.
+      env[e.name] = from.fieldRef.fieldPath.includes('pod-index') ? '0' : from.fieldRef.fieldPath === 'metadata.namespace' ? NS : 'value';
+    }
+  }
+  return env;
+}
+
+type ItemList = Array<{ key: string; path: string }> | undefined;
+
+/** The files one volume source projects: [relative path, contents]. */
+function volumeFiles(v: Obj, src: ReturnType<typeof sources>, where: string): Array<[string, string]> {
+  const pick = (kind: string, name: string, data: Record<string, string> | undefined, items: ItemList, optional: boolean | undefined): Array<[string, string]> => {
+    if (data === undefined) {
+      if (optional === true) return [];
+      throw new Error(`${where}: volume refers to ${kind} ${name}, which is neither rendered nor existing`);
+    }
+    if (items === undefined) return Object.entries(data);
+    return items.flatMap((it): Array<[string, string]> => {
+      const text = data[it.key];
+      if (text !== undefined) return [[it.path, text]];
+      if (optional === true) return [];
+      throw new Error(`${where}: ${kind} ${name} has no key ${it.key}`);
+    });
+  };
+  const cm = (v.configMap as { name: string; items?: ItemList; optional?: boolean } | undefined);
+  if (cm !== undefined) return pick('ConfigMap', cm.name, src.configMaps.get(cm.name), cm.items, cm.optional);
+  const secret = v.secret as { secretName?: string; name?: string; items?: ItemList; optional?: boolean } | undefined;
+  if (secret !== undefined) {
+    const name = secret.secretName ?? secret.name ?? '';
+    return pick('Secret', name, src.secrets.get(name), secret.items, secret.optional);
+  }
+  const projected = v.projected as { sources: Obj[] } | undefined;
+  if (projected !== undefined) return projected.sources.flatMap((s) => volumeFiles(s, src, where));
+  return [];
+}
+
+/** The files a workload's pod mounts, by absolute path in the container. */
+function podFiles(w: KubeObject, c: Obj, src: ReturnType<typeof sources>, where: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const volumes = podOf(w).spec.volumes ?? [];
+  for (const m of (c.volumeMounts ?? []) as Array<{ name: string; mountPath: string; subPath?: string }>) {
+    const volume = volumes.find((v) => v.name === m.name);
+    if (volume === undefined) throw new Error(`${where}: volumeMount ${m.name} has no volume`);
+    for (const [path, text] of volumeFiles(volume, src, where)) {
+      if (m.subPath === undefined) files.set(posix.join(m.mountPath, path), text);
+      else if (m.subPath === path) files.set(m.mountPath, text);
+    }
+  }
+  return files;
+}
+
+const checked = new Map<string, Promise<string>>();
+
+/**
+ * Lays out the files the workload's pod mounts in a temp dir (container path /x -> <dir>/x), then
+ * runs `braid config check` in its working directory on the config `serve` would load there: the
+ * file its --config names with the pod's environment applied by Braid's own applyEnv (config
+ * check reads the file alone, and the chart passes secrets and the target through env and args).
+ * Identical pods (same files, env and args) are checked once.
+ */
+async function configCheck(w: KubeObject, objs: KubeObject[]): Promise<string> {
+  const pod = podOf(w);
+  const c = pod.spec.containers.find((x) => x.name === 'braid') ?? pod.spec.containers[0]!;
+  const where = `${w.kind} ${w.metadata.name}`;
+  const src = sources(objs);
+  const files = podFiles(w, c, src, where);
+  const env = podEnv(c, src, where);
+  const args = [...((c.command ?? []) as string[]), ...((c.args ?? []) as string[])];
+  const at = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  const workingDir = (c.workingDir as string | undefined) ?? '/';
+  const config = at < 0 ? env.BRAID_CONFIG : args[at]!.includes('=') ? args[at]!.slice('--config='.length) : args[at + 1];
+  if (config === undefined) throw new Error(`${where}: the container names no config file (--config or BRAID_CONFIG)`);
+  const configText = files.get(posix.resolve(workingDir, config));
+  if (configText === undefined) throw new Error(`${where}: --config ${config} is not among the files the pod mounts: ${[...files.keys()].join(', ')}`);
+  const target = targetOf(args, env);
+  const podEnvironment = { ...env, ...(target === undefined ? {} : { BRAID_TARGET: target }) };
+  files.set('/braid-check/pod.yaml', stringifyYaml(applyEnv(parseYaml(configText), podEnvironment)));
+  const key = JSON.stringify([[...files].sort(), workingDir]);
+  let run = checked.get(key);
+  if (run === undefined) {
+    run = runConfigCheck(files, workingDir, `${where}: braid config check of ${config} with the pod's env (target ${target ?? 'default'})`);
+    checked.set(key, run);
+  }
+  return run;
+}
+
+function runConfigCheck(files: Map<string, string>, workingDir: string, what: string): Promise<string> {
+  const root = mkdtempSync(join(work, 'pod-'));
+  for (const [path, text] of files) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  const cwd = join(root, workingDir);
+  mkdirSync(cwd, { recursive: true });
+  const configPath = relative(cwd, join(root, '/braid-check/pod.yaml'));
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env.PATH ?? '', HOME: root };
+    execFile(join(REPO, 'node_modules', '.bin', 'tsx'), [join(REPO, 'src', 'cli', 'index.ts'), 'config', 'check', configPath], { cwd, env }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`${what} failed:\n${stderr}${stdout}`));
+      else resolve(stdout);
+    });
+  });
+}
