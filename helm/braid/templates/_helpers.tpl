@@ -59,6 +59,13 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{/* A label map as k=v,k2=v2 (for NOTES). */}}
+{{- define "braid.labelList" -}}
+{{- $out := list -}}
+{{- range $k, $v := . -}}{{- $out = append $out (printf "%s=%s" $k $v) -}}{{- end -}}
+{{- join "," $out -}}
+{{- end -}}
+
 {{- define "braid.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create -}}
 {{- default (include "braid.fullname" .) .Values.serviceAccount.name -}}
