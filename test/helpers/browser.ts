@@ -102,7 +102,10 @@ export async function painted(page: Page): Promise<void> {
   await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())))');
 }
 
-/** Screenshots of the page as it is at 1280x800 and at phone width (390x844): `<name>.png`, `<name>-phone.png`. */
+/**
+ * Screenshots of the page as it is at 1280x800 and at phone width (390x844): `<name>.png`,
+ * `<name>-phone.png`. Throws when the page is wider than the phone (it would scroll sideways).
+ */
 export async function screenshots(page: Page, name: string): Promise<string[]> {
   await page.setViewport(DESKTOP);
   await painted(page);
@@ -110,7 +113,9 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
   await page.setViewport(PHONE);
   await painted(page);
   const phone = await screenshot(page, `${name}-phone`);
+  const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
   await page.setViewport(DESKTOP);
+  if (width > PHONE.width) throw new Error(`the ${name} view is ${width} px wide at phone width (${PHONE.width} px): it scrolls sideways (see ${phone})`);
   return [desktop, phone];
 }
 

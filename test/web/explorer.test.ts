@@ -103,8 +103,10 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
   it('search finds the seeded trace by service and tag, errors marked', async () => {
     const page = await open('/');
     await page.waitForSelector(tid('search-form'));
-    await untilInPage(page, (doc, sel) => Array.from(doc.querySelector(sel!)?.options ?? []).some((o) => o.value === 'frontend'), tid('search-service'));
+    await untilInPage(page, (doc, sel) => Array.from(doc.querySelector(sel)?.options ?? []).some((o) => o.value === 'frontend'), tid('search-service'));
     await page.select(tid('search-service'), 'frontend');
+    await untilInPage(page, (doc, sel) => Array.from(doc.querySelector(sel)?.options ?? []).some((o) => o.value === 'POST /checkout'), tid('search-operation'));
+    await page.select(tid('search-operation'), 'POST /checkout');
     await page.type(tid('search-tags'), 'http.route=/checkout');
     const limit = await page.waitForSelector(tid('search-limit'));
     await limit!.click({ count: 3 });
@@ -116,7 +118,7 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     expect(await page.$$eval(tid('search-result'), (els) => els.map((e) => e.getAttribute('data-trace-id')))).toEqual([checkout.traceId]);
     await page.waitForSelector(tid('duration-scatter'));
     const params = new URL(page.url()).searchParams;
-    expect({ path: new URL(page.url()).pathname, service: params.get('service'), tags: params.get('tags'), limit: params.get('limit') }).toEqual({ path: '/search', service: 'frontend', tags: 'http.route=/checkout', limit: '10' });
+    expect({ path: new URL(page.url()).pathname, service: params.get('service'), operation: params.get('operation'), tags: params.get('tags'), limit: params.get('limit') }).toEqual({ path: '/search', service: 'frontend', operation: 'POST /checkout', tags: 'http.route=/checkout', limit: '10' });
     shots.push(...(await screenshots(page, 'search')));
   });
 
@@ -130,7 +132,7 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     const log = await page.waitForSelector(tid('span-log', `[data-span-id="${checkout.paymentSpanId}"]`));
     expect(await log!.evaluate((e) => e.textContent)).toContain(checkout.paymentLog);
     const order = await inPage(page, (doc, paymentSel, logSel, dbSel) => {
-      const [p, l, d] = [paymentSel, logSel, dbSel].map((s) => doc.querySelector(s!)!);
+      const [p, l, d] = [paymentSel, logSel, dbSel].map((s) => doc.querySelector(s)!);
       const after = (a: PageElement, b: PageElement) => a === b || a.contains(b) || (a.compareDocumentPosition(b) & 4) !== 0;
       return { logAfterPayment: after(p!, l!), dbAfterLog: after(l!, d!) && !l!.contains(d!) };
     }, tid('span-row', `[data-span-id="${checkout.paymentSpanId}"]`), tid('span-log', `[data-span-id="${checkout.paymentSpanId}"]`), tid('span-row', `[data-span-id="${checkout.dbSpanId}"]`));
@@ -147,15 +149,15 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     const path = `/trace/${checkout.traceId}?span=${checkout.dbSpanId}`;
     const page = await open(path);
     const detail = async () => (await page.waitForSelector(tid('span-detail')))!.evaluate((e) => e.textContent ?? '');
-    await untilInPage(page, (doc, sel, name) => doc.querySelector(sel!)?.textContent?.includes(name!), tid('span-detail'), 'SELECT payment_methods');
+    await untilInPage(page, (doc, sel, name) => doc.querySelector(sel)?.textContent?.includes(name), tid('span-detail'), 'SELECT payment_methods');
     const before = await detail();
     expect(before).toContain('postgresql');
     await page.reload({ waitUntil: 'domcontentloaded' });
-    await untilInPage(page, (doc, sel, name) => doc.querySelector(sel!)?.textContent?.includes(name!), tid('span-detail'), 'SELECT payment_methods');
+    await untilInPage(page, (doc, sel, name) => doc.querySelector(sel)?.textContent?.includes(name), tid('span-detail'), 'SELECT payment_methods');
     expect({ path: pathOf(page), detail: await detail() }).toEqual({ path, detail: before });
     // Choosing another span puts it in the URL.
     await page.click(tid('span-row', `[data-span-id="${checkout.paymentSpanId}"]`));
-    await untilInPage(page, (doc, sel) => doc.querySelector(sel!)?.textContent?.includes('POST /charge'), tid('span-detail'));
+    await untilInPage(page, (doc, sel) => doc.querySelector(sel)?.textContent?.includes('POST /charge'), tid('span-detail'));
     expect(new URL(page.url()).searchParams.get('span')).toBe(checkout.paymentSpanId);
     expect(await detail()).toContain('acme-pay');
   });
@@ -175,7 +177,7 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
 
     await page.click(tid('logs-next'));
     await untilInPage(page, (doc) => new URL(doc.location.href).searchParams.has('cursor'));
-    await untilInPage(page, (doc, sel, top) => doc.querySelector(sel!)?.textContent?.trim() !== top, tid('log-line'), first[0]!);
+    await untilInPage(page, (doc, sel, top) => doc.querySelector(sel)?.textContent?.trim() !== top, tid('log-line'), first[0]!);
     const second = await textsOf(page, tid('log-line'));
     const secondUrl = pathOf(page);
     expect(second.length).toBeGreaterThan(0);
@@ -189,7 +191,7 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     expect({ url: pathOf(page), lines: await textsOf(page, tid('log-line')) }).toEqual({ url: secondUrl, lines: second });
 
     await page.click(tid('logs-prev'));
-    await untilInPage(page, (doc, sel, top) => doc.querySelector(sel!)?.textContent?.trim() === top, tid('log-line'), first[0]!);
+    await untilInPage(page, (doc, sel, top) => doc.querySelector(sel)?.textContent?.trim() === top, tid('log-line'), first[0]!);
     expect(await textsOf(page, tid('log-line'))).toEqual(first);
     expect(pathOf(page)).not.toBe(secondUrl);
   });
