@@ -78,8 +78,11 @@ describe('data source provisioning', () => {
     expect((ds[2]!.jsonData.dataLinks as Array<{ url: string }>)[0]!.url).toBe('${__value.raw}');
   });
 
-  it('names a variable missing from the environment', () => {
-    expect(() => expandEnv('url: ${BRAID_QUERY_URL}', {}, 'braid.yaml')).toThrow('braid.yaml: environment variable BRAID_QUERY_URL is not set (the file uses ${BRAID_QUERY_URL})');
+  it('names a variable missing from the environment, and the value that uses it; comments are not expanded', () => {
+    expect(() => expandEnv('${BRAID_QUERY_URL}', {}, 'braid.yaml')).toThrow('braid.yaml: environment variable BRAID_QUERY_URL is not set (the file uses ${BRAID_QUERY_URL})');
+    const text = '# set ${VAR} in the environment\napiVersion: 1\ndatasources:\n  - {name: p, type: prometheus, uid: p, url: $MISSING}\n';
+    expect(() => parseDatasources(text, env, 'braid.yaml')).toThrow('braid.yaml.datasources[0].url: environment variable MISSING is not set (the file uses $MISSING)');
+    expect(parseDatasources(text.replace('$MISSING', '$BRAID_QUERY_URL'), env, 'braid.yaml')[0]!.url).toBe('http://braid:16686');
   });
 
   it('names the file and field of a data source without uid', async () => {

@@ -1,6 +1,7 @@
 /**
  * Data sources as Grafana 11.6 provisions them (pkg/services/provisioning/datasources, "Provision
- * Grafana" docs): a YAML file with `apiVersion: 1` and `datasources:`, in which `$VAR` and `${VAR}`
+ * Grafana" docs): a YAML file with `apiVersion: 1` and `datasources:`, in whose values (after YAML
+ * parsing, as pkg/services/provisioning/values does; comments are left alone) `$VAR` and `${VAR}`
  * are replaced by environment variables and `$$` stands for a literal `$`.
  */
 import { readFile } from 'node:fs/promises';
@@ -28,9 +29,17 @@ export function expandEnv(text: string, env: Record<string, string>, where: stri
   });
 }
 
-/** Parses a provisioning file's text after expanding `env`; names the file and field on bad input. */
+/** Expands `env` in every string value of a parsed YAML document. */
+function expandValues(node: unknown, env: Record<string, string>, where: string): unknown {
+  if (typeof node === 'string') return expandEnv(node, env, where);
+  if (Array.isArray(node)) return node.map((v, i) => expandValues(v, env, `${where}[${i}]`));
+  if (node !== null && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, expandValues(v, env, `${where}.${k}`)]));
+  return node;
+}
+
+/** Parses a provisioning file's text and expands `env` in its values; names the file and field on bad input. */
 export function parseDatasources(text: string, env: Record<string, string>, file: string): ProvisionedDatasource[] {
-  const doc = parse(expandEnv(text, env, file)) as { apiVersion?: unknown; datasources?: unknown } | null;
+  const doc = expandValues(parse(text), env, file) as { apiVersion?: unknown; datasources?: unknown } | null;
   if (!doc || doc.apiVersion !== 1) throw new Error(`${file}: apiVersion must be 1, got ${JSON.stringify(doc?.apiVersion)}`);
   if (!Array.isArray(doc.datasources)) throw new Error(`${file}: datasources must be a list`);
   return doc.datasources.map((raw: Record<string, unknown>, i: number) => {

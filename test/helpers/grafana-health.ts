@@ -1,7 +1,9 @@
 /**
  * The checks Grafana 11.6 runs on "Save & test" and when its query editors open:
  * - Prometheus (pkg/promlib/healthcheck.go): the instant query `1+1` at t=4s, then (heuristics,
- *   failure only logged) GET /api/v1/status/buildinfo;
+ *   failure only logged) GET /api/v1/status/buildinfo; on load the data source also probes
+ *   /api/v1/query_exemplars?query=test with start/end in ms (areExemplarsAvailable; a failure only
+ *   hides exemplars);
  * - Jaeger (datasource.ts testDatasource): GET /api/services, an error when no service comes back;
  * - Elasticsearch (pkg/tsdb/elasticsearch/healthcheck.go): GET /_cluster/health?wait_for_status=yellow,
  *   unhealthy when red; the query editor then reads the fields from GET /<index>/_mapping.
@@ -34,6 +36,7 @@ function checksOf(ds: ProvisionedDatasource): Array<[string, HttpRequestSpec, (e
         ['instant query 1+1', { method: 'POST', url: `${base(ds)}/api/v1/query`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=1%2B1&time=4' },
           (e) => (e.status === 200 && b(e).status === 'success' && (b(e).data as { result?: unknown[] } | undefined)?.result?.[1] === '2' ? undefined : 'expected scalar 2'), false],
         ['buildinfo (heuristics)', get(`${base(ds)}/api/v1/status/buildinfo`), (e) => (e.status === 200 && b(e).status === 'success' ? undefined : 'no buildinfo'), true],
+        ['exemplars available', get(`${base(ds)}/api/v1/query_exemplars?query=test&start=${Date.now() - 1_800_000}&end=${Date.now()}`), (e) => (e.status === 200 && b(e).status === 'success' ? undefined : 'exemplars would be hidden'), true],
       ];
     case 'jaeger':
       return [['services', get(`${base(ds)}/api/services`), (e) => (e.status === 200 && Array.isArray(b(e).data) && (b(e).data as unknown[]).length > 0 ? undefined : 'Data source connected, but no services received'), false]];
