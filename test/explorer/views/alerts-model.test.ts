@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertView, RuleGroup } from '../../../web/src/api.js';
-import { countStates, formatAlertValue, formatSince, otherLabels, ruleRows, sortAlerts, textAnnotations } from '../../../web/src/views/alerts-model.js';
+import { countStates, formatAlertValue, formatFor, formatSince, otherLabels, ruleRows, sortAlerts, textAnnotations } from '../../../web/src/views/alerts-model.js';
 
 const alert = (name: string, state: 'firing' | 'pending', activeAt: string, extra: Partial<AlertView> = {}): AlertView => ({
   labels: { alertname: name, service_name: 'payment' }, annotations: {}, state, activeAt, value: '1e+00', ...extra,
@@ -41,5 +41,9 @@ describe('alerts view model', () => {
     expect(formatSince('2026-01-02T02:52:05Z', now)).toBe('12m');
     expect(formatSince('2026-01-01T23:59:05Z', now)).toBe('3h 5m');
     expect(formatSince('2025-12-30T23:04:05Z', now)).toBe('2d 4h');
+  });
+
+  it.each([[undefined, '–'], [0, '–'], [30, '30s'], [300, '5m'], [3600, '1h'], [5400, '1h30m'], [3661, '1h1m1s'], [0.5, '0.5s']])('writes a rule\'s for of %s s as %s', (s, text) => {
+    expect(formatFor(s)).toBe(text);
   });
 });

@@ -79,3 +79,12 @@ export function formatSince(iso: string, nowMs: number): string {
   if (h < 24) return `${h}h ${m % 60}m`;
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
+
+/** A rule's `for` in seconds as a Go-style duration: "30s", "5m", "1h", "1h30m"; "–" for none. */
+export function formatFor(seconds: number | undefined): string {
+  if (!seconds || !Number.isFinite(seconds) || seconds <= 0) return '–';
+  const h = Math.floor(seconds / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  const s = Number((seconds % 60).toFixed(3));
+  return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
+}

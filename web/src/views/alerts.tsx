@@ -8,7 +8,7 @@ import { api, exampleTraceIds, type AlertView, type RuleGroup } from '../api.js'
 import { Empty, ErrorBox, Loading, useAsync } from '../components/widgets.js';
 import { formatTimestamp, isoToMicros } from '../format.js';
 import { traceUrl, urlWith } from '../router.js';
-import { countStates, formatAlertValue, formatSince, otherLabels, ruleRows, sortAlerts, textAnnotations, type RuleRow } from './alerts-model.js';
+import { countStates, formatAlertValue, formatFor, formatSince, otherLabels, ruleRows, sortAlerts, textAnnotations, type RuleRow } from './alerts-model.js';
 import './views.css';
 
 interface AlertsData {
@@ -148,7 +148,7 @@ function Rules({ rows }: { rows: RuleRow[] }) {
                     {r.health !== 'ok' && r.health !== 'unknown' && <div class="field-error">{r.lastError ?? r.health}</div>}
                   </td>
                   <td>{r.type === 'alerting' ? <span class={`state-badge ${r.state ?? 'inactive'}`}>{r.state ?? 'inactive'}</span> : '–'}</td>
-                  <td>{r.duration ? `${r.duration}s` : '–'}</td>
+                  <td>{formatFor(r.duration)}</td>
                   <td>
                     <code class="rule-query">{r.query}</code>
                   </td>

@@ -89,7 +89,7 @@ function ServiceMap({ data }: { data: MapData }) {
 }
 
 const severity = (r: number | undefined) => (r === undefined ? 'unknown' : r >= ERROR_RATIO_BAD ? 'bad' : r > 0 ? 'degraded' : 'ok');
-const edgeLabel = (calls: number, ratio: number | undefined) => `${calls.toLocaleString('en-US')} calls · ${formatRatio(ratio)} errors`;
+const edgeLabel = (calls: number, ratio: number | undefined) => `${calls.toLocaleString('en-US')} ${calls === 1 ? 'call' : 'calls'} · ${formatRatio(ratio)} errors`;
 const searchOf = (service: string) => urlWith('/search', { service });
 
 function Graph({ layout, ratios }: { layout: GraphLayout; ratios: Map<string, number> | undefined }) {
