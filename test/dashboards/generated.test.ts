@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildDashboards, DASHBOARDS_DIR, render, staleFiles } from '../../dashboards/src/generate.js';
 import { exportedMetrics } from './exported-metrics.js';
-import { datasourceProblems, gridProblems, metricProblems, textProblems, variableProblems, type DashboardJson, type Provisioned } from './invariants.js';
+import { datasourceProblems, gridProblems, jaegerProblems, metricProblems, textProblems, variableProblems, type DashboardJson, type Provisioned } from './invariants.js';
 
 const dashboards = buildDashboards() as Record<string, DashboardJson & Record<string, unknown>>;
 const provisioning = (path: string) => parse(readFileSync(join(DASHBOARDS_DIR, 'provisioning', path), 'utf8')) as Record<string, unknown>;
@@ -40,6 +40,7 @@ describe('generated dashboards', () => {
     expect(gridProblems(file, d)).toEqual([]);
     expect(textProblems(file, d)).toEqual([]);
     expect(metricProblems(file, d, exported)).toEqual([]);
+    expect(jaegerProblems(file, d)).toEqual([]);
   });
 
   it('use every data source, panels of the contract\'s types only, and exemplars on the latency graphs', () => {
@@ -72,6 +73,16 @@ describe('invariant checks', () => {
     d.panels!.find((x) => x.title === 'Request rate')!.targets![0]!.expr = 'sum(rate(up[5m])';
     expect(metricProblems('x.json', d, exported)).toHaveLength(1);
     expect(metricProblems('x.json', d, exported)[0]).toMatch(/^x\.json: panel 2 "Request rate" target A: .+ in sum\(rate\(up\[5m\]\)$/);
+  });
+
+  it('report a Jaeger search on a multi-valued variable', () => {
+    const d = JSON.parse(JSON.stringify(dashboards['braid-traces-logs.json'])) as DashboardJson;
+    const service = d.templating!.list!.find((v) => v.name === 'service') as { multi?: boolean };
+    service.multi = true;
+    expect(jaegerProblems('x.json', d)).toEqual([
+      'x.json: panel 2 "Recent traces" target A: $service is multi-valued or has All; a Jaeger search takes one value',
+      'x.json: panel 3 "Traces with errors" target A: $service is multi-valued or has All; a Jaeger search takes one value',
+    ]);
   });
 
   it('report a duplicate id, a panel past column 24 and overlapping panels', () => {

@@ -163,3 +163,23 @@ export function metricProblems(file: string, d: DashboardJson, exported: Set<str
   }
   return out;
 }
+
+/**
+ * Jaeger searches name one service: a variable they use must be single-valued, since Grafana
+ * would send a multi-value or All selection as `{a,b}`, a service that does not exist.
+ */
+export function jaegerProblems(file: string, d: DashboardJson): string[] {
+  const vars = (d.templating?.list ?? []) as { name: string; multi?: boolean; includeAll?: boolean }[];
+  const out: string[] = [];
+  for (const p of d.panels ?? []) {
+    for (const t of p.targets ?? []) {
+      if (t.datasource?.type !== 'jaeger' || t.queryType !== 'search') continue;
+      if (typeof t.service !== 'string' || t.service === '') out.push(`${file}: ${panelName(p)} target ${t.refId ?? '?'}: a Jaeger search needs a service`);
+      for (const name of variablesIn(`${String(t.service ?? '')} ${String(t.operation ?? '')}`)) {
+        const v = vars.find((x) => x.name === name);
+        if (v?.multi === true || v?.includeAll === true) out.push(`${file}: ${panelName(p)} target ${t.refId ?? '?'}: $${name} is multi-valued or has All; a Jaeger search takes one value`);
+      }
+    }
+  }
+  return out;
+}
