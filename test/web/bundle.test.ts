@@ -23,6 +23,13 @@ describe('the built explorer page', () => {
     expect(total).toBeLessThan(BUDGET_BYTES);
   });
 
+  it('is a production build: no development runtime, no source paths of the build machine', () => {
+    const root = new URL('../../', import.meta.url).pathname;
+    const js = readdirSync(join(DIST, 'assets')).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(DIST, 'assets', f), 'utf8')).join('\n');
+    expect(js.includes(root), `the bundle names ${root}`).toBe(false);
+    expect(js).not.toMatch(/fileName:\s*"[^"]*\.tsx"/);
+  });
+
   it('loads scripts, styles and fonts only from its own origin', () => {
     const html = readFileSync(join(DIST, 'index.html'), 'utf8');
     const css = readdirSync(join(DIST, 'assets')).filter((f) => f.endsWith('.css')).map((f) => readFileSync(join(DIST, 'assets', f), 'utf8')).join('\n');

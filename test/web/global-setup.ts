@@ -27,7 +27,10 @@ export default function setup(): void {
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   process.stderr.write('[browser] building the explorer page: vite build (dist/web is missing or older than web/)\n');
   const t0 = Date.now();
-  const r = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // vitest sets NODE_ENV=test, which would make preact's preset emit its development JSX runtime
+  // (source paths and all) into the bundle: build as `npm run build` does.
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const r = spawnSync(join(root, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status ?? r.signal}): see its output above`);
   process.stderr.write(`[browser] built dist/web in ${Date.now() - t0} ms\n`);
 }
