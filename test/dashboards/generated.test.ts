@@ -114,7 +114,7 @@ describe('provisioning', () => {
     ]);
     const [prom, jaeger, logs] = datasources;
     expect(prom!.jsonData).toMatchObject({ httpMethod: 'POST', timeInterval: '15s', exemplarTraceIdDestinations: [{ name: 'trace_id', datasourceUid: 'braid-jaeger' }] });
-    expect(jaeger!.jsonData.tracesToLogsV2).toMatchObject({ datasourceUid: 'braid-logs', filterByTraceID: true });
+    expect(jaeger!.jsonData.tracesToLogsV2).toMatchObject({ datasourceUid: 'braid-logs', filterByTraceID: true, customQuery: true, query: 'trace.id:"$${__span.traceId}"' });
     expect(logs!.jsonData).toMatchObject({ index: 'braid-logs-*', timeField: '@timestamp', logMessageField: 'message', logLevelField: 'log.level',
       dataLinks: [{ field: 'trace.id', url: '$${__value.raw}', datasourceUid: 'braid-jaeger' }] });
   });
