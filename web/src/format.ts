@@ -65,6 +65,17 @@ export function isoToMicros(iso: string): number {
   return seconds * 1_000 + Math.floor(Number((m[2] ?? '').padEnd(6, '0').slice(0, 6)));
 }
 
+/** Nanoseconds below the microsecond of an RFC 3339 time (0-999), to order records logged within one µs. */
+function subMicroNanos(iso: string): number {
+  const m = /\.(\d{1,9})/.exec(iso);
+  return m ? Number((m[1] as string).padEnd(9, '0').slice(6)) : 0;
+}
+
+/** Orders two RFC 3339 times to the nanosecond (for sort). */
+export function compareIso(a: string, b: string): number {
+  return isoToMicros(a) - isoToMicros(b) || subMicroNanos(a) - subMicroNanos(b);
+}
+
 /** Offset of a time from the start of a trace, e.g. "+1.2ms". */
 export function formatOffset(us: number, startUs: number): string {
   return `+${formatDuration(us - startUs)}`;

@@ -5,7 +5,7 @@
  * (`visibleItems`). Pure: no DOM, so unit tests import it.
  */
 import type { LogView, SpanNode } from '../../api.js';
-import { isoToMicros } from '../../format.js';
+import { compareIso } from '../../format.js';
 
 /** One span in depth-first order. */
 export interface Row {
@@ -42,8 +42,8 @@ export function isErrorSpan(span: SpanNode): boolean {
 /** Logs in time order (stable for equal times). */
 export function sortLogs(logs: LogView[]): LogView[] {
   return logs
-    .map((log, i) => ({ log, i, t: isoToMicros(log.timestamp) }))
-    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((log, i) => ({ log, i }))
+    .sort((a, b) => compareIso(a.log.timestamp, b.log.timestamp) || a.i - b.i)
     .map((x) => x.log);
 }
 

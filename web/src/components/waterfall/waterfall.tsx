@@ -116,7 +116,17 @@ export function Waterfall(props: WaterfallProps) {
   const shown = items.slice(range.first, range.last);
 
   return (
-    <div class="waterfall" data-testid="waterfall" ref={scroller} onScroll={updateRange} onKeyDown={onKeyDown} role="tree" aria-label="Spans of the trace">
+    <div
+      class="waterfall"
+      data-testid="waterfall"
+      ref={scroller}
+      onScroll={updateRange}
+      onKeyDown={onKeyDown}
+      role="tree"
+      aria-label="Spans of the trace"
+      // A short trace takes only the height it needs; a long one scrolls within the window's height.
+      style={{ height: `min(${items.length * ROW_HEIGHT + RULER_HEIGHT + 2}px, var(--wf-max-h))` }}
+    >
       <div class="wf-ruler" aria-hidden="true">
         <div>Service · operation</div>
         <div class="ticks">
