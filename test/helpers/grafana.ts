@@ -134,8 +134,7 @@ export async function resolveVariables(dash: DashboardJson, opts: Required<Pick<
       exchanges.push(ex);
       const data = (ex.body as { data?: unknown }).data;
       if (ex.status !== 200 || !Array.isArray(data)) throw new Error(`${where}: ${ex.request.method} ${ex.request.url} answered ${ex.status} ${JSON.stringify(ex.body).slice(0, 500)}`);
-      options = data.map(String);
-      if (typeof raw.regex === 'string' && raw.regex !== '') options = options.filter((o) => new RegExp(raw.regex as string).test(o));
+      options = sortOptions(filterOptions(data.map(String), raw.regex, where), raw.sort, where);
     } else if (raw.type === 'custom') {
       options = String(raw.query ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
     } else if (raw.type === 'constant' || raw.type === 'textbox' || raw.type === 'interval') {
@@ -146,6 +145,42 @@ export async function resolveVariables(dash: DashboardJson, opts: Required<Pick<
     variables.push({ ...base, options, current: selectCurrent(raw, base, options) });
   }
   return { variables, exchanges };
+}
+
+/** The variable's regex: keeps matching options, or the first capture group's text when it has one. */
+export function filterOptions(options: string[], regex: unknown, where: string): string[] {
+  if (typeof regex !== 'string' || regex === '') return options;
+  // stringToJsRegex: /re/flags as written, a bare pattern anchored at both ends.
+  const m = /^\/(.*?)\/(g?i?m?y?s?)$/.exec(regex);
+  if (regex.startsWith('/') && !m) throw new Error(`${where}: regex ${JSON.stringify(regex)} is not a valid /pattern/flags`);
+  const re = m ? new RegExp(m[1]!, m[2]!.replace('g', '')) : new RegExp(`^${regex}$`);
+  const out: string[] = [];
+  for (const o of options) {
+    const hit = re.exec(o);
+    if (hit) out.push(hit[1] ?? hit[0]);
+  }
+  return [...new Set(out)];
+}
+
+/** The variable's sort (0 as returned; 1/2 alphabetical; 5/6 alphabetical ignoring case); others are refused by name. */
+export function sortOptions(options: string[], sort: unknown, where: string): string[] {
+  const order = typeof sort === 'number' ? sort : 0;
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const byLower = (a: string, b: string) => byText(a.toLowerCase(), b.toLowerCase());
+  switch (order) {
+    case 0:
+      return options;
+    case 1:
+      return [...options].sort(byText);
+    case 2:
+      return [...options].sort(byText).reverse();
+    case 5:
+      return [...options].sort(byLower);
+    case 6:
+      return [...options].sort(byLower).reverse();
+    default:
+      throw new Error(`${where}: variable sort ${order} is not handled by the emulation (0, 1, 2, 5, 6 are)`);
+  }
 }
 
 /**

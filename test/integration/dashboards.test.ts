@@ -78,6 +78,13 @@ describe('dashboards as Grafana 11.6 loads them (real Kafka and Elasticsearch)',
       await new Promise((r) => setTimeout(r, 3_000));
     }
     await eventually(async () => ((await prom('sum by (service_name) (traces_span_metrics_calls_total)')).length >= SEED_SERVICES.length ? true : undefined), 60_000, 'span metrics of every service');
+    // Grafana aligns a range query's end down to the step (15 s for an hour on a 15 s scrape
+    // interval): rates must already have two samples in the minute before that aligned instant.
+    await eventually(async () => {
+      const aligned = Math.floor(Date.now() / 15_000) * 15;
+      const res = await fetch(`${braid.addresses.query}/prometheus/api/v1/query?time=${aligned}&query=${encodeURIComponent('sum(rate(traces_span_metrics_calls_total[1m])) and sum(rate(braid_receiver_accepted_spans_total[1m]))')}`);
+      return ((await res.json()) as PromAnswer).data.result.length > 0 ? true : undefined;
+    }, 60_000, 'rates at the last 15 s step');
     await eventually(async () => ((await prom(`ALERTS{alertname="${ALERT}", alertstate="firing"}`)).length > 0 ? true : undefined), 60_000, 'the quick alert to fire');
     await eventually(async () => ((await prom('braid_receiver_refused_requests_total')).length > 0 ? true : undefined), 60_000, 'the refused request in the scraped self-metrics');
     await eventually(async () => {
@@ -108,6 +115,25 @@ describe('dashboards as Grafana 11.6 loads them (real Kafka and Elasticsearch)',
   it('has the dashboards the contract names', () => {
     expect(DASHBOARDS.filter((d) => !existsSync(join(root, 'dashboards', `${d}.json`)))).toEqual([]);
     expect(existsSync(PROVISIONING)).toBe(true);
+  });
+
+  it('fails a panel whose query finds nothing (the check can fail)', async () => {
+    const target = (uid: string, t: Record<string, unknown>) => ({ refId: 'A', datasource: { uid }, ...t });
+    const dash: DashboardJson = {
+      uid: 'negative', time: { from: 'now-15m', to: 'now' },
+      panels: [
+        { type: 'timeseries', title: 'No such metric', gridPos: { w: 12, h: 8, x: 0, y: 0 }, targets: [target('braid-prometheus', { expr: 'rate(braid_no_such_metric_total[$__rate_interval])', exemplar: true })] },
+        { type: 'table', title: 'No such service', gridPos: { w: 12, h: 8, x: 12, y: 0 }, targets: [target('braid-jaeger', { queryType: 'search', service: 'no-such-service', limit: 20 })] },
+        { type: 'logs', title: 'No such log', gridPos: { w: 24, h: 8, x: 0, y: 8 }, targets: [target('braid-logs', { query: 'message:"no such line"', metrics: [{ id: '1', type: 'logs' }], bucketAggs: [] })] },
+      ],
+    };
+    const result = await emulateDashboard(dash, { datasources });
+    expect(result.targets.map((t) => [t.panel, t.kind, t.hasData, t.problem])).toEqual([
+      ['No such metric', 'prometheus query_range', false, 'empty result'],
+      ['No such metric', 'prometheus query_exemplars', false, 'empty result'],
+      ['No such service', 'jaeger', false, 'no traces / no dependencies'],
+      ['No such log', 'elasticsearch', false, 'no hits and no non-empty buckets'],
+    ]);
   });
 
   for (const name of [...DASHBOARDS, 'fixture']) {
