@@ -60,6 +60,8 @@ metadata:
     {{- end }}
 spec:
   serviceAccountName: {{ include "braid.serviceAccountName" $root }}
+  # No <SERVICE>_PORT variables: a Service named braid-... would put BRAID_* names in Braid's env.
+  enableServiceLinks: false
   {{- with $root.Values.imagePullSecrets }}
   imagePullSecrets:
     {{- toYaml . | nindent 4 }}
