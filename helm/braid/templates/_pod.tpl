@@ -60,7 +60,7 @@ metadata:
     {{- end }}
 spec:
   serviceAccountName: {{ include "braid.serviceAccountName" $root }}
-  # No <SERVICE>_PORT variables: a Service named braid-... would put BRAID_* names in Braid's env.
+  # The environment is what the chart sets, not a <SERVICE>_PORT variable per Service of the namespace.
   enableServiceLinks: false
   {{- with $root.Values.imagePullSecrets }}
   imagePullSecrets:
