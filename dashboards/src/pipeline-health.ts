@@ -14,20 +14,24 @@ const RATE = '[$__rate_interval]';
 
 const rate = (metric: string, by: string, sel = JOB) => `sum by (${by}) (rate(${metric}{${sel}}${RATE}))`;
 
-/** `a` where present, else `b` at 0: a counter that has not counted yet (its labelled series absent) reads 0 per group of `b`. */
-const orZero = (a: string, b: string) => `(${a} or ${b} * 0)`;
+/**
+ * `rate(metric)` by `by`, or 0 for each group that `present` has: a labelled counter that has not
+ * counted yet has no series. The zeros come from `present`'s current value, which exists from its
+ * first sample on (a rate needs two).
+ */
+const rateOrZero = (metric: string, by: string, present: string) => `(${rate(metric, by)} or sum by (${by}) (${present}{${JOB}}) * 0)`;
 
 /**
  * Received, accepted and rejected items per receiver (the `transport` label). Received is
  * accepted + rejected; either counter appears only once incremented, hence the zero fill.
  */
 function receiverTargets(kind: 'spans' | 'log_records' | 'metric_points') {
-  const accepted = rate(`braid_receiver_accepted_${kind}_total`, 'transport');
-  const rejected = rate(`braid_receiver_rejected_${kind}_total`, 'transport');
+  const accepted = `braid_receiver_accepted_${kind}_total`;
+  const rejected = `braid_receiver_rejected_${kind}_total`;
   return [
-    prom(`${orZero(accepted, rejected)} + ${orZero(rejected, accepted)}`, '{{transport}} received'),
-    prom(accepted, '{{transport}} accepted'),
-    prom(orZero(rejected, accepted), '{{transport}} rejected'),
+    prom(`${rateOrZero(accepted, 'transport', rejected)} + ${rateOrZero(rejected, 'transport', accepted)}`, '{{transport}} received'),
+    prom(rate(accepted, 'transport'), '{{transport}} accepted'),
+    prom(rateOrZero(rejected, 'transport', accepted), '{{transport}} rejected'),
   ];
 }
 
@@ -52,10 +56,10 @@ export function pipelineHealth(): Dashboard {
       .targets((['spans', 'log_records', 'metric_points'] as const).map((k) =>
         prom(`sum by (transport) (increase(braid_receiver_accepted_${k}_total{${JOB}}[$__range]))`, `{{transport}} ${k.replace('_', ' ')}`).instant())))
     .withRow(row('Kafka'))
-    .withPanel(series({ title: 'Records produced', description: 'Records the queue acknowledged per topic, and failed produce calls by reason (unavailable, full, too_large).', w: 8, h: 8 }, 'cps',
-      [prom(rate('braid_queue_records_produced_total', 'topic'), '{{topic}}'), prom(orZero(rate('braid_queue_produce_failures_total', 'topic, reason'), rate('braid_queue_records_produced_total', 'topic')), '{{topic}} failed {{reason}}')]))
+    .withPanel(series({ title: 'Records produced', description: 'Records the queue acknowledged per topic, and failed produce calls per topic (unavailable, full, too_large; 0 while none failed).', w: 8, h: 8 }, 'cps',
+      [prom(rate('braid_queue_records_produced_total', 'topic'), '{{topic}}'), prom(rateOrZero('braid_queue_produce_failures_total', 'topic', 'braid_queue_records_produced_total'), '{{topic}} failed')]))
     .withPanel(series({ title: 'Records consumed', description: 'Records the consumers handled and committed per topic, and batches delivered again after a failed handler.', w: 8, h: 8 }, 'cps',
-      [prom(rate('braid_queue_records_consumed_total', 'topic'), '{{topic}}'), prom(orZero(rate('braid_queue_batch_retries_total', 'topic'), rate('braid_queue_records_consumed_total', 'topic')), '{{topic}} batch retries')]))
+      [prom(rate('braid_queue_records_consumed_total', 'topic'), '{{topic}}'), prom(rateOrZero('braid_queue_batch_retries_total', 'topic', 'braid_queue_records_consumed_total'), '{{topic}} batch retries')]))
     .withPanel(series({ title: 'Consumer lag', description: 'Records of each topic not yet committed by the ingesters\' consumer group (end offset minus committed offset; every collector and ingester reports it: max per partition). BraidIngestFallingBehind fires above 1000 for 10 minutes.', w: 8, h: 8 }, 'short',
       [prom(`sum by (topic) (max by (topic, partition) (braid_queue_consumer_lag_records{${JOB}}))`, '{{topic}}')]))
     .withRow(row('Elasticsearch'))
@@ -83,8 +87,8 @@ export function pipelineHealth(): Dashboard {
     .withPanel(series({ title: 'Head series', description: 'Series held by the head, and new series refused per second because the head was at head.max_bytes.', w: 6, h: 8 }, 'short',
       [prom(`sum by (instance) (braid_head_series{${JOB}})`, '{{instance}}'), prom(rate('braid_head_series_refused_total', 'instance'), '{{instance}} refused/s')]))
     .withPanel(series({ title: 'Derived series', description: 'Span- and log-derived series the ingesters hold (bounded by ingest.max_series), and spans or log records not counted per second because a new series would pass it.', w: 6, h: 8 }, 'short',
-      [prom(`sum by (instance) (braid_derived_series{${JOB}})`, '{{instance}}'), prom(orZero(rate('braid_derived_series_dropped_total', 'kind'), rate('braid_derived_records_counted_total', 'kind')), '{{kind}} dropped/s')]))
+      [prom(`sum by (instance) (braid_derived_series{${JOB}})`, '{{instance}}'), prom(rateOrZero('braid_derived_series_dropped_total', 'kind', 'braid_derived_records_counted_total'), '{{kind}} dropped/s')]))
     .withPanel(series({ title: 'Rule evaluation failures', description: 'Failed rule evaluations per second by rule group (0 while a group evaluates cleanly).', w: 6, h: 8 }, 'ops',
-      [prom(orZero(rate('braid_rule_evaluation_failures_total', 'rule_group'), rate('braid_rule_evaluations_total', 'rule_group')), '{{rule_group}}')]));
+      [prom(rateOrZero('braid_rule_evaluation_failures_total', 'rule_group', 'braid_rule_evaluations_total'), '{{rule_group}}')]));
   return finish(b);
 }
