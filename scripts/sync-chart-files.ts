@@ -1,7 +1,8 @@
 /**
  * Copies the repository's deployable data into the Helm chart, which can read only files inside
  * itself: alerts/*.yaml, alerts/templates/*.tmpl, dashboards/*.json and dashboards/provisioning/**
- * into helm/braid/files/. `--check` changes nothing and exits 1 naming every file that differs.
+ * into helm/braid/files/, and package.json's version into Chart.yaml's appVersion. `--check`
+ * changes nothing and exits 1 naming every file that differs.
  *
  *   npm run chart:sync            # copy
  *   npm run chart:sync -- --check # verify (CI, test/chart/sync.test.ts)
@@ -108,6 +109,32 @@ export function describeDifferences(diffs: SyncDifference[]): string {
   return diffs.map((d) => `${CHART_FILES}/${d.path}: ${why[d.problem]}`).join('\n');
 }
 
+const APP_VERSION_LINE = /^appVersion:.*$/m;
+
+/** Chart.yaml's appVersion line as it should read: package.json's version. */
+function wantedAppVersion(root: string): string {
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  return `appVersion: ${JSON.stringify(version)}`;
+}
+
+/** What is wrong with helm/braid/Chart.yaml's appVersion under `root`, or undefined when it is package.json's version. */
+export function appVersionProblem(root: string): string | undefined {
+  const chart = readFileSync(join(root, 'helm/braid/Chart.yaml'), 'utf8');
+  const line = APP_VERSION_LINE.exec(chart)?.[0];
+  const wanted = wantedAppVersion(root);
+  return line === wanted ? undefined : `helm/braid/Chart.yaml: ${line ?? 'no appVersion'}, package.json says ${wanted}`;
+}
+
+/** Sets Chart.yaml's appVersion to package.json's version; true when it changed. */
+export function syncAppVersion(root: string): boolean {
+  if (appVersionProblem(root) === undefined) return false;
+  const file = join(root, 'helm/braid/Chart.yaml');
+  const chart = readFileSync(file, 'utf8');
+  const wanted = wantedAppVersion(root);
+  writeFileSync(file, APP_VERSION_LINE.test(chart) ? chart.replace(APP_VERSION_LINE, wanted) : `${chart.trimEnd()}\n${wanted}\n`);
+  return true;
+}
+
 function main(argv: string[]): number {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const unknown = argv.filter((a) => a !== '--check');
@@ -116,13 +143,14 @@ function main(argv: string[]): number {
     return 2;
   }
   if (argv.includes('--check')) {
-    const diffs = compareChartFiles(root);
-    if (diffs.length === 0) return 0;
-    process.stderr.write(`${describeDifferences(diffs)}\nrun: npm run chart:sync\n`);
+    const problems = [describeDifferences(compareChartFiles(root)), appVersionProblem(root) ?? ''].filter(Boolean);
+    if (problems.length === 0) return 0;
+    process.stderr.write(`${problems.join('\n')}\nrun: npm run chart:sync\n`);
     return 1;
   }
   const changes = syncChartFiles(root);
-  process.stdout.write(changes.length === 0 ? 'helm/braid/files: up to date\n' : `${describeDifferences(changes)}\nsynced ${changes.length} file(s)\n`);
+  const version = syncAppVersion(root) ? 'helm/braid/Chart.yaml: appVersion set to package.json\'s version\n' : '';
+  process.stdout.write(changes.length === 0 ? `${version}helm/braid/files: up to date\n` : `${version}${describeDifferences(changes)}\nsynced ${changes.length} file(s)\n`);
   return 0;
 }
 

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
-import { compareChartFiles, describeDifferences, sourceFiles, syncChartFiles } from '../../scripts/sync-chart-files.js';
+import { appVersionProblem, compareChartFiles, describeDifferences, sourceFiles, syncAppVersion, syncChartFiles } from '../../scripts/sync-chart-files.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 test('helm/braid/files holds exactly the current alerts, templates, dashboards and provisioning (else: npm run chart:sync)', () => {
   const diffs = compareChartFiles(repoRoot);
   expect(describeDifferences(diffs)).toBe('');
+  expect(appVersionProblem(repoRoot)).toBeUndefined();
   // The check is not vacuous: the rule files and the alert templates are among the sources.
   expect(sourceFiles(repoRoot)).toEqual(expect.arrayContaining(['alerts/braid.yaml', 'alerts/templates/slack.tmpl']));
 });
@@ -63,5 +64,16 @@ describe('on a scratch tree', () => {
     syncChartFiles(root);
     expect(compareChartFiles(root)).toEqual([]);
     expect(readFileSync(join(root, 'helm/braid/files/alerts/a.yaml'), 'utf8')).toBe('groups: [{name: x, rules: []}]\n');
+  });
+
+  test("Chart.yaml's appVersion follows package.json's version", () => {
+    scratch();
+    write('package.json', JSON.stringify({ name: 'braid', version: '1.2.3' }));
+    write('helm/braid/Chart.yaml', 'apiVersion: v2\nname: braid\nversion: 0.1.0\nappVersion: "0.1.0"\nkeywords: [x]\n');
+    expect(appVersionProblem(root)).toBe('helm/braid/Chart.yaml: appVersion: "0.1.0", package.json says appVersion: "1.2.3"');
+    expect(syncAppVersion(root)).toBe(true);
+    expect(readFileSync(join(root, 'helm/braid/Chart.yaml'), 'utf8')).toBe('apiVersion: v2\nname: braid\nversion: 0.1.0\nappVersion: "1.2.3"\nkeywords: [x]\n');
+    expect(appVersionProblem(root)).toBeUndefined();
+    expect(syncAppVersion(root)).toBe(false);
   });
 });
