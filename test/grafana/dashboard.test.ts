@@ -4,7 +4,7 @@
  * Grafana's Jaeger data source refuses or never sends, and the failure report.
  */
 import { describe, expect, it } from 'vitest';
-import { describeResult, emulateDashboard, filterOptions, parseRelativeTime, selectCurrent, sortOptions, type DashboardJson, type Exchange } from '../helpers/grafana.js';
+import { alertListProblem, describeResult, emulateDashboard, filterOptions, parseRelativeTime, selectCurrent, sortOptions, type DashboardJson, type Exchange } from '../helpers/grafana.js';
 import type { ProvisionedDatasource } from '../helpers/grafana-datasources.js';
 import type { HttpRequestSpec } from '../helpers/grafana-queries.js';
 
@@ -62,5 +62,17 @@ describe('time and panels', () => {
       '  request: GET http://q/api/dependencies?endTs=1000000&lookback=300000',
       '  response 200: {"data":[],"total":0}',
     ].join('\n'));
+  });
+});
+
+describe('alert list', () => {
+  const body = (alerts: Array<{ state: string }>) => ({ status: 'success', data: { groups: [{ rules: [{ type: 'alerting', name: 'A', state: alerts.length ? alerts[0]!.state : 'inactive', health: 'ok', alerts }, { type: 'recording', name: 'r' }] }] } });
+
+  it('shows only rules with an alert in a listed state', () => {
+    const options = { stateFilter: { firing: true, pending: true, normal: false } };
+    expect(alertListProblem(body([{ state: 'firing' }]), options)).toBeUndefined();
+    expect(alertListProblem(body([]), options)).toBe('no alerting rule in state firing/pending (1 alerting rules)');
+    expect(alertListProblem(body([]), { stateFilter: { normal: true } })).toBeUndefined();
+    expect(alertListProblem(body([{ state: 'firing' }]), { alertName: 'zzz' })).toBe('no alerting rule in state any named like "zzz" (0 alerting rules)');
   });
 });

@@ -352,7 +352,33 @@ async function runAlertList(panel: PanelJson, base: { dashboard: string; panel: 
   const candidates = run.datasources.filter((d) => d.type === 'prometheus' && (named === undefined || named === d.name || named === d.uid));
   const ds = candidates[0];
   if (!ds) return { ...base, refId: '-', datasource: String(named), kind: 'rules', hasData: false, problem: `alert list names data source ${JSON.stringify(named)}, which is not a provisioned Prometheus source` };
-  return exchangeResult({ ...base, refId: '-', datasource: ds.uid }, 'rules', rulesRequest(ds), run.send);
+  const res = { ...base, refId: '-', datasource: ds.uid, kind: 'rules' };
+  const labelFilter = panel.options?.alertInstanceLabelFilter;
+  if (typeof labelFilter === 'string' && labelFilter !== '') return { ...res, hasData: false, problem: 'alertInstanceLabelFilter is not handled by the emulation' };
+  const exchange = await run.send(rulesRequest(ds));
+  const problem = judge('rules', exchange.status, exchange.body) ?? alertListProblem(exchange.body, panel.options ?? {});
+  return { ...res, exchange, hasData: problem === undefined, ...(problem !== undefined ? { problem } : {}) };
+}
+
+/** Rule states of the alert list's stateFilter, as Prometheus's rules API names them. */
+const LIST_STATES: Record<string, (rule: { state?: string; health?: string; alerts?: Array<{ state?: string }> }) => boolean> = {
+  firing: (r) => (r.alerts ?? []).some((a) => a.state === 'firing'),
+  pending: (r) => (r.alerts ?? []).some((a) => a.state === 'pending'),
+  normal: (r) => r.state === 'inactive',
+  error: (r) => r.health === 'err',
+  noData: (r) => r.health === 'nodata',
+};
+
+/** Why the alert list would show nothing: no alerting rule (with the name filter) in a state the panel lists. */
+export function alertListProblem(body: unknown, options: Record<string, unknown>): string | undefined {
+  const groups = ((body as { data?: { groups?: Array<{ rules?: Array<Record<string, unknown>> }> } }).data?.groups ?? []);
+  const name = typeof options.alertName === 'string' ? options.alertName.toLowerCase() : '';
+  const rules = groups.flatMap((g) => g.rules ?? []).filter((r) => r.type === 'alerting' && String(r.name).toLowerCase().includes(name));
+  const filter = (options.stateFilter ?? {}) as Record<string, boolean>;
+  const wanted = Object.keys(filter).filter((k) => filter[k] === true);
+  for (const k of wanted) if (!(k in LIST_STATES)) return `stateFilter ${k} is not handled by the emulation`;
+  const shown = wanted.length === 0 ? rules : rules.filter((r) => wanted.some((k) => LIST_STATES[k]!(r)));
+  return shown.length > 0 ? undefined : `no alerting rule in state ${wanted.join('/') || 'any'}${name ? ` named like "${name}"` : ''} (${rules.length} alerting rules)`;
 }
 
 /** A failed target as a readable paragraph: panel, request, answer (cut at `max` characters). */
