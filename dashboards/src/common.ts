@@ -16,9 +16,23 @@ export const DASHBOARDS = {
   alerts: { uid: 'braid-alerts', title: 'Braid / Alerts' },
 } as const;
 
-/** A dashboard with Braid's common settings: tag, refresh 30 s, the last hour, links to the others. */
+/** Grafana's own annotations (what Grafana adds to every dashboard it saves). */
+const builtInAnnotations = new dashboard.AnnotationQueryBuilder().name('Annotations & Alerts').builtIn(1).type('dashboard')
+  .datasource({ type: 'grafana', uid: '-- Grafana --' }).enable(true).hide(true).iconColor('rgba(0, 211, 255, 1)');
+
+/** Braid's firing alerts as annotations on every graph: when an alert fired next to what it watched. */
+class FiringAlertsAnnotation extends dashboard.AnnotationQueryBuilder {
+  constructor() {
+    super();
+    this.name('Firing alerts').datasource(PROMETHEUS).enable(true).hide(false).iconColor('red').expr('ALERTS{alertstate="firing"}');
+    Object.assign(this.internal, { step: '60s', titleFormat: '{{alertname}}', tagKeys: 'severity,service_name', useValueForTime: false });
+  }
+}
+
+/** A dashboard with Braid's common settings: tag, refresh 30 s, the last hour, links to the others, alerts as annotations. */
 export function newDashboard(d: { uid: string; title: string }, description: string): dashboard.DashboardBuilder {
   return new dashboard.DashboardBuilder(d.title)
+    .annotation(builtInAnnotations).annotation(new FiringAlertsAnnotation())
     .uid(d.uid).description(description).tags([TAG])
     .refresh('30s').time({ from: 'now-1h', to: 'now' }).timezone('browser')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)

@@ -68,6 +68,18 @@ describe('invariant checks', () => {
     expect(metricProblems('x.json', d, exported)).toEqual(['x.json: panel 2 "Request rate" target A: braid_made_up_total is not a metric Braid exports']);
   });
 
+  it('check the annotation queries too', () => {
+    const d = broken();
+    const alerts = d.annotations!.list!.find((a) => a.name === 'Firing alerts')!;
+    alerts.datasource = { type: 'prometheus', uid: 'nope' };
+    alerts.expr = 'ALERTZ{alertstate="$state"}';
+    expect([...datasourceProblems('x.json', d, datasources), ...variableProblems('x.json', d), ...metricProblems('x.json', d, exported)]).toEqual([
+      'x.json: annotation Firing alerts: data source uid "nope" is not provisioned',
+      'x.json: annotation Firing alerts: $state is neither a variable of the dashboard nor a built-in',
+      'x.json: annotation Firing alerts: ALERTZ is not a metric Braid exports',
+    ]);
+  });
+
   it('report an expression Braid cannot parse', () => {
     const d = broken();
     d.panels!.find((x) => x.title === 'Request rate')!.targets![0]!.expr = 'sum(rate(up[5m])';

@@ -16,8 +16,20 @@ export interface Provisioned {
 export interface DashboardJson {
   uid: string;
   templating?: { list?: { name: string; query?: unknown; datasource?: { uid?: string } }[] };
+  annotations?: { list?: AnnotationJson[] };
   panels?: PanelJson[];
 }
+
+/** An annotation query as the checks read it (Grafana's built-in one has builtIn 1). */
+export interface AnnotationJson {
+  name: string;
+  builtIn?: number;
+  datasource?: { type?: string; uid?: string };
+  expr?: string;
+}
+
+/** The annotation queries that read a data source (Grafana's built-in one reads Grafana). */
+const queries = (d: DashboardJson) => (d.annotations?.list ?? []).filter((a) => a.builtIn !== 1);
 
 /** A panel as the checks read it. */
 export interface PanelJson {
@@ -63,6 +75,7 @@ export function datasourceProblems(file: string, d: DashboardJson, provisioned: 
     }
   }
   for (const v of d.templating?.list ?? []) if (v.datasource !== undefined) check(`variable ${v.name}`, v.datasource);
+  for (const a of queries(d)) check(`annotation ${a.name}`, a.datasource);
   return out;
 }
 
@@ -88,6 +101,7 @@ export function variableProblems(file: string, d: DashboardJson): string[] {
   };
   for (const p of d.panels ?? []) for (const t of p.targets ?? []) check(`${panelName(p)} target ${t.refId ?? '?'}`, t);
   for (const v of vars) check(`variable ${v.name}`, v.query);
+  for (const a of queries(d)) check(`annotation ${a.name}`, a.expr);
   return out;
 }
 
@@ -161,6 +175,7 @@ export function metricProblems(file: string, d: DashboardJson, exported: Set<str
     const m = typeof v.query === 'string' ? /^label_values\((.+),\s*\w+\)$/.exec(v.query) : null;
     if (m !== null) check(`variable ${v.name}`, m[1]!);
   }
+  for (const a of queries(d)) if (a.expr !== undefined) check(`annotation ${a.name}`, a.expr);
   return out;
 }
 
