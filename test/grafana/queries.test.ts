@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { emulateDashboard, esHasData, judge, panelWidth, type DashboardJson, type Exchange } from '../helpers/grafana.js';
 import { loadDatasources } from '../helpers/grafana-datasources.js';
 import type { HttpRequestSpec } from '../helpers/grafana-queries.js';
-import { logfmtToJson } from '../helpers/grafana-queries.js';
+import { jaegerRequest, logfmtToJson } from '../helpers/grafana-queries.js';
 
 const fixture = (name: string) => new URL(`../fixtures/grafana/${name}`, import.meta.url).pathname;
 const NOW = 1_700_000_900_000;
@@ -127,7 +127,11 @@ describe('judging answers', () => {
     expect(esHasData({ hits: { hits: [] }, aggregations: { 3: { buckets: [{ key: 'info', doc_count: 2, 2: { buckets: [] } }] } } })).toBe(true);
   });
 
-  it('turns logfmt tags into the JSON Jaeger takes', () => {
+  it('turns logfmt tags into the JSON Jaeger takes, encoded as urlUtil.serializeParams does', () => {
     expect(logfmtToJson('error=true http.status_code=500 msg="a b"')).toBe('{"error":"true","http.status_code":"500","msg":"a b"}');
+    const ds = { name: 'J', type: 'jaeger', uid: 'j', url: 'http://q/', access: 'proxy', isDefault: false, jsonData: {} };
+    const ctx = { fromMs: 1_000, toMs: 2_000, maxDataPoints: 100, intervalMs: 10, interval: '10ms', variables: [], scoped: {} };
+    expect(jaegerRequest({ refId: 'A', queryType: 'search', service: 'check out', operation: 'GET /x', tags: 'error=true', minDuration: '100ms', limit: 0 }, ds, ctx).url)
+      .toBe('http://q/api/traces?service=check+out&operation=GET+%2Fx&tags=%7B%22error%22:%22true%22%7D&minDuration=100ms&start=1000000&end=2000000&lookback=custom');
   });
 });

@@ -110,7 +110,12 @@ export function jaegerRequest(target: Target, ds: ProvisionedDatasource, ctx: Qu
   for (const f of ['minDuration', 'maxDuration']) if (sub(f) !== '') params.push([f, sub(f)]);
   if (typeof target.limit === 'number' && target.limit !== 0) params.push(['limit', String(target.limit)]);
   params.push(['start', String(ctx.fromMs * 1000)], ['end', String(ctx.toMs * 1000)], ['lookback', 'custom']);
-  return { method: 'GET', url: `${base}/api/traces?${params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`, headers: {} };
+  return { method: 'GET', url: `${base}/api/traces?${params.map(([k, v]) => `${angularEncode(k)}=${angularEncode(v)}`).join('&')}`, headers: {} };
+}
+
+/** urlUtil.serializeParams' encoding (encodeURIComponentAsAngularJS): @ : $ , ; kept, spaces as +. */
+export function angularEncode(value: string): string {
+  return encodeURIComponent(value).replace(/%40/gi, '@').replace(/%3A/gi, ':').replace(/%24/g, '$').replace(/%2C/gi, ',').replace(/%3B/gi, ';').replace(/%20/g, '+');
 }
 
 /** The rules request of an alert list panel (Grafana's ruler proxy to a data-source-managed source). */
