@@ -4,6 +4,7 @@
  * annotation, each a link to its trace), then the rules of /prometheus/api/v1/rules with their
  * state and health.
  */
+import { useState } from 'preact/hooks';
 import { api, exampleTraceIds, type AlertView, type RuleGroup } from '../api.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/widgets.js';
 import { formatTimestamp, isoToMicros } from '../format.js';
@@ -19,13 +20,20 @@ interface AlertsData {
 
 /** The alerts view. */
 export default function AlertsView() {
+  // Bumped by the refresh button: a reload, not state (the view's state is the URL).
+  const [round, setRound] = useState(0);
   const data = useAsync<AlertsData>(async (signal) => {
     const [alerts, groups] = await Promise.all([api.alerts(signal), api.rules(signal)]);
     return { alerts, groups, loadedAt: Date.now() };
-  }, []);
+  }, [round]);
   return (
     <section class="alerts-view" data-testid="alerts-view">
-      <h1>Alerts</h1>
+      <div class="view-head">
+        <h1>Alerts</h1>
+        <button type="button" onClick={() => setRound(round + 1)} data-testid="alerts-refresh">
+          Refresh
+        </button>
+      </div>
       {data.status === 'loading' && <Loading what="alerts" />}
       {data.status === 'error' && <ErrorBox title="Loading alerts failed" error={data.error} />}
       {data.status === 'done' && data.value && (
