@@ -40,8 +40,10 @@ describe('interpolate', () => {
     expect(interpolate('x{service_name=~"$service"}', [variable({})], scoped, prometheusFormatter)).toBe('x{service_name=~"(checkout|pay\\\\.ment)"}');
   });
 
-  it('uses a custom all value as is', () => {
-    expect(interpolate('x{op=~"${operation}"}', [variable({ name: 'operation', allValue: '.*' })], scoped, prometheusFormatter)).toBe('x{op=~".*"}');
+  it('uses a custom all value as is, whatever the format but text', () => {
+    const op = variable({ name: 'operation', allValue: '.*' });
+    expect(interpolate('x{op=~"${operation}"}', [op], scoped, prometheusFormatter)).toBe('x{op=~".*"}');
+    expect(interpolate('${operation:regex} ${operation:text}', [op], scoped)).toBe('.* All');
   });
 
   it('keeps the selected values when not All, in the three syntaxes', () => {

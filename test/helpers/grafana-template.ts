@@ -52,8 +52,8 @@ export function interpolate(text: string, variables: VariableState[], scoped: Sc
     const v = variables.find((x) => x.name === name);
     if (!v) return match;
     const { value, customAll } = variableValue(v);
-    // A custom all value is used as is unless a format is named (scenes' CustomAllValue).
-    if (customAll && fmt === undefined) return value as string;
+    // A custom all value is used as is, whatever the format, except text (scenes' CustomAllValue).
+    if (customAll) return fmt === 'text' ? 'All' : (value as string);
     const chosen = fmt ?? format;
     if (typeof chosen === 'function') return chosen(value, v);
     return formatValue(value, chosen ?? 'glob');
