@@ -7,10 +7,11 @@
  * refused with the schema's message.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchPrometheusOperatorCrds } from '../../scripts/infra/crds.js';
@@ -76,11 +77,17 @@ let kube: KubeApiServer;
 let applier: KubeApplier;
 let helmBin: string;
 let work: string;
+/** The braid CLI of the current source, bundled once (a run costs a third of tsx's CPU). */
+let braidCli: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'braid-helm-'));
+  braidCli = join(work, 'braid-cli.mjs');
+  // The bundle leaves packages external: they resolve through this link, as from the repository.
+  symlinkSync(join(REPO, 'node_modules'), join(work, 'node_modules'));
+  const bundle = build({ entryPoints: [join(REPO, 'src', 'cli', 'index.ts')], outfile: braidCli, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'error' });
   // The first run builds kube-apiserver, etcd and helm from the Go module proxy (minutes); later runs start in seconds.
-  const [k, h, crds] = await Promise.all([startKubernetes({ log: (line) => process.stderr.write(`${line}\n`) }), buildHelm(), fetchPrometheusOperatorCrds()]);
+  const [k, h, crds] = await Promise.all([startKubernetes({ log: (line) => process.stderr.write(`${line}\n`) }), buildHelm(), fetchPrometheusOperatorCrds(), bundle]);
   kube = k;
   helmBin = h.helm;
   applier = new KubeApplier(kube, 'braid-helm-test');
@@ -183,6 +190,8 @@ describe.each(Object.entries(SETS))('value set: %s', (_name, values) => {
         const target = targetOf(podOf(w).spec.containers[0]!.args as string[], {});
         const targets = target === undefined || target === 'all' ? 'collector,ingester,query,alerter' : target;
         expect(out, w.metadata.name).toContain(`: valid (targets: ${targets}; queue: ${external ? 'kafka' : 'memory'}; store: ${external ? 'elasticsearch' : 'memory'}`);
+        // The rule files reached the pod where rule_files looks (a glob matching nothing would pass).
+        if (targets.includes('alerter')) expect(out, w.metadata.name).toContain(`rules: ${shippedRuleFiles().length} files`);
       }),
     );
   });
@@ -251,6 +260,19 @@ describe('objects per mode and option', () => {
       expect(targetOf(podOf(d).spec.containers[0]!.args as string[], {}), d.metadata.name).toBe(c);
     }
     expect(ofKind(objs, 'StatefulSet').map((s) => s.metadata.name)).toEqual([`${FULLNAME}-scraper`]);
+    // The scraper pods scrape (their shard, their index from the pod-index label) and take no pushes;
+    // the collector Deployment does not scrape, or every target would be scraped twice.
+    const scraper = named(objs, 'StatefulSet', `${FULLNAME}-scraper`);
+    const receivers = (w: KubeObject) => podView(w, objs).config.receivers as Record<string, Obj & { grpc?: Obj; http?: Obj }>;
+    expect(receivers(scraper).prometheus).toMatchObject({ enabled: true, shard: { count: 1, index: 0 } });
+    for (const r of [receivers(scraper).otlp!.grpc, receivers(scraper).otlp!.http, receivers(scraper).zipkin, receivers(scraper).elasticsearch]) expect(r).toMatchObject({ enabled: false });
+    expect(receivers(named(objs, 'Deployment', `${FULLNAME}-collector`)).prometheus?.enabled).toBe(false);
+    const sharded = await render({ ...SETS.distributed, scraper: { shards: 3 } });
+    expect((named(sharded, 'StatefulSet', `${FULLNAME}-scraper`).spec as Obj).replicas).toBe(3);
+    expect(receivers(named(sharded, 'StatefulSet', `${FULLNAME}-scraper`)).prometheus).toMatchObject({ shard: { count: 3 } });
+    // A StatefulSet's serviceName must be a headless Service (the pods' DNS names).
+    const headless = named(objs, 'Service', (scraper.spec as { serviceName: string }).serviceName);
+    expect((headless.spec as Obj).clusterIP).toBe('None');
     // OTLP, Zipkin and bulk reach the collectors; the query port reaches the query pods, nothing else.
     const reaches = (port: number) =>
       ofKind(objs, 'Service')
@@ -400,10 +422,12 @@ describe('bad values fail helm template and helm lint with the schema\'s message
 // A pod's view: its env and the files it mounts, laid out in a temp dir for `braid config check`
 // ---------------------------------------------------------------------------------------------
 
-/** The rule group names of the repository's alerts/*.yaml (what the chart ships). */
+/** The repository's rule files, alerts/*.yaml (what the chart ships). */
+const shippedRuleFiles = () => readdirSync(join(REPO, 'alerts')).filter((f) => f.endsWith('.yaml')).map((f) => join(REPO, 'alerts', f));
+
+/** The rule group names of the shipped rule files. */
 function shippedRuleGroups(): string[] {
-  const dir = join(REPO, 'alerts');
-  return ['braid.yaml', 'services.yaml'].flatMap((f) => (parseYaml(readFileSync(join(dir, f), 'utf8')) as { groups: Array<{ name: string }> }).groups.map((g) => g.name));
+  return shippedRuleFiles().flatMap((f) => (parseYaml(readFileSync(f, 'utf8')) as { groups: Array<{ name: string }> }).groups.map((g) => g.name));
 }
 
 /** A Secret's keys as text (data is base64, stringData plain). */
@@ -494,16 +518,16 @@ function podFiles(w: KubeObject, c: Obj, src: ReturnType<typeof sources>, where:
   return files;
 }
 
-const checked = new Map<string, Promise<string>>();
+/** What a workload's pod would run on: its mounted files, working dir, and the config `serve` would load (the file with the pod's env applied). */
+interface PodView {
+  files: Map<string, string>;
+  workingDir: string;
+  /** The effective config, as Braid's own applyEnv makes it from the file and the pod's environment. */
+  config: Obj;
+  what: string;
+}
 
-/**
- * Lays out the files the workload's pod mounts in a temp dir (container path /x -> <dir>/x), then
- * runs `braid config check` in its working directory on the config `serve` would load there: the
- * file its --config names with the pod's environment applied by Braid's own applyEnv (config
- * check reads the file alone, and the chart passes secrets and the target through env and args).
- * Identical pods (same files, env and args) are checked once.
- */
-async function configCheck(w: KubeObject, objs: KubeObject[]): Promise<string> {
+function podView(w: KubeObject, objs: KubeObject[]): PodView {
   const pod = podOf(w);
   const c = pod.spec.containers.find((x) => x.name === 'braid') ?? pod.spec.containers[0]!;
   const where = `${w.kind} ${w.metadata.name}`;
@@ -513,17 +537,30 @@ async function configCheck(w: KubeObject, objs: KubeObject[]): Promise<string> {
   const args = [...((c.command ?? []) as string[]), ...((c.args ?? []) as string[])];
   const at = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
   const workingDir = (c.workingDir as string | undefined) ?? '/';
-  const config = at < 0 ? env.BRAID_CONFIG : args[at]!.includes('=') ? args[at]!.slice('--config='.length) : args[at + 1];
-  if (config === undefined) throw new Error(`${where}: the container names no config file (--config or BRAID_CONFIG)`);
-  const configText = files.get(posix.resolve(workingDir, config));
-  if (configText === undefined) throw new Error(`${where}: --config ${config} is not among the files the pod mounts: ${[...files.keys()].join(', ')}`);
+  const file = at < 0 ? env.BRAID_CONFIG : args[at]!.includes('=') ? args[at]!.slice('--config='.length) : args[at + 1];
+  if (file === undefined) throw new Error(`${where}: the container names no config file (--config or BRAID_CONFIG)`);
+  const configText = files.get(posix.resolve(workingDir, file));
+  if (configText === undefined) throw new Error(`${where}: --config ${file} is not among the files the pod mounts: ${[...files.keys()].join(', ')}`);
   const target = targetOf(args, env);
-  const podEnvironment = { ...env, ...(target === undefined ? {} : { BRAID_TARGET: target }) };
-  files.set('/braid-check/pod.yaml', stringifyYaml(applyEnv(parseYaml(configText), podEnvironment)));
-  const key = JSON.stringify([[...files].sort(), workingDir]);
+  const config = applyEnv(parseYaml(configText), { ...env, ...(target === undefined ? {} : { BRAID_TARGET: target }) }) as Obj;
+  return { files, workingDir, config, what: `${where}: braid config check of ${file} with the pod's env (target ${target ?? 'default'})` };
+}
+
+const checked = new Map<string, Promise<string>>();
+
+/**
+ * Lays out the files the workload's pod mounts in a temp dir (container path /x -> <dir>/x), then
+ * runs `braid config check` in its working directory on the config `serve` would load there
+ * (config check reads the file alone, and the chart passes secrets and the target through env and
+ * args). Identical pods (same files, env and args) are checked once.
+ */
+function configCheck(w: KubeObject, objs: KubeObject[]): Promise<string> {
+  const view = podView(w, objs);
+  const files = new Map([...view.files, ['/braid-check/pod.yaml', stringifyYaml(view.config)]]);
+  const key = JSON.stringify([[...files].sort(), view.workingDir]);
   let run = checked.get(key);
   if (run === undefined) {
-    run = runConfigCheck(files, workingDir, `${where}: braid config check of ${config} with the pod's env (target ${target ?? 'default'})`);
+    run = runConfigCheck(files, view.workingDir, view.what);
     checked.set(key, run);
   }
   return run;
@@ -540,7 +577,7 @@ function runConfigCheck(files: Map<string, string>, workingDir: string, what: st
   const configPath = relative(cwd, join(root, '/braid-check/pod.yaml'));
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH ?? '', HOME: root };
-    execFile(join(REPO, 'node_modules', '.bin', 'tsx'), [join(REPO, 'src', 'cli', 'index.ts'), 'config', 'check', configPath], { cwd, env }, (err, stdout, stderr) => {
+    execFile(process.execPath, [braidCli, 'config', 'check', configPath], { cwd, env }, (err, stdout, stderr) => {
       if (err !== null) reject(new Error(`${what} failed:\n${stderr}${stdout}`));
       else resolve(stdout);
     });
