@@ -12,7 +12,7 @@
  * skipped (it would empty the machine's shared cache), and the runtime's `npm ci` adds
  * --prefer-offline. The node binary is this machine's, checked to be the image's major version.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { createServer } from 'node:net';
@@ -46,26 +46,33 @@ interface Image {
 /** A container path inside a replayed stage's root. */
 const inRoot = (root: string, path: string) => join(root, path);
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): void {
-  const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} in ${cwd} exited ${r.status}:\n${(r.stdout + r.stderr).split('\n').slice(-30).join('\n')}`);
+async function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('exit', resolve));
+  if (code !== 0) throw new Error(`${command} ${args.join(' ')} in ${cwd} exited ${code}:\n${output.split('\n').slice(-30).join('\n')}`);
 }
 
 /** One RUN: its `&&`-joined npm commands; anything else is not reproduced, and says so. */
-function replayRun(args: string, line: number, cwd: string, env: NodeJS.ProcessEnv): void {
+async function replayRun(args: string, line: number, cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   for (const command of args.split('&&').map((c) => c.trim())) {
     const words = command.split(/\s+/);
     if (words[0] !== 'npm') throw new Error(`Dockerfile line ${line}: RUN ${command}: only npm commands are replayed by this test`);
-    if (words[1] === 'ci' && words.includes('--omit=dev')) run('npm', [...words.slice(1), '--prefer-offline'], cwd, env);
+    if (words[1] === 'ci' && words.includes('--omit=dev')) await run('npm', [...words.slice(1), '--prefer-offline'], cwd, env);
     else if (words[1] === 'ci') symlinkSync(join(repo, 'node_modules'), join(cwd, 'node_modules'));
     else if (words[1] === 'cache' && words[2] === 'clean') continue;
-    else if (words[1] === 'run' && words.length === 3) run('npm', ['run', words[2]!], cwd, env);
+    else if (words[1] === 'run' && words.length === 3) await run('npm', ['run', words[2]!], cwd, env);
     else throw new Error(`Dockerfile line ${line}: RUN ${command}: not replayed by this test`);
   }
 }
 
-/** Replays one stage into `root`; earlier stages' roots by name for COPY --from. */
-function replayStage(stage: Stage, root: string, built: Map<string, string>): Image {
+/**
+ * Replays one stage into `root`. As BuildKit does, stages run at once and a COPY --from waits
+ * for the stage it names (`built`: each stage's root once it is complete).
+ */
+async function replayStage(stage: Stage, root: string, built: Map<string, Promise<string>>): Promise<Image> {
   const image: Image = { root, workdir: '/', env: {}, user: undefined, command: [], exposed: [], labels: {} };
   let entrypoint: string[] = [];
   let cmd: string[] = [];
@@ -96,7 +103,7 @@ function replayStage(stage: Stage, root: string, built: Map<string, string>): Im
         cmd = execForm(ins);
         break;
       case 'RUN':
-        replayRun(ins.args, ins.line, cwd, env());
+        await replayRun(ins.args, ins.line, cwd, env());
         break;
       case 'COPY': {
         const { from, sources, dest } = copyArgs(ins);
@@ -104,7 +111,7 @@ function replayStage(stage: Stage, root: string, built: Map<string, string>): Im
         const intoDir = sources.length > 1 || dest.endsWith('/') || dest === '.';
         for (const src of sources) {
           if (from !== undefined) {
-            const fromRoot = built.get(from);
+            const fromRoot = await built.get(from);
             if (!fromRoot) throw new Error(`Dockerfile line ${ins.line}: COPY --from=${from}: no earlier stage of that name`);
             copyFiltered(fromRoot, src.replace(/^\//, ''), intoDir ? join(to, basename(src)) : to, { excluded: () => false, hasExceptions: false });
           } else {
@@ -166,21 +173,29 @@ let image: Image;
 const timings: Record<string, number> = {};
 const fileStarted = Date.now();
 
-beforeAll(() => {
+beforeAll(async () => {
   workspace = mkdtempSync(join(tmpdir(), 'braid-image-'));
   chmodSync(workspace, 0o755); // the runtime user (uid 1000) reads the image's files from here
-  const built = new Map<string, string>();
-  let last: Image | undefined;
-  stages.forEach((stage, i) => {
+  const built = new Map<string, Promise<string>>();
+  const images = stages.map((stage, i) => {
     const name = stage.name ?? String(i);
     const root = join(workspace, name);
     mkdirSync(root, { recursive: true });
     const started = Date.now();
-    last = replayStage(stage, root, built);
-    timings[`stage ${name}`] = Date.now() - started;
-    built.set(name, root);
+    const done = replayStage(stage, root, built).then((img) => {
+      timings[`stage ${name}`] = Date.now() - started;
+      return img;
+    });
+    const complete = done.then(() => root);
+    complete.catch(() => undefined); // a failed stage is reported once, below
+    built.set(name, complete);
+    return done;
   });
-  image = last!;
+  // Every stage settles before the first failure is thrown: no npm left running into afterAll.
+  const settled = await Promise.allSettled(images);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  image = await images.at(-1)!;
 }, 240_000);
 
 afterAll(() => {
