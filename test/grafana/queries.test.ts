@@ -87,6 +87,8 @@ describe('requests of the fixture dashboard', async () => {
         script_fields: {},
         fields: [{ field: '@timestamp', format: 'strict_date_optional_time_nanos' }],
         highlight: { fields: { '*': {} }, pre_tags: ['@HIGHLIGHT@'], post_tags: ['@/HIGHLIGHT@'], fragment_size: 2147483647 },
+        // 900 s over a 1904 px panel: 473 ms -> 500 ms, no lower limit without timeInterval.
+        aggs: { 1: { date_histogram: { extended_bounds: { max: NOW, min: FROM }, field: '@timestamp', fixed_interval: '500ms', format: 'epoch_millis', min_doc_count: 0 } } },
       },
     ]);
   });
@@ -125,6 +127,8 @@ describe('judging answers', () => {
     expect(judge('prometheus query', 503, {})).toBe('HTTP 503');
     expect(esHasData({ hits: { hits: [] }, aggregations: { 2: { buckets: [{ key: 1, doc_count: 0 }] } } })).toBe(false);
     expect(esHasData({ hits: { hits: [] }, aggregations: { 3: { buckets: [{ key: 'info', doc_count: 2, 2: { buckets: [] } }] } } })).toBe(true);
+    // A logs panel shows hits only, not its volume histogram.
+    expect(esHasData({ hits: { hits: [] }, aggregations: { 1: { buckets: [{ key: 1, doc_count: 3 }] } } }, true)).toBe(false);
   });
 
   it('turns logfmt tags into the JSON Jaeger takes, encoded as urlUtil.serializeParams does', () => {

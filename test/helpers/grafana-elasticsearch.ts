@@ -3,7 +3,7 @@
  * the lucene query (format `lucene`) then the rest of the target (default format), the backend
  * (pkg/tsdb/elasticsearch data_query.go, client/search_request.go, client/client.go) builds one
  * header and one body per target. Bodies follow the request snapshots of Grafana's own tests
- * (pkg/tsdb/elasticsearch/testdata_request: logs, raw_data, metric_simple).
+ * (pkg/tsdb/elasticsearch/testdata_request: logs with its date histogram, raw_data, metric_simple).
  */
 import type { ProvisionedDatasource } from './grafana-datasources.js';
 import { jsonString } from './grafana-datasources.js';
@@ -49,7 +49,11 @@ export function elasticsearchBody(raw: Target, ds: ProvisionedDatasource, ctx: Q
     body.script_fields = {};
     body.fields = [{ field: timeField, format: 'strict_date_optional_time_nanos' }];
     body.size = intOr(first.type === 'logs' ? first.settings?.limit : first.settings?.size, DEFAULT_SIZE);
-    if (first.type === 'logs') body.highlight = { fields: { '*': {} }, pre_tags: ['@HIGHLIGHT@'], post_tags: ['@/HIGHLIGHT@'], fragment_size: 2147483647 };
+    if (first.type === 'logs') {
+      body.highlight = { fields: { '*': {} }, pre_tags: ['@HIGHLIGHT@'], post_tags: ['@/HIGHLIGHT@'], fragment_size: 2147483647 };
+      // processLogsQuery adds a date histogram "1" on the time field at the auto interval (the logs volume).
+      body.aggs = bucketTree([{ id: '1', type: 'date_histogram', field: timeField, settings: { interval: 'auto' } }], [], ctx, timeField, where);
+    }
     return body;
   }
   body.aggs = bucketTree(buckets, metrics, ctx, timeField, where);

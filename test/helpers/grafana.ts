@@ -313,11 +313,11 @@ export function judge(kind: string, status: number, body: unknown): string | und
   return `unknown kind ${kind}`;
 }
 
-/** A search response with hits, or with some aggregation bucket that counted documents. */
-export function esHasData(r: Record<string, unknown>): boolean {
+/** A search response with hits (all a logs or raw data panel shows), or else some aggregation bucket that counted documents. */
+export function esHasData(r: Record<string, unknown>, documents = false): boolean {
   if (r.error !== undefined) return false;
   const hits = (r.hits as { hits?: unknown[] } | undefined)?.hits ?? [];
-  if (hits.length > 0) return true;
+  if (hits.length > 0 || documents) return hits.length > 0;
   const walk = (node: unknown): boolean => {
     if (Array.isArray(node)) return node.some(walk);
     if (node === null || typeof node !== 'object') return false;
@@ -339,7 +339,8 @@ async function runElasticsearch(panel: PanelJson, base: { dashboard: string; pan
     const responses = ((exchange.body as { responses?: Array<Record<string, unknown>> }).responses ?? []);
     mine.forEach((t, i) => {
       const r = responses[i];
-      const problem = exchange.status !== 200 ? `HTTP ${exchange.status}` : r === undefined ? 'no response for this target' : esHasData(r) ? undefined : r.error !== undefined ? `error ${JSON.stringify(r.error).slice(0, 300)}` : 'no hits and no non-empty buckets';
+      const documents = ['logs', 'raw_data', 'raw_document'].includes(((t.metrics as Array<{ type?: string }> | undefined) ?? [])[0]?.type ?? '');
+      const problem = exchange.status !== 200 ? `HTTP ${exchange.status}` : r === undefined ? 'no response for this target' : esHasData(r, documents) ? undefined : r.error !== undefined ? `error ${JSON.stringify(r.error).slice(0, 300)}` : documents ? 'no hits' : 'no hits and no non-empty buckets';
       out.push({ ...base, refId: t.refId ?? '?', datasource: ds.uid, kind: 'elasticsearch', exchange: { ...exchange, body: r ?? exchange.body }, hasData: problem === undefined, ...(problem !== undefined ? { problem } : {}) });
     });
   }
