@@ -35,6 +35,8 @@ const COMPONENTS = ['collector', 'ingester', 'query', 'alerter'] as const;
 const EXISTING_SECRETS: Record<string, Record<string, string>> = {
   'kafka-tls': { 'ca.crt': pem('KAFKA CA'), 'tls.crt': pem('KAFKA CLIENT'), 'tls.key': pem('KAFKA KEY') },
   'es-ca': { 'ca.crt': pem('ES CA') },
+  // Only a CA: the chart's lookup at install must leave the client certificate out of the config.
+  'kafka-ca-only': { 'ca.crt': pem('KAFKA CA') },
   'braid-creds': { 'kafka-sasl-password': 'from-existing', 'elasticsearch-password': 'es-existing', 'elasticsearch-api-key': 'key-existing' },
 };
 
@@ -93,6 +95,15 @@ beforeAll(async () => {
   applier = new KubeApplier(kube, 'braid-helm-test');
   await applier.installCrds([crds.servicemonitors, crds.prometheusrules].flatMap((f) => parseManifests(readFileSync(f, 'utf8'), f)));
   await applier.ensureNamespace(NS);
+  // Helm talks to the API server (install, upgrade, template --dry-run=server) as the admin.
+  writeFileSync(join(work, 'kubeconfig'), JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'test', cluster: { server: kube.url, 'certificate-authority': kube.caFile } }],
+    users: [{ name: 'admin', user: { token: kube.token } }],
+    contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin', namespace: NS } }],
+    'current-context': 'test',
+  }));
   for (const [name, data] of Object.entries(EXISTING_SECRETS)) {
     await applier.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData: data });
   }
@@ -116,7 +127,7 @@ interface HelmResult {
 /** Runs helm with its own config, cache and data dirs (no user plugins or repositories leak in). */
 function helm(args: string[]): Promise<HelmResult> {
   const home = join(work, 'helm-home');
-  const env = { PATH: process.env.PATH ?? '', HOME: home, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data') };
+  const env = { PATH: process.env.PATH ?? '', HOME: home, HELM_CACHE_HOME: join(home, 'cache'), HELM_CONFIG_HOME: join(home, 'config'), HELM_DATA_HOME: join(home, 'data'), KUBECONFIG: join(work, 'kubeconfig') };
   return new Promise((resolve) => {
     execFile(helmBin, args, { env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
@@ -393,6 +404,54 @@ describe('objects per mode and option', () => {
       BRAID_KAFKA_SASL_PASSWORD: { name: 'braid-creds', key: 'kafka-sasl-password' },
       BRAID_ELASTICSEARCH_PASSWORD: { name: 'braid-creds', key: 'elasticsearch-password' },
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// With the API server: lookups at install, and upgrades that roll the pods only when something changed
+// ---------------------------------------------------------------------------------------------
+
+describe('helm against the API server', () => {
+  it('template --dry-run=server: lookup sees the Kafka TLS Secret holds only ca.crt, and the config names only it', async () => {
+    const values = { kafka: { ...EXTERNAL.kafka, tls: { enabled: true, existingSecret: 'kafka-ca-only' } }, elasticsearch: EXTERNAL.elasticsearch };
+    const r = await helm([...templateArgs(values), '--dry-run=server']);
+    expect(r.code, r.stderr).toBe(0);
+    const objs = parseManifests(r.stdout, 'helm template --dry-run=server');
+    const aio = named(objs, 'Deployment', FULLNAME);
+    const tls = (podView(aio, objs).config.queue as { kafka: { tls: Obj } }).kafka.tls;
+    expect(tls).toMatchObject({ enabled: true, ca_file: 'tls/kafka/ca.crt' });
+    expect(tls.cert_file).toBeUndefined();
+    expect(await configCheck(aio, objs)).toContain('valid (targets: collector,ingester,query,alerter; queue: kafka');
+    // Without a cluster, template cannot look: it names all three files (the contract's fallback).
+    const offline = await render(values);
+    expect((podView(named(offline, 'Deployment', FULLNAME), offline).config.queue as { kafka: { tls: Obj } }).kafka.tls).toMatchObject({ cert_file: 'tls/kafka/tls.crt', key_file: 'tls/kafka/tls.key' });
+  });
+
+  it('install, upgrade with a changed value (the pod template changes), upgrade with the same values (nothing changes), uninstall', async () => {
+    const ns = 'braid-release';
+    const deployment = `/apis/apps/v1/namespaces/${ns}/deployments/${FULLNAME}`;
+    const state = async () => {
+      const d = await kube.request('GET', deployment);
+      return { generation: (d.metadata as { generation: number }).generation, annotations: podOf(d as unknown as KubeObject).metadata.annotations };
+    };
+    const base = ['--namespace', ns, '-f', valuesFile({})];
+    const install = await helm(['install', RELEASE, CHART, '--create-namespace', ...base]);
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stdout).toMatch(/STATUS: deployed/);
+    const first = await state();
+    const changed = await helm(['upgrade', RELEASE, CHART, ...base, '--set', 'alerting.evaluationInterval=30s']);
+    expect(changed.code, changed.stderr).toBe(0);
+    const second = await state();
+    expect(second.generation).toBe(first.generation + 1);
+    expect(second.annotations['checksum/config']).not.toBe(first.annotations['checksum/config']);
+    expect(second.annotations['checksum/alerts']).toBe(first.annotations['checksum/alerts']);
+    // Nothing random or time-based in the pod template: an upgrade without changes rolls nothing.
+    const same = await helm(['upgrade', RELEASE, CHART, ...base, '--set', 'alerting.evaluationInterval=30s']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(await state()).toEqual(second);
+    const uninstall = await helm(['uninstall', RELEASE, '--namespace', ns]);
+    expect(uninstall.code, uninstall.stderr).toBe(0);
+    await expect(kube.request('GET', deployment)).rejects.toThrow(/404/);
   });
 });
 
