@@ -12,12 +12,14 @@ import { fetchTrace, renderTrace } from './trace.js';
 
 const USAGE = `usage:
   braid serve [--config FILE] [--target all|collector,ingester,query,alerter]
-  braid config check FILE
+  braid config check FILE      validate as serve would load it (environment overrides applied)
   braid trace <traceId> [--url http://127.0.0.1:16686]
   braid rules check FILES...   validate rule files (as promtool check rules)
   braid rules test FILES...    run rule unit tests (promtool test rules format)
 
-environment: BRAID_CONFIG, BRAID_TARGET, BRAID_KAFKA_BROKERS, BRAID_ELASTICSEARCH_URL, BRAID_LOG_LEVEL`;
+environment: BRAID_CONFIG, BRAID_TARGET, BRAID_KAFKA_BROKERS, BRAID_ELASTICSEARCH_URL, BRAID_LOG_LEVEL,
+  BRAID_KAFKA_SASL_USERNAME, BRAID_KAFKA_SASL_PASSWORD, BRAID_ELASTICSEARCH_USERNAME, BRAID_ELASTICSEARCH_PASSWORD,
+  BRAID_ELASTICSEARCH_API_KEY, BRAID_SCRAPE_SHARD_INDEX, BRAID_SCRAPE_SHARD_COUNT`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`braid: ${message}\n`);
@@ -66,7 +68,8 @@ async function serve(args: string[]): Promise<void> {
 async function configCheck(args: string[]): Promise<void> {
   const file = args[0];
   if (!file) fail('config check needs a FILE');
-  const config = await loadConfig(file, {});
+  // With the environment serve would see: a Kubernetes pod passes its secrets as BRAID_* variables.
+  const config = await loadConfig(file, process.env);
   // TLS, password and API-key files are read at start-up: check they are readable now.
   const { connectionFiles, readConfigFile } = await import('../config/files.js');
   for (const [setting, path] of connectionFiles(config)) readConfigFile(setting, path);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { spawnBraid } from '../helpers/process.js';
@@ -27,6 +30,19 @@ describe('braid CLI', () => {
     const rules = spawnBraid(['config', 'check', fixture('invalid_rule_file.yaml')]);
     expect((await rules.exited).code).toBe(2);
     expect(rules.output()).toContain('test/fixtures/config/invalid_rule_file.rules.yaml: 5:15: group "checkout", rule 1, "CheckoutSlow": could not parse expression: 1:89: parse error: unexpected end of input');
+  });
+
+  it('config check applies the environment serve would see, as a pod passes its secrets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'braid-cli-'));
+    const file = join(dir, 'braid.yaml');
+    writeFileSync(file, 'target: collector\nreceivers: {prometheus: {enabled: false}}\nqueue: {kafka: {brokers: ["kafka:9093"], sasl: {mechanism: scram-sha-512, username: braid}}}\n');
+    const without = spawnBraid(['config', 'check', file]);
+    expect((await without.exited).code).toBe(2);
+    expect(without.output()).toContain('queue.kafka.sasl: set one of password, password_file or the env BRAID_KAFKA_SASL_PASSWORD');
+    const withEnv = spawnBraid(['config', 'check', file], { BRAID_KAFKA_SASL_PASSWORD: 'from-a-secret' });
+    expect((await withEnv.exited).code).toBe(0);
+    expect(withEnv.output()).toContain('valid (targets: collector; queue: kafka');
+    expect(withEnv.output()).not.toContain('from-a-secret');
   });
 
   it('rejects an unknown target given on the command line', async () => {
