@@ -45,6 +45,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     // lock differ (run npm install then, and commit package-lock.json); test/lockfile.test.ts
     // keeps the committed pair installable.
     console.error(`[braid] installing dependencies (npm ci): ${reason}`);
-    execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+    // npm's report goes to stderr: stdout stays the script's own (eval "$(npm run -s infra:up)").
+    execSync('npm ci --no-audit --no-fund', { stdio: ['ignore', 2, 2] });
   }
 }
