@@ -82,6 +82,7 @@ export interface PageElement {
 export interface PageDocument {
   querySelector(selector: string): PageElement | null;
   location: { href: string };
+  activeElement: PageElement | null;
 }
 
 /** The source of a call of `fn(document, ...args)` in the page; `fn` must use nothing but its parameters. */

@@ -162,6 +162,35 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     expect(await detail()).toContain('acme-pay');
   });
 
+  it('the waterfall works from the keyboard: arrows move, Enter selects, ArrowLeft and ArrowRight collapse and expand', async () => {
+    const page = await open(`/trace/${checkout.traceId}`);
+    const row = (id: string) => tid('span-row', `[data-span-id="${id}"]`);
+    const focused = () => inPage(page, (doc) => doc.activeElement?.getAttribute('data-span-id') ?? null);
+    // Focus follows a key after the next render: wait for it, then say where it is if it never came.
+    const expectFocusOn = async (spanId: string) => {
+      await untilInPage(page, (doc, want) => doc.activeElement?.getAttribute('data-span-id') === want, spanId).catch(async () => expect(await focused()).toBe(spanId));
+    };
+    await page.waitForSelector(row(checkout.rootSpanId));
+    await page.focus(row(checkout.rootSpanId));
+    await page.keyboard.press('Home');
+    await expectFocusOn(checkout.rootSpanId);
+    await page.keyboard.press('ArrowDown');
+    await expectFocusOn(checkout.orderSpanId);
+    await page.keyboard.press('ArrowDown');
+    await expectFocusOn(checkout.paymentSpanId);
+    await page.keyboard.press('Enter');
+    await untilInPage(page, (doc, id) => new URL(doc.location.href).searchParams.get('span') === id, checkout.paymentSpanId);
+    await page.waitForSelector(tid('span-detail'));
+    await page.focus(row(checkout.paymentSpanId));
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForSelector(row(checkout.dbSpanId), { hidden: true });
+    expect(await page.$eval(row(checkout.paymentSpanId), (e) => e.getAttribute('aria-expanded'))).toBe('false');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector(row(checkout.dbSpanId));
+    await page.keyboard.press('ArrowDown');
+    await expectFocusOn(checkout.dbSpanId);
+  });
+
   it('the logs view pages forwards and back by a cursor in the URL, each line linking to its trace and span', async () => {
     const page = await open('/logs?service=inventory');
     await page.waitForSelector(tid('logs-view'));
@@ -177,7 +206,7 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
 
     await page.click(tid('logs-next'));
     await untilInPage(page, (doc) => new URL(doc.location.href).searchParams.has('cursor'));
-    await untilInPage(page, (doc, sel, top) => doc.querySelector(sel)?.textContent?.trim() !== top, tid('log-line'), first[0]!);
+    await untilInPage(page, (doc, sel, top) => { const line = doc.querySelector(sel); return line !== null && line.textContent?.trim() !== top; }, tid('log-line'), first[0]!);
     const second = await textsOf(page, tid('log-line'));
     const secondUrl = pathOf(page);
     expect(second.length).toBeGreaterThan(0);
