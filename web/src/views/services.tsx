@@ -131,7 +131,7 @@ function Node({ node, ratio }: { node: PlacedNode; ratio: number | undefined }) 
       data-testid="service-node"
       data-service={node.name}
       role="link"
-      tabIndex={0}
+      tabindex={0}
       aria-label={`${node.name}, error ratio ${formatRatio(ratio)}: search its traces`}
       onClick={go}
       onKeyDown={(e) => {
