@@ -48,7 +48,7 @@ describe('requests of the fixture dashboard', async () => {
   it('sends a range query with the step and $__rate_interval of a 944 px panel over 15 minutes', () => {
     // 900 s / 944 px -> 1 s, raised to the 15 s scrape interval; $__rate_interval = max(15s + 15s, 4 x 15s).
     expect(panelWidth(12, 1920)).toBe(944);
-    const r = find('/api/v1/query_range');
+    const r = find('/api/v1/query_range', 1);
     expect(r?.method).toBe('POST');
     expect(r?.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(form(r)).toEqual({
@@ -106,10 +106,14 @@ describe('requests of the fixture dashboard', async () => {
     });
   });
 
+  it('runs the Prometheus annotation as annotationQuery does: its step as min step, 100 points, no panel width', () => {
+    expect(form(sent.find((r) => r.body?.includes('ALERTS')))).toEqual({ query: 'ALERTS{alertstate="firing"}', start: '1699999980', end: '1700000880', step: '60' });
+  });
+
   it('reads the alert list\'s rules from the named Prometheus source and skips text panels', () => {
     expect(find('/api/v1/rules')?.url).toBe('http://braid:16686/prometheus/api/v1/rules');
     expect(result.targets.map((t) => `${t.panel}/${t.kind}`)).toEqual([
-      'Requests per second/prometheus query_range', 'p99 latency/prometheus query_range', 'p99 latency/prometheus query_exemplars', 'Errors in range/prometheus query',
+      'annotation Firing alerts/annotation prometheus query_range', 'Requests per second/prometheus query_range', 'p99 latency/prometheus query_range', 'p99 latency/prometheus query_exemplars', 'Errors in range/prometheus query',
       'Scrape targets up/prometheus query', 'Traces of checkout/jaeger', 'Logs of the selected services/elasticsearch', 'Log lines per level/elasticsearch',
       'Dependencies/jaeger', 'Firing alerts/rules',
     ]);

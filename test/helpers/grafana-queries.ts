@@ -70,6 +70,19 @@ export function prometheusRequests(target: Target, ds: ProvisionedDatasource, ct
   return out;
 }
 
+/**
+ * The query_range of a Prometheus annotation (datasource.ts annotationQuery): the query model
+ * {expr, range, interval: step || 60s} posted without intervalMs or maxDataPoints, which the
+ * server then takes as 1000 ms and 100, over the range rounded up to whole seconds.
+ */
+export function prometheusAnnotationRequests(annotation: Record<string, unknown>, ds: ProvisionedDatasource, ctx: Pick<QueryContext, 'fromMs' | 'toMs' | 'variables'>): HttpRequestSpec[] {
+  const fromMs = Math.ceil(ctx.fromMs / 1000) * 1000;
+  const toMs = Math.ceil(ctx.toMs / 1000) * 1000;
+  const step = typeof annotation.step === 'string' && annotation.step !== '' ? annotation.step : '60s';
+  const target: Target = { refId: 'X', expr: annotation.expr, range: true, instant: false, exemplar: false, interval: step };
+  return prometheusRequests(target, ds, { fromMs, toMs, maxDataPoints: 100, intervalMs: 1000, interval: '1s', variables: ctx.variables, scoped: {} });
+}
+
 /** The label_values(...) query of a Prometheus variable as the request Grafana sends for it. */
 export function labelValuesRequest(query: string, ds: ProvisionedDatasource, ctx: Pick<QueryContext, 'fromMs' | 'toMs' | 'variables' | 'scoped'>): HttpRequestSpec {
   const interpolated = interpolate(query, ctx.variables, ctx.scoped, prometheusFormatter);

@@ -7,7 +7,7 @@
  */
 import type { ProvisionedDatasource } from './grafana-datasources.js';
 import { findDatasource, jsonString } from './grafana-datasources.js';
-import { elasticsearchRequest, jaegerRequest, labelValuesRequest, prometheusRequests, rulesRequest, type HttpRequestSpec, type QueryContext, type Target } from './grafana-queries.js';
+import { elasticsearchRequest, jaegerRequest, labelValuesRequest, prometheusAnnotationRequests, prometheusRequests, rulesRequest, type HttpRequestSpec, type QueryContext, type Target } from './grafana-queries.js';
 import { ALL_VALUE, type ScopedVars, type VariableState } from './grafana-template.js';
 import { calculateInterval } from './grafana-time.js';
 
@@ -17,6 +17,7 @@ export interface DashboardJson {
   title?: string;
   time?: { from: string; to: string };
   templating?: { list?: Array<Record<string, unknown>> };
+  annotations?: { list?: Array<Record<string, unknown>> };
   panels?: PanelJson[];
 }
 
@@ -212,7 +213,7 @@ export async function emulateDashboard(dash: DashboardJson, options: EmulateOpti
   const fromMs = parseRelativeTime(time.from, nowMs);
   const toMs = parseRelativeTime(time.to, nowMs);
   const { variables, exchanges } = await resolveVariables(dash, { datasources: options.datasources, send }, fromMs, toMs);
-  const targets: TargetResult[] = [];
+  const targets: TargetResult[] = await runAnnotations(dash, { ...options, send, variables, fromMs, toMs });
   for (const panel of flattenPanels(dash.panels)) {
     targets.push(...(await runPanel(dash, panel, { ...options, send, variables, fromMs, toMs })));
   }
@@ -224,6 +225,36 @@ interface PanelRun extends EmulateOptions {
   variables: VariableState[];
   fromMs: number;
   toMs: number;
+}
+
+/**
+ * The dashboard's enabled annotations: Prometheus ones run as annotationQuery does and need a
+ * sample above 0 (an event); Grafana's built-in annotations never reach Braid and are skipped.
+ */
+async function runAnnotations(dash: DashboardJson, run: PanelRun): Promise<TargetResult[]> {
+  const out: TargetResult[] = [];
+  for (const a of dash.annotations?.list ?? []) {
+    if (a.enable === false || a.builtIn === 1 || (a.datasource as { type?: string } | undefined)?.type === 'grafana') continue;
+    const base = { dashboard: dash.uid ?? dash.title ?? '?', panel: `annotation ${String(a.name)}`, panelType: 'annotation', refId: 'X' };
+    let ds: ProvisionedDatasource;
+    try {
+      ds = findDatasource(run.datasources, a.datasource, base.panel);
+    } catch (err) {
+      out.push({ ...base, datasource: '?', kind: 'annotation', hasData: false, problem: (err as Error).message });
+      continue;
+    }
+    if (ds.type !== 'prometheus') {
+      out.push({ ...base, datasource: ds.uid, kind: 'annotation', hasData: false, problem: `annotations of ${ds.type} data sources are not handled by the emulation` });
+      continue;
+    }
+    for (const r of build(() => prometheusAnnotationRequests(a, ds, run), { ...base, datasource: ds.uid }, 'annotation', out)) {
+      const exchange = await run.send(r);
+      const series = ((exchange.body as { data?: { result?: Array<{ values?: Array<[number, string]> }> } }).data?.result ?? []);
+      const problem = judge(kindOf(r), exchange.status, exchange.body) ?? (series.some((s) => (s.values ?? []).some(([, v]) => Number(v) > 0)) ? undefined : 'no sample above 0, so no event');
+      out.push({ ...base, datasource: ds.uid, kind: `annotation ${kindOf(r)}`, exchange, hasData: problem === undefined, ...(problem !== undefined ? { problem } : {}) });
+    }
+  }
+  return out;
 }
 
 /** The query context a panel's query runner computes for a data source. */

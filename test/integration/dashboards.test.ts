@@ -69,6 +69,10 @@ describe('dashboards as Grafana 11.6 loads them (real Kafka and Elasticsearch)',
     expect(logs?.jsonData.index).toBe('braid-logs-*');
     logs!.jsonData.index = `${prefix}-logs-*`;
 
+    // The quick alert fires once Braid has scraped itself.
+    await eventually(async () => ((await prom(`ALERTS{alertname="${ALERT}", alertstate="firing"}`)).length > 0 ? true : undefined), 60_000, 'the quick alert to fire');
+    const firedBy = Date.now();
+
     // Rounds over ~12 s, so rates have several samples; one failing request, one refused request.
     const otlp = braid.addresses.otlpHttp!;
     await sendRefused(otlp);
@@ -85,7 +89,6 @@ describe('dashboards as Grafana 11.6 loads them (real Kafka and Elasticsearch)',
       const res = await fetch(`${braid.addresses.query}/prometheus/api/v1/query?time=${aligned}&query=${encodeURIComponent('sum(rate(traces_span_metrics_calls_total[1m])) and sum(rate(braid_receiver_accepted_spans_total[1m]))')}`);
       return ((await res.json()) as PromAnswer).data.result.length > 0 ? true : undefined;
     }, 60_000, 'rates at the last 15 s step');
-    await eventually(async () => ((await prom(`ALERTS{alertname="${ALERT}", alertstate="firing"}`)).length > 0 ? true : undefined), 60_000, 'the quick alert to fire');
     await eventually(async () => ((await prom('braid_receiver_refused_requests_total')).length > 0 ? true : undefined), 60_000, 'the refused request in the scraped self-metrics');
     await eventually(async () => {
       const res = await fetch(`${esUrl}/${prefix}-logs-*/_count`);
@@ -95,6 +98,10 @@ describe('dashboards as Grafana 11.6 loads them (real Kafka and Elasticsearch)',
       const res = await fetch(`${braid.addresses.query}/api/dependencies?endTs=${Date.now()}&lookback=600000`);
       return ((await res.json()) as { data: unknown[] }).data.length >= 2 ? true : undefined;
     }, 60_000, 'the service graph');
+    // The alerts annotation (step 60s) aligns its range to whole minutes: its last step must come
+    // after the alert fired, or Grafana draws no event yet.
+    const lastStepAfterAlert = Math.ceil(firedBy / 60_000) * 60_000 + 1_000;
+    await new Promise((r) => setTimeout(r, Math.max(0, lastStepAfterAlert - Date.now())));
   }, 180_000);
 
   afterAll(async () => {
@@ -141,7 +148,14 @@ describe('dashboards as Grafana 11.6 loads them (real Kafka and Elasticsearch)',
       const file = name === 'fixture' ? FIXTURE : join(root, 'dashboards', `${name}.json`);
       if (!existsSync(file)) throw new Error(`${file} does not exist yet`);
       const dash = JSON.parse(await readFile(file, 'utf8')) as DashboardJson;
-      const result = await emulateDashboard(dash, { datasources });
+      // As a user refreshing the dashboard: series born late (first scrape of a counter, the first
+      // flush of a derived series) get a few more seconds; a query that stays empty fails.
+      const deadline = Date.now() + 30_000;
+      let result = await emulateDashboard(dash, { datasources });
+      while (result.targets.some((t) => !t.hasData) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 3_000));
+        result = await emulateDashboard(dash, { datasources });
+      }
       expect(result.targets.length).toBeGreaterThan(0);
       expect(result.variables.filter((v) => v.options.length === 0).map((v) => `variable ${v.name} has no options`)).toEqual([]);
       expect(result.targets.filter((t) => !t.hasData).map((t) => describeResult(t))).toEqual([]);
