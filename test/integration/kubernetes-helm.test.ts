@@ -19,6 +19,7 @@ import { buildHelm } from '../../scripts/infra/helm.js';
 import { type KubeApiServer, startKubernetes } from '../../scripts/infra/kubernetes.js';
 import { applyEnv } from '../../src/config/load.js';
 import { KubeApplier, type KubeObject, parseManifests } from '../helpers/kube-apply.js';
+import { matches, podOf, podRuntime, secretData, workloads } from '../helpers/kube-pod.js';
 
 type Obj = Record<string, unknown>;
 
@@ -166,14 +167,6 @@ function named(objs: KubeObject[], kind: string, name: string): KubeObject {
   if (o === undefined) throw new Error(`no ${kind} ${name} among ${objs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`);
   return o;
 }
-
-interface PodTemplate {
-  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
-  spec: Obj & { containers: Array<Obj & { name: string }>; volumes?: Obj[]; securityContext?: Obj };
-}
-const workloads = (objs: KubeObject[]) => objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet' || o.kind === 'DaemonSet');
-const podOf = (w: KubeObject) => (w.spec as { template: PodTemplate }).template;
-const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 // ---------------------------------------------------------------------------------------------
 // Lint, template, and the API server's word on every object
@@ -478,7 +471,7 @@ describe('bad values fail helm template and helm lint with the schema\'s message
 });
 
 // ---------------------------------------------------------------------------------------------
-// A pod's view: its env and the files it mounts, laid out in a temp dir for `braid config check`
+// A pod's view (test/helpers/kube-pod.ts) and `braid config check` in a temp dir laid out as it mounts
 // ---------------------------------------------------------------------------------------------
 
 /** The repository's rule files, alerts/*.yaml (what the chart ships). */
@@ -489,92 +482,11 @@ function shippedRuleGroups(): string[] {
   return shippedRuleFiles().flatMap((f) => (parseYaml(readFileSync(f, 'utf8')) as { groups: Array<{ name: string }> }).groups.map((g) => g.name));
 }
 
-/** A Secret's keys as text (data is base64, stringData plain). */
-function secretData(s: KubeObject): Record<string, string> {
-  const data = Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-  return { ...data, ...((s.stringData ?? {}) as Record<string, string>) };
-}
-
 /** `--target X` (or `--target=X`) of the container args, else its BRAID_TARGET. */
 function targetOf(args: string[], env: Record<string, string>): string | undefined {
   const i = args.findIndex((a) => a === '--target' || a.startsWith('--target='));
   if (i < 0) return env.BRAID_TARGET;
   return args[i]!.includes('=') ? args[i]!.slice('--target='.length) : args[i + 1];
-}
-
-/** Config maps and Secrets as a pod would find them: rendered ones, and the user's existing Secrets. */
-function sources(objs: KubeObject[]): { configMaps: Map<string, Record<string, string>>; secrets: Map<string, Record<string, string>> } {
-  const configMaps = new Map(ofKind(objs, 'ConfigMap').map((c) => [c.metadata.name, (c.data ?? {}) as Record<string, string>]));
-  const secrets = new Map(Object.entries(EXISTING_SECRETS));
-  for (const s of ofKind(objs, 'Secret')) secrets.set(s.metadata.name, secretData(s));
-  return { configMaps, secrets };
-}
-
-type KeyRef = { name: string; key: string; optional?: boolean };
-
-/** The container's environment as the kubelet would set it; a missing non-optional reference fails as the pod would. */
-function podEnv(container: Obj, src: ReturnType<typeof sources>, where: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of (container.env ?? []) as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef; fieldRef?: { fieldPath: string } } }>) {
-    if (e.value !== undefined) env[e.name] = e.value;
-    const from = e.valueFrom;
-    if (from === undefined) continue;
-    const ref = from.secretKeyRef ?? from.configMapKeyRef;
-    if (ref !== undefined) {
-      const store = from.secretKeyRef ? src.secrets : src.configMaps;
-      const v = store.get(ref.name)?.[ref.key];
-      if (v === undefined && ref.optional !== true) throw new Error(`${where}: env ${e.name} refers to ${from.secretKeyRef ? 'Secret' : 'ConfigMap'} ${ref.name} key ${ref.key}, which does not exist`);
-      if (v !== undefined) env[e.name] = v;
-    } else if (from.fieldRef !== undefined) {
-      // A StatefulSet pod's index label is its ordinal; the first pod is enough.
-      env[e.name] = from.fieldRef.fieldPath.includes('pod-index') ? '0' : from.fieldRef.fieldPath === 'metadata.namespace' ? NS : 'value';
-    }
-  }
-  return env;
-}
-
-type ItemList = Array<{ key: string; path: string }> | undefined;
-
-/** The files one volume source projects: [relative path, contents]. */
-function volumeFiles(v: Obj, src: ReturnType<typeof sources>, where: string): Array<[string, string]> {
-  const pick = (kind: string, name: string, data: Record<string, string> | undefined, items: ItemList, optional: boolean | undefined): Array<[string, string]> => {
-    if (data === undefined) {
-      if (optional === true) return [];
-      throw new Error(`${where}: volume refers to ${kind} ${name}, which is neither rendered nor existing`);
-    }
-    if (items === undefined) return Object.entries(data);
-    return items.flatMap((it): Array<[string, string]> => {
-      const text = data[it.key];
-      if (text !== undefined) return [[it.path, text]];
-      if (optional === true) return [];
-      throw new Error(`${where}: ${kind} ${name} has no key ${it.key}`);
-    });
-  };
-  const cm = (v.configMap as { name: string; items?: ItemList; optional?: boolean } | undefined);
-  if (cm !== undefined) return pick('ConfigMap', cm.name, src.configMaps.get(cm.name), cm.items, cm.optional);
-  const secret = v.secret as { secretName?: string; name?: string; items?: ItemList; optional?: boolean } | undefined;
-  if (secret !== undefined) {
-    const name = secret.secretName ?? secret.name ?? '';
-    return pick('Secret', name, src.secrets.get(name), secret.items, secret.optional);
-  }
-  const projected = v.projected as { sources: Obj[] } | undefined;
-  if (projected !== undefined) return projected.sources.flatMap((s) => volumeFiles(s, src, where));
-  return [];
-}
-
-/** The files a workload's pod mounts, by absolute path in the container. */
-function podFiles(w: KubeObject, c: Obj, src: ReturnType<typeof sources>, where: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const volumes = podOf(w).spec.volumes ?? [];
-  for (const m of (c.volumeMounts ?? []) as Array<{ name: string; mountPath: string; subPath?: string }>) {
-    const volume = volumes.find((v) => v.name === m.name);
-    if (volume === undefined) throw new Error(`${where}: volumeMount ${m.name} has no volume`);
-    for (const [path, text] of volumeFiles(volume, src, where)) {
-      if (m.subPath === undefined) files.set(posix.join(m.mountPath, path), text);
-      else if (m.subPath === path) files.set(m.mountPath, text);
-    }
-  }
-  return files;
 }
 
 /** What a workload's pod would run on: its mounted files, working dir, and the config `serve` would load (the file with the pod's env applied). */
@@ -587,20 +499,14 @@ interface PodView {
 }
 
 function podView(w: KubeObject, objs: KubeObject[]): PodView {
-  const pod = podOf(w);
-  const c = pod.spec.containers.find((x) => x.name === 'braid') ?? pod.spec.containers[0]!;
   const where = `${w.kind} ${w.metadata.name}`;
-  const src = sources(objs);
-  const files = podFiles(w, c, src, where);
-  const env = podEnv(c, src, where);
-  const args = [...((c.command ?? []) as string[]), ...((c.args ?? []) as string[])];
-  const at = args.findIndex((a) => a === '--config' || a.startsWith('--config='));
-  const workingDir = (c.workingDir as string | undefined) ?? '/';
-  const file = at < 0 ? env.BRAID_CONFIG : args[at]!.includes('=') ? args[at]!.slice('--config='.length) : args[at + 1];
+  const { files, env, argv, workingDir } = podRuntime(w, objs, { existingSecrets: EXISTING_SECRETS, namespace: NS, container: 'braid' });
+  const at = argv.findIndex((a) => a === '--config' || a.startsWith('--config='));
+  const file = at < 0 ? env.BRAID_CONFIG : argv[at]!.includes('=') ? argv[at]!.slice('--config='.length) : argv[at + 1];
   if (file === undefined) throw new Error(`${where}: the container names no config file (--config or BRAID_CONFIG)`);
   const configText = files.get(posix.resolve(workingDir, file));
   if (configText === undefined) throw new Error(`${where}: --config ${file} is not among the files the pod mounts: ${[...files.keys()].join(', ')}`);
-  const target = targetOf(args, env);
+  const target = targetOf(argv, env);
   const config = applyEnv(parseYaml(configText), { ...env, ...(target === undefined ? {} : { BRAID_TARGET: target }) }) as Obj;
   return { files, workingDir, config, what: `${where}: braid config check of ${file} with the pod's env (target ${target ?? 'default'})` };
 }
