@@ -458,6 +458,9 @@ describe('bad values fail helm template and helm lint with the schema\'s message
     ['an unknown mode', { mode: 'monolith' }, /\/mode'?: value must be one of 'all-in-one', 'distributed'/],
     ['distributed without kafka.brokers', { mode: 'distributed', elasticsearch: EXTERNAL.elasticsearch }, /\/kafka(\/brokers)?'?: (minItems|missing)/],
     ['an unknown key', { collector: { replicaz: 3 } }, /\/collector'?: additional properties? 'replicaz' not allowed/],
+    ['distributed without elasticsearch.url', { mode: 'distributed', kafka: EXTERNAL.kafka }, /\/elasticsearch\/url'?: minLength/],
+    ['two alerters (one evaluator per release)', { alerter: { replicas: 2 } }, /\/alerter\/replicas'?: maximum: got 2, want 1/],
+    ['all-in-one replicas sharing no queue or store', { allInOne: { replicas: 2 } }, /\/kafka\/brokers'?: minItems/],
   ];
   it.each(BAD)('%s', async (_what, values, message) => {
     const t = await helm(templateArgs(values));
