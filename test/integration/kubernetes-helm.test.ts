@@ -3,8 +3,10 @@
  * the Go module proxy by scripts/infra): `helm lint --strict` and `helm template` for both modes and
  * several value sets, every rendered object accepted by server-side dry-run apply (with strict field
  * validation, prometheus-operator CRDs installed first), each workload's rendered Braid config
- * checked by `braid config check` in a directory laid out as the pod mounts it, and bad values
- * refused with the schema's message.
+ * checked by `braid config check` in a directory laid out as the pod mounts it, what each mode and
+ * option renders (and that it is wired: selectors, ports, HPA targets, checksums), lookups at install
+ * (`template --dry-run=server`), a real install, upgrades and uninstall, and bad values refused with
+ * the schema's message. Warm: ~30 s of CPU.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -104,7 +106,7 @@ beforeAll(async () => {
     users: [{ name: 'admin', user: { token: kube.token } }],
     contexts: [{ name: 'test', context: { cluster: 'test', user: 'admin', namespace: NS } }],
     'current-context': 'test',
-  }));
+  }), { mode: 0o600 });
   for (const [name, data] of Object.entries(EXISTING_SECRETS)) {
     await applier.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS }, stringData: data });
   }
