@@ -160,6 +160,7 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     await untilInPage(page, (doc, sel) => doc.querySelector(sel)?.textContent?.includes('POST /charge'), tid('span-detail'));
     expect(new URL(page.url()).searchParams.get('span')).toBe(checkout.paymentSpanId);
     expect(await detail()).toContain('acme-pay');
+    shots.push(...(await screenshots(page, 'trace-span')));
   });
 
   it('the waterfall works from the keyboard: arrows move, Enter selects, ArrowLeft and ArrowRight collapse and expand', async () => {
