@@ -122,3 +122,17 @@ export async function screenshots(page: Page, name: string): Promise<string[]> {
 
 /** The text of every element matching `selector`, in document order. */
 export const textsOf = (page: Page, selector: string): Promise<string[]> => page.$$eval(selector, (els) => els.map((e) => (e.textContent ?? '').trim()));
+
+/**
+ * Closes a watched page and returns its problems; when its test failed or it had problems, first
+ * saves what it showed as `failed-<name>.png` next to the screenshots.
+ */
+export async function closeWatched(w: WatchedPage, name: string, failed: boolean): Promise<string[]> {
+  const problems = [...w.problems];
+  if ((failed || problems.length > 0) && !w.page.isClosed()) {
+    const file = `failed-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 80)}`;
+    await screenshot(w.page, file).catch(() => undefined);
+  }
+  await w.page.close();
+  return problems;
+}

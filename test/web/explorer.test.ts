@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningBraid } from '../../src/main.js';
-import { inPage, launchBrowser, screenshots, textsOf, tid, untilInPage, watchedPage, type PageElement, type WatchedPage } from '../helpers/browser.js';
+import { closeWatched, inPage, launchBrowser, screenshots, textsOf, tid, untilInPage, watchedPage, type PageElement, type WatchedPage } from '../helpers/browser.js';
 import { startTestBraid, testConfig } from '../helpers/braid.js';
 import { eventually } from '../helpers/otlp.js';
 import { seedCheckout, seedLogRun, type Checkout } from './seed.js';
@@ -72,12 +72,11 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     ]);
   });
 
-  afterEach(async () => {
+  afterEach(async (ctx) => {
     const w = watched;
     watched = undefined;
     if (w === undefined) return;
-    const problems = [...w.problems];
-    await w.page.close();
+    const problems = await closeWatched(w, ctx.task.name, ctx.task.result?.state === 'fail');
     expect(problems, 'console errors, page errors or failed requests').toEqual([]);
   });
 
