@@ -433,6 +433,16 @@ describe('helm against the API server', () => {
     const install = await helm(['install', RELEASE, CHART, '--create-namespace', ...base]);
     expect(install.code, install.stderr).toBe(0);
     expect(install.stdout).toMatch(/STATUS: deployed/);
+    // The NOTES send users to Services that exist, on ports they serve.
+    const notes = install.stdout.slice(install.stdout.indexOf('NOTES:'));
+    const endpoints = [...notes.matchAll(/http:\/\/([a-z0-9-]+)\.braid-release\.svc:(\d+)/g)].map((m) => [m[1]!, Number(m[2])] as const);
+    const forward = /port-forward svc\/([a-z0-9-]+) (\d+):/.exec(notes);
+    expect(forward).not.toBeNull();
+    expect(endpoints.map(([, port]) => port)).toEqual(expect.arrayContaining([4317, 4318, 16686]));
+    for (const [name, port] of [...endpoints, [forward![1]!, Number(forward![2])] as const]) {
+      const svc = await kube.request('GET', `/api/v1/namespaces/${ns}/services/${name}`);
+      expect((svc.spec as { ports: Array<{ port: number }> }).ports.map((p) => p.port), `${name}:${port} in NOTES`).toContain(port);
+    }
     const first = await state();
     const changed = await helm(['upgrade', RELEASE, CHART, ...base, '--set', 'alerting.evaluationInterval=30s']);
     expect(changed.code, changed.stderr).toBe(0);
