@@ -422,7 +422,7 @@ describe('helm against the API server', () => {
     expect((podView(named(offline, 'Deployment', FULLNAME), offline).config.queue as { kafka: { tls: Obj } }).kafka.tls).toMatchObject({ cert_file: 'tls/kafka/tls.crt', key_file: 'tls/kafka/tls.key' });
   });
 
-  it('install, upgrade with a changed value (the pod template changes), upgrade with the same values (nothing changes), uninstall', async () => {
+  it('install (NOTES, RBAC), upgrade with a changed value (the pod template changes), upgrade with the same values (nothing changes), uninstall', async () => {
     const ns = 'braid-release';
     const deployment = `/apis/apps/v1/namespaces/${ns}/deployments/${FULLNAME}`;
     const state = async () => {
@@ -444,6 +444,21 @@ describe('helm against the API server', () => {
       expect((svc.spec as { ports: Array<{ port: number }> }).ports.map((p) => p.port), `${name}:${port} in NOTES`).toContain(port);
     }
     const first = await state();
+    // RBAC, as the real authorizer decides it: the pods' service account may discover scrape
+    // targets (kubernetes_sd_configs) and may not read Secrets.
+    const sa = (podOf((await kube.request('GET', deployment)) as unknown as KubeObject).spec.serviceAccountName as string | undefined) ?? 'default';
+    const may = async (verb: string, group: string, resource: string) => {
+      const review = await kube.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user: `system:serviceaccount:${ns}:${sa}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`], resourceAttributes: { verb, group, resource, namespace: ns } },
+      });
+      return (review.status as { allowed: boolean }).allowed;
+    };
+    for (const [group, resource] of [['', 'pods'], ['', 'services'], ['', 'endpoints'], ['discovery.k8s.io', 'endpointslices'], ['', 'nodes'], ['', 'namespaces']]) {
+      for (const verb of ['list', 'watch']) expect(await may(verb, group!, resource!), `${sa} ${verb} ${resource}`).toBe(true);
+    }
+    expect(await may('list', '', 'secrets')).toBe(false);
     const changed = await helm(['upgrade', RELEASE, CHART, ...base, '--set', 'alerting.evaluationInterval=30s']);
     expect(changed.code, changed.stderr).toBe(0);
     const second = await state();
