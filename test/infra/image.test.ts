@@ -13,7 +13,7 @@
  * --prefer-offline. The node binary is this machine's, checked to be the image's major version.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statfsSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -168,13 +168,27 @@ function bareImports(dist: string): Map<string, string> {
 
 const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
 
+/**
+ * Memory-backed /dev/shm when it has room: the runtime's npm ci writes, and the clean-up deletes,
+ * some 20,000 files, which took 17-70 s on the shared disk of a loaded machine.
+ */
+function scratchDir(): string {
+  try {
+    const fs = statfsSync('/dev/shm');
+    if (fs.bavail * fs.bsize > 2 ** 30) return '/dev/shm';
+  } catch {
+    // no /dev/shm: the disk
+  }
+  return tmpdir();
+}
+
 let workspace: string;
 let image: Image;
 const timings: Record<string, number> = {};
 const fileStarted = Date.now();
 
 beforeAll(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'braid-image-'));
+  workspace = mkdtempSync(join(scratchDir(), 'braid-image-'));
   chmodSync(workspace, 0o755); // the runtime user (uid 1000) reads the image's files from here
   const built = new Map<string, Promise<string>>();
   const images = stages.map((stage, i) => {
@@ -198,9 +212,10 @@ beforeAll(async () => {
   image = await images.at(-1)!;
 }, 240_000);
 
-afterAll(() => {
+afterAll(async () => {
   const removing = Date.now();
-  if (workspace) rmSync(workspace, { recursive: true, force: true });
+  // rm -rf: several times faster than fs.rmSync over the runtime's thousands of node_modules files.
+  if (workspace) await run('rm', ['-rf', workspace], tmpdir(), { PATH: process.env.PATH });
   timings['clean-up'] = Date.now() - removing;
   timings['whole file'] = Date.now() - fileStarted;
   process.stdout.write(`[image] ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}\n`);
@@ -282,11 +297,14 @@ describe('container image (Dockerfile replayed)', () => {
         const rules = (await (await fetch(`${query}/prometheus/api/v1/rules`)).json()) as { data: { groups: Array<{ file: string }> } };
         const ruleFiles = new Set(rules.data.groups.map((g) => basename(g.file)));
         expect([...ruleFiles].sort()).toEqual(readdirSync(join(repo, 'alerts')).filter((f) => f.endsWith('.yaml')).sort());
-        // The explorer page, when the build made one, else the page saying it is not built.
+        // The explorer page npm run build made (dist/web), and one of its bundles.
         const page = await (await fetch(`${query}/`)).text();
         const index = join(inRoot(image.root, image.workdir), 'dist/web/index.html');
-        if (existsSync(index)) expect(page).toBe(readFileSync(index, 'utf8'));
-        else expect(page).toContain('The explorer page is not built');
+        expect(existsSync(index), 'npm run build writes the explorer page to dist/web').toBe(true);
+        expect(page).toBe(readFileSync(index, 'utf8'));
+        const bundle = /(?:src|href)="(\/assets\/[^"]+)"/.exec(page)?.[1];
+        expect(bundle, 'the page names a bundle under /assets/').toBeDefined();
+        expect((await fetch(`${query}${bundle}`)).status).toBe(200);
         expect(braid.output()).toContain('"msg":"scraper started"');
         expect(braid.output()).not.toContain('no scrape configuration file');
       } finally {
