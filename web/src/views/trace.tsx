@@ -3,7 +3,7 @@
  * each span's logs under it, the selected span's details, the trace's logs without a span, and the
  * exemplars pointing at the trace. The selected span is in the URL, so a reload shows the same view.
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, type JaegerTag, type LogView, type TraceView as TraceData } from '../api.js';
 import { ExemplarList, RedLinks, SpanDetail } from '../components/span-detail.js';
 import { ancestorRows, criticalPath, layoutTrace, rootCauseErrors, serviceHue, sortLogs, visibleItems, type TraceLayout } from '../components/waterfall/layout.js';
@@ -27,21 +27,19 @@ function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string |
   const critical = useMemo(() => criticalPath(layout), [layout]);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
   const selectedRow = selectedId === undefined ? undefined : layout.indexById.get(selectedId);
-  // A deep-linked span is never hidden inside a collapsed subtree.
-  const effectiveCollapsed = useMemo(() => {
-    if (selectedRow === undefined) return collapsed;
-    const hidden = ancestorRows(layout, selectedRow).map((i) => layout.rows[i]!.span.spanId).filter((id) => collapsed.has(id));
-    if (hidden.length === 0) return collapsed;
-    const next = new Set(collapsed);
-    for (const id of hidden) next.delete(id);
-    return next;
-  }, [collapsed, selectedRow, layout]);
-  const items = useMemo(() => visibleItems(layout, effectiveCollapsed), [layout, effectiveCollapsed]);
+  // A newly selected span (a deep link, a link from elsewhere) is shown: its collapsed ancestors open.
+  // Collapsing an ancestor afterwards is the user's choice and stays.
+  useEffect(() => {
+    if (selectedRow === undefined) return;
+    const hidden = ancestorRows(layout, selectedRow).map((i) => layout.rows[i]!.span.spanId);
+    setCollapsed((c) => (hidden.some((id) => c.has(id)) ? new Set([...c].filter((id) => !hidden.includes(id))) : c));
+  }, [selectedRow, layout]);
+  const items = useMemo(() => visibleItems(layout, collapsed), [layout, collapsed]);
   const resource = useResource(data.traceId, selectedRow !== undefined);
   const row = selectedRow === undefined ? undefined : layout.rows[selectedRow];
 
   const toggle = (spanId: string, collapse: boolean) => {
-    const next = new Set(effectiveCollapsed);
+    const next = new Set(collapsed);
     if (collapse) next.add(spanId);
     else next.delete(spanId);
     setCollapsed(next);
@@ -62,7 +60,7 @@ function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string |
           layout={layout}
           items={items}
           critical={critical}
-          collapsed={effectiveCollapsed}
+          collapsed={collapsed}
           selectedId={row ? selectedId : undefined}
           onSelect={(id) => setQuery({ span: id }, { replace: true })}
           onToggle={toggle}

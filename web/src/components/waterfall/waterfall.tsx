@@ -34,8 +34,14 @@ export function Waterfall(props: WaterfallProps) {
   const [viewport, setViewport] = useState(600);
   const [range, setRange] = useState(() => visibleRange(0, 600, ROW_HEIGHT, items.length, OVERSCAN));
   const selectedItem = useMemo(() => (selectedId === undefined ? -1 : items.findIndex((it) => it.kind === 'span' && layout.rows[it.row]?.span.spanId === selectedId)), [items, selectedId, layout]);
-  const [focusItem, setFocusItem] = useState(Math.max(0, selectedItem));
+  const [focusItem, setFocusState] = useState(Math.max(0, selectedItem));
+  // The latest focus, read by key handlers before the re-render (keys can repeat faster than frames).
+  const focusRef = useRef(focusItem);
   const focusPending = useRef(false);
+  const setFocusItem = (i: number) => {
+    focusRef.current = i;
+    setFocusState(i);
+  };
 
   const updateRange = () => {
     const el = scroller.current;
@@ -71,34 +77,37 @@ export function Waterfall(props: WaterfallProps) {
   useEffect(() => {
     if (!focusPending.current) return;
     focusPending.current = false;
-    scroller.current?.querySelector<HTMLElement>(`[data-item="${focusItem}"]`)?.focus({ preventScroll: true });
+    scroller.current?.querySelector<HTMLElement>(`[data-item="${focusRef.current}"]`)?.focus({ preventScroll: true });
   });
 
-  const moveFocus = (to: number) => {
+  const moveFocus = (from: number, to: number) => {
     const el = scroller.current;
     if (!el || items.length === 0) return;
     let i = Math.max(0, Math.min(items.length - 1, to));
-    const step = to >= focusItem ? 1 : -1;
+    const step = to >= from ? 1 : -1;
     while (items[i]?.kind === 'log' && i + step >= 0 && i + step < items.length) i += step;
     if (items[i]?.kind === 'log') return;
     const top = scrollToReveal(i, el.scrollTop, el.clientHeight, ROW_HEIGHT, RULER_HEIGHT);
     if (top !== undefined) el.scrollTop = top;
-    focusPending.current = true;
     setFocusItem(i);
     updateRange();
+    const target = el.querySelector<HTMLElement>(`[data-item="${i}"]`);
+    if (target) target.focus({ preventScroll: true });
+    else focusPending.current = true;
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
-    const item = items[focusItem];
+    const at = focusRef.current;
+    const item = items[at];
     const row = item ? layout.rows[item.row] : undefined;
     const page = Math.max(1, Math.floor((viewport - RULER_HEIGHT) / ROW_HEIGHT) - 1);
     const keys: Record<string, () => void> = {
-      ArrowDown: () => moveFocus(focusItem + 1),
-      ArrowUp: () => moveFocus(focusItem - 1),
-      PageDown: () => moveFocus(focusItem + page),
-      PageUp: () => moveFocus(focusItem - page),
-      Home: () => moveFocus(0),
-      End: () => moveFocus(items.length - 1),
+      ArrowDown: () => moveFocus(at, at + 1),
+      ArrowUp: () => moveFocus(at, at - 1),
+      PageDown: () => moveFocus(at, at + page),
+      PageUp: () => moveFocus(at, at - page),
+      Home: () => moveFocus(at, 0),
+      End: () => moveFocus(at, items.length - 1),
       Enter: () => row && props.onSelect(row.span.spanId),
       ' ': () => row && props.onSelect(row.span.spanId),
       ArrowLeft: () => row && row.end > focusRow(item) + 1 && !props.collapsed.has(row.span.spanId) && props.onToggle(row.span.spanId, true),
