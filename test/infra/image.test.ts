@@ -27,7 +27,7 @@ import { eventually, newSpanId, newTraceId } from '../helpers/otlp.js';
 import { uniqueName } from '../helpers/braid.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; engines: { node: string }; bin: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string>; engines: { node: string }; bin: Record<string, string> };
 const stages = parseDockerfile(readFileSync(join(repo, 'Dockerfile'), 'utf8'));
 const ignore = dockerignore(readFileSync(join(repo, '.dockerignore'), 'utf8'));
 
@@ -246,6 +246,7 @@ describe('container image (Dockerfile replayed)', () => {
     expect(endpoints.filter((e) => !e.startsWith('0.0.0.0:'))).toEqual([]);
     expect(endpoints.map((e) => Number(e.split(':')[1])).sort((a, b) => a - b)).toEqual([...image.exposed].sort((a, b) => a - b));
     expect(Object.keys(image.labels)).toEqual(expect.arrayContaining(['org.opencontainers.image.title', 'org.opencontainers.image.licenses', 'org.opencontainers.image.version']));
+    expect(image.labels['org.opencontainers.image.version'], 'the version label follows package.json').toBe(pkg.version);
   });
 
   it('imports only production dependencies, all installed in the runtime stage, with nothing above it to fall back on', () => {
