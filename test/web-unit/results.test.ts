@@ -49,6 +49,11 @@ describe('scatterPoints', () => {
     ]);
   });
 
+  it('spreads over the width it is given', () => {
+    const { points } = scatterPoints([line('a', 0, 1), line('b', 10, 1)], 400);
+    expect(points.map((p) => p.x)).toEqual([PLOT.left, 400 - PLOT.right]);
+  });
+
   it('a single trace sits in the middle of the time axis', () => {
     expect(scatterPoints([line('a', 7, 3)]).points[0]!.x).toBe(PLOT.left + w / 2);
   });

@@ -61,18 +61,18 @@ export interface ScatterPoint {
   error: boolean;
 }
 
-/** The plot box inside the SVG: left margin for the duration axis, bottom for the time axis. */
+/** The plot box inside the SVG (default width; the scatter passes its own): margins for the axes' labels. */
 export const PLOT = { width: 800, height: 180, left: 56, right: 12, top: 10, bottom: 24 } as const;
 
 /**
  * Places each trace: x by start time, y by duration (0 at the bottom, the longest at the top). A
  * single trace, or traces at one time, sit in the middle of the axis.
  */
-export function scatterPoints(lines: TraceSummaryLine[]): { points: ScatterPoint[]; minStartUs: number; maxStartUs: number; maxDurationUs: number } {
+export function scatterPoints(lines: TraceSummaryLine[], width: number = PLOT.width): { points: ScatterPoint[]; minStartUs: number; maxStartUs: number; maxDurationUs: number } {
   const minStartUs = Math.min(...lines.map((l) => l.startUs));
   const maxStartUs = Math.max(...lines.map((l) => l.startUs));
   const maxDurationUs = Math.max(1, ...lines.map((l) => l.durationUs));
-  const w = PLOT.width - PLOT.left - PLOT.right;
+  const w = Math.max(1, width - PLOT.left - PLOT.right);
   const h = PLOT.height - PLOT.top - PLOT.bottom;
   const span = maxStartUs - minStartUs;
   const points = lines.map((l) => ({

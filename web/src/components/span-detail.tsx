@@ -3,7 +3,8 @@
  * logs, the exemplars that point at it, and links to the Prometheus queries of its RED series.
  */
 import type { ExemplarView, JaegerTag, SpanNode } from '../api.js';
-import { formatDuration, formatOffset, isoToMicros } from '../format.js';
+import { formatDuration, formatOffset, formatTimestamp, isoToMicros } from '../format.js';
+import { traceUrl } from '../route.js';
 import { redLinks } from './red.js';
 import { Empty, KeyValues } from './widgets.js';
 import type { Row } from './waterfall/layout.js';
@@ -93,8 +94,11 @@ export function RedLinks({ span }: { span: SpanNode }) {
   );
 }
 
-/** Exemplars: metric, sample value, exemplar value and labels. `testid` marks the trace-level list. */
-export function ExemplarList({ exemplars, testid }: { exemplars: ExemplarView[]; testid: boolean }) {
+/**
+ * Exemplars: metric, sample value, exemplar value and labels, and a link to the span the exemplar
+ * names (when `traceId` is given). `testid` marks the trace-level list.
+ */
+export function ExemplarList({ exemplars, testid, traceId }: { exemplars: ExemplarView[]; testid: boolean; traceId?: string }) {
   return (
     <ul class="exemplars">
       {exemplars.map((e, i) => (
@@ -105,7 +109,8 @@ export function ExemplarList({ exemplars, testid }: { exemplars: ExemplarView[];
           </span>
           {e.value !== null && e.exemplar.value !== null && e.value !== e.exemplar.value ? <span>sample {e.value}</span> : null}
           <span class="mono">{Object.entries(e.labels).map(([k, v]) => `${k}="${v}"`).join(', ')}</span>
-          {e.exemplar.timestamp ? <span class="log-time">{e.exemplar.timestamp}</span> : null}
+          {e.exemplar.timestamp ? <span class="log-time">{formatTimestamp(isoToMicros(e.exemplar.timestamp))}</span> : null}
+          {traceId && e.exemplar.spanId ? <a href={traceUrl(traceId, e.exemplar.spanId)}>span {e.exemplar.spanId}</a> : null}
         </li>
       ))}
     </ul>

@@ -9,8 +9,8 @@ import { ExemplarList, RedLinks, SpanDetail } from '../components/span-detail.js
 import { ancestorRows, criticalPath, layoutTrace, rootCauseErrors, serviceHue, sortLogs, visibleItems, type TraceLayout } from '../components/waterfall/layout.js';
 import { Waterfall } from '../components/waterfall/waterfall.js';
 import { Empty, ErrorBox, Loading, useAsync } from '../components/widgets.js';
-import { formatDuration, formatTimestamp } from '../format.js';
-import { setQuery, traceUrl, useRoute } from '../router.js';
+import { formatDuration, formatTimestamp, isoToMicros } from '../format.js';
+import { setQuery, traceUrl, urlWith, useRoute } from '../router.js';
 
 /** The trace view. */
 export default function TraceView() {
@@ -78,7 +78,7 @@ function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string |
       <TraceLogs logs={data.logs} />
       <section class="trace-extra">
         <h2>Exemplars ({data.exemplars.length})</h2>
-        {data.exemplars.length === 0 ? <Empty>No metric samples point at this trace</Empty> : <ExemplarList exemplars={data.exemplars} testid />}
+        {data.exemplars.length === 0 ? <Empty>No metric samples point at this trace</Empty> : <ExemplarList exemplars={data.exemplars} testid traceId={data.traceId} />}
       </section>
     </section>
   );
@@ -110,7 +110,7 @@ function TraceHeader({ data, layout }: { data: TraceData; layout: TraceLayout })
         {root ? `${root.service}: ${root.name}` : 'Trace'} <span class="mono">{data.traceId}</span>
       </h1>
       <span class="stat">
-        Start <b>{formatTimestamp(layout.startUs)}</b>
+        Start <b>{formatTimestamp(layout.startUs)} UTC</b>
       </span>
       <span class="stat">
         Duration <b>{formatDuration(layout.endUs - layout.startUs)}</b>
@@ -122,7 +122,7 @@ function TraceHeader({ data, layout }: { data: TraceData; layout: TraceLayout })
         Errors <b class={layout.errorCount > 0 ? 'badge error' : undefined}>{layout.errorCount}</b>
       </span>
       <span class="stat">
-        Logs <b>{logCount}</b>
+        Logs <b>{logCount}</b> {logCount > 0 ? <a href={urlWith('/logs', { traceId: data.traceId, start: String(Math.floor(layout.startUs / 1_000) - 300_000), end: String(Math.ceil(layout.endUs / 1_000) + 300_000) })}>in the logs view</a> : null}
       </span>
       <span class="stat">
         Services{' '}
@@ -177,7 +177,9 @@ function TraceLogs({ logs }: { logs: LogView[] }) {
         <ul class="span-logs">
           {sorted.map((l, i) => (
             <li key={i}>
-              <span class="log-time mono">{l.timestamp}</span>
+              <span class="log-time mono" title={l.timestamp}>
+                {formatTimestamp(isoToMicros(l.timestamp))}
+              </span>
               <span class={`log-level ${l.level.toLowerCase()}`}>{l.level}</span>
               <span class="badge">{l.service}</span>
               <span>{l.message}</span>
