@@ -12,7 +12,7 @@ import { fetchTrace, renderTrace } from './trace.js';
 
 const USAGE = `usage:
   braid serve [--config FILE] [--target all|collector,ingester,query,alerter]
-  braid config check FILE      validate as serve would load it (environment overrides applied)
+  braid config check FILE [--target T]   validate as serve would load it (environment applied)
   braid trace <traceId> [--url http://127.0.0.1:16686]
   braid rules check FILES...   validate rule files (as promtool check rules)
   braid rules test FILES...    run rule unit tests (promtool test rules format)
@@ -66,10 +66,14 @@ async function serve(args: string[]): Promise<void> {
 }
 
 async function configCheck(args: string[]): Promise<void> {
-  const file = args[0];
+  const { values, positionals } = parseArgs({ args, options: { target: { type: 'string', short: 't' } }, allowPositionals: true, strict: true });
+  const file = positionals[0];
   if (!file) fail('config check needs a FILE');
-  // With the environment serve would see: a Kubernetes pod passes its secrets as BRAID_* variables.
-  const config = await loadConfig(file, process.env);
+  // With the environment and --target serve would see: a Kubernetes pod passes its secrets as
+  // BRAID_* variables and its target on the command line.
+  const env = { ...process.env };
+  if (values.target) env.BRAID_TARGET = values.target;
+  const config = await loadConfig(file, env);
   // TLS, password and API-key files are read at start-up: check they are readable now.
   const { connectionFiles, readConfigFile } = await import('../config/files.js');
   for (const [setting, path] of connectionFiles(config)) readConfigFile(setting, path);

@@ -43,6 +43,10 @@ describe('braid CLI', () => {
     expect((await withEnv.exited).code).toBe(0);
     expect(withEnv.output()).toContain('valid (targets: collector; queue: kafka');
     expect(withEnv.output()).not.toContain('from-a-secret');
+    // --target as serve takes it: a query pod of the same file needs a shared store.
+    const query = spawnBraid(['config', 'check', file, '--target', 'query'], { BRAID_KAFKA_SASL_PASSWORD: 'x' });
+    expect((await query.exited).code).toBe(2);
+    expect(query.output()).toContain('separates query from ingester, which needs a shared store');
   });
 
   it('rejects an unknown target given on the command line', async () => {
