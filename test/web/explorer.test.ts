@@ -151,6 +151,9 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     await untilInPage(page, (doc, sel, name) => doc.querySelector(sel)?.textContent?.includes(name), tid('span-detail'), 'SELECT payment_methods');
     const before = await detail();
     expect(before).toContain('postgresql');
+    // The payment span's exemplar and log are its own, not the database span's.
+    expect(before).not.toContain(checkout.exemplarMetric);
+    expect(before).not.toContain(checkout.paymentLog);
     await page.reload({ waitUntil: 'domcontentloaded' });
     await untilInPage(page, (doc, sel, name) => doc.querySelector(sel)?.textContent?.includes(name), tid('span-detail'), 'SELECT payment_methods');
     expect({ path: pathOf(page), detail: await detail() }).toEqual({ path, detail: before });
@@ -158,7 +161,7 @@ describe('the explorer page (headless chromium, Braid embedded)', () => {
     await page.click(tid('span-row', `[data-span-id="${checkout.paymentSpanId}"]`));
     await untilInPage(page, (doc, sel) => doc.querySelector(sel)?.textContent?.includes('POST /charge'), tid('span-detail'));
     expect(new URL(page.url()).searchParams.get('span')).toBe(checkout.paymentSpanId);
-    expect(await detail()).toContain('acme-pay');
+    for (const own of ['acme-pay', checkout.exemplarMetric, checkout.paymentLog]) expect(await detail()).toContain(own);
     shots.push(...(await screenshots(page, 'trace-span')));
   });
 
