@@ -18,7 +18,9 @@ export const chromiumPath = (): string => process.env.CHROMIUM_PATH || '/usr/bin
 export async function launchBrowser(): Promise<Browser> {
   const args = ['--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--no-default-browser-check', '--disable-extensions', '--lang=en-US'];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
-  return puppeteer.launch({ executablePath: chromiumPath(), headless: true, args, defaultViewport: { width: 1280, height: 800 } });
+  // pipe: chromium talks over its stdio pipes, so it exits with the test process even when that is
+  // killed (a websocket would leave an orphan browser running).
+  return puppeteer.launch({ executablePath: chromiumPath(), headless: true, pipe: true, args, defaultViewport: { width: 1280, height: 800 } });
 }
 
 /** A page that records what went wrong while it ran. */
