@@ -47,7 +47,8 @@ export function DurationScatter({ lines }: { lines: TraceSummaryLine[] }) {
             r={5}
             class={p.error ? 'error' : undefined}
             data-trace-id={p.traceId}
-            tabIndex={0}
+            // Lower case: Preact sets SVG attributes verbatim, and only `tabindex` makes an SVG element focusable.
+            tabindex={0}
             role="link"
             aria-label={`${l.rootService} ${l.rootName} ${formatDuration(l.durationUs)}`}
             onClick={open}

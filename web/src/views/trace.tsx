@@ -4,7 +4,7 @@
  * exemplars pointing at the trace. The selected span is in the URL, so a reload shows the same view.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type JaegerTag, type LogView, type TraceView as TraceData } from '../api.js';
+import { api, type ExemplarView, type JaegerTag, type LogView, type TraceView as TraceData } from '../api.js';
 import { ExemplarList, RedLinks, SpanDetail } from '../components/span-detail.js';
 import { ancestorRows, criticalPath, layoutTrace, rootCauseErrors, serviceHue, sortLogs, visibleItems, type TraceLayout } from '../components/waterfall/layout.js';
 import { Waterfall } from '../components/waterfall/waterfall.js';
@@ -76,10 +76,7 @@ function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string |
         ) : null}
       </div>
       <TraceLogs logs={data.logs} />
-      <section class="trace-extra">
-        <h2>Exemplars ({data.exemplars.length})</h2>
-        {data.exemplars.length === 0 ? <Empty>No metric samples point at this trace</Empty> : <ExemplarList exemplars={data.exemplars} testid traceId={data.traceId} />}
-      </section>
+      <TraceExemplars exemplars={data.exemplars} traceId={data.traceId} />
     </section>
   );
 }
@@ -165,9 +162,58 @@ function FailingSpans({ layout, traceId }: { layout: TraceLayout; traceId: strin
   );
 }
 
+const EXEMPLARS_PAGE = 50;
+const LOGS_PAGE = 200;
+
+/** "Show more" under a list cut short (lists outside the waterfall are not virtualised). */
+function MoreButton({ total, shown, onMore }: { total: number; shown: number; onMore: () => void }) {
+  if (total <= shown) return null;
+  return (
+    <button type="button" class="more" onClick={onMore}>
+      Show more ({total - shown} not shown)
+    </button>
+  );
+}
+
+/**
+ * The exemplars pointing at the trace: a count per metric, then the first 50 (a large trace has one
+ * per span-metrics sample; thousands of them would be most of the page's DOM), more on demand.
+ */
+function TraceExemplars({ exemplars, traceId }: { exemplars: ExemplarView[]; traceId: string }) {
+  const [shown, setShown] = useState(EXEMPLARS_PAGE);
+  const perMetric = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const e of exemplars) m.set(e.metric, (m.get(e.metric) ?? 0) + 1);
+    return [...m].sort((a, b) => b[1] - a[1]);
+  }, [exemplars]);
+  return (
+    <section class="trace-extra">
+      <h2>Exemplars ({exemplars.length})</h2>
+      {exemplars.length === 0 ? (
+        <Empty>No metric samples point at this trace</Empty>
+      ) : (
+        <>
+          {perMetric.length > 1 || exemplars.length > EXEMPLARS_PAGE ? (
+            <p class="empty">
+              {perMetric.map(([metric, n]) => (
+                <span key={metric} class="badge mono">
+                  {metric} × {n}
+                </span>
+              ))}
+            </p>
+          ) : null}
+          <ExemplarList exemplars={exemplars.slice(0, shown)} testid traceId={traceId} />
+          <MoreButton total={exemplars.length} shown={shown} onMore={() => setShown(shown + EXEMPLARS_PAGE * 4)} />
+        </>
+      )}
+    </section>
+  );
+}
+
 /** Logs of the trace that carry no span of it, in time order. */
 function TraceLogs({ logs }: { logs: LogView[] }) {
   const sorted = useMemo(() => sortLogs(logs), [logs]);
+  const [shown, setShown] = useState(LOGS_PAGE);
   return (
     <section class="trace-extra" data-testid="trace-logs">
       <h2>Logs without a span ({logs.length})</h2>
@@ -175,7 +221,7 @@ function TraceLogs({ logs }: { logs: LogView[] }) {
         <Empty>Every log line of this trace belongs to one of its spans</Empty>
       ) : (
         <ul class="span-logs">
-          {sorted.map((l, i) => (
+          {sorted.slice(0, shown).map((l, i) => (
             <li key={i}>
               <span class="log-time mono" title={l.timestamp}>
                 {formatTimestamp(isoToMicros(l.timestamp))}
@@ -187,6 +233,7 @@ function TraceLogs({ logs }: { logs: LogView[] }) {
           ))}
         </ul>
       )}
+      <MoreButton total={sorted.length} shown={shown} onMore={() => setShown(shown + LOGS_PAGE)} />
     </section>
   );
 }
