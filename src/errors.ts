@@ -58,6 +58,8 @@ export const ErrorCodes = {
   BRAID_ERR_TEMPLATE_PARSE: spec(400, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_TEMPLATE_EXEC: spec(422, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_NOTIFY_CONFIG: spec(500, GrpcStatus.INTERNAL),
+  // The alerter's snapshot on the state topic does not decode: the query process keeps the last good one.
+  BRAID_ERR_ALERTER_SNAPSHOT_INVALID: spec(500, GrpcStatus.INTERNAL),
   // A receiver answered 5xx, timed out or could not be reached: retried with backoff.
   BRAID_ERR_NOTIFY_UNAVAILABLE: spec(503, GrpcStatus.UNAVAILABLE, true),
   // A receiver refused the notification (a 4xx): not retried.
