@@ -6,6 +6,7 @@
  */
 import { createExampleTraceFinder } from './alerting/examples.js';
 import { createRuleManager, type RuleManager } from './alerting/evaluator/index.js';
+import { startSnapshotPublisher, type SnapshotLoop } from './alerting/snapshot/index.js';
 import { createNotifier, entriesFromSamples, NFLOG_METRIC, notificationLogSamples, type Notifier } from './alerting/notifier/index.js';
 import type { OutputSample } from './alerting/types.js';
 import { sleep } from './backoff.js';
@@ -86,6 +87,7 @@ export async function startAlerter(deps: AlerterDeps): Promise<RunningAlerter> {
   if (!loaded.ok) throw new BraidError('BRAID_ERR_RULES_INVALID', `alerting.rule_files: ${loaded.errors.join('; ')}`);
 
   const abort = new AbortController();
+  let snapshots: SnapshotLoop | undefined;
   const started = (async () => {
     await Promise.race([deps.headReady, sleep(10 * 60_000, abort.signal)]).catch(() => undefined);
     if (abort.signal.aborted) return;
@@ -94,6 +96,8 @@ export async function startAlerter(deps: AlerterDeps): Promise<RunningAlerter> {
     const logged = head.selectSync([{ type: '=', name: '__name__', value: NFLOG_METRIC }], now - config.head.window, now);
     notifier.nflog.restoreState(entriesFromSamples(logged.flatMap((s) => s.samples.filter((p) => p[2] !== true).map(([t, v]) => ({ labels: s.labels, t, v })))));
     await manager.start(abort.signal);
+    // A query process without the alerter answers /rules and /alerts from this snapshot on the state topic.
+    if (queue.kind === 'kafka') snapshots = startSnapshotPublisher({ intervalMs: a.evaluation_interval }, { answers: manager, save: (k, v) => queue.saveState(k, v), log }, abort.signal);
     log.info({ rule_files: a.rule_files, alertmanagers: a.alertmanagers.length, webhooks: a.webhooks.length }, 'alerter evaluating');
     // The notification log rides with the rules' output, one round behind at most.
     while (!abort.signal.aborted) {
@@ -111,6 +115,7 @@ export async function startAlerter(deps: AlerterDeps): Promise<RunningAlerter> {
       abort.abort();
       await manager.stop();
       await started;
+      await snapshots?.stop();
       await append(notificationLogSamples(notifier.nflog, Date.now())).catch(() => undefined);
       await notifier.stop();
     },

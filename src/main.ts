@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer, type ReadinessCheck } from './admin/server.js';
 import { createRuleFilesProvider } from './alerting/evaluator/index.js';
+import { startSnapshotReader, type SnapshotReader } from './alerting/snapshot/index.js';
 import { startAlerter, type RunningAlerter } from './alerter.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { parseEndpoint } from './config/load.js';
@@ -220,10 +221,14 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   }
 
   let query: FastifyInstance | undefined;
+  let snapshotReader: SnapshotReader | undefined;
   if (has('query') && store) {
     const a = config.alerting;
     const m = alerter?.manager;
-    const rules = m ? { rules: m.rulesApi, alerts: m.alertsApi } : createRuleFilesProvider({ ruleFiles: a.rule_files, evaluationIntervalMs: a.evaluation_interval }, log);
+    const files = createRuleFilesProvider({ ruleFiles: a.rule_files, evaluationIntervalMs: a.evaluation_interval }, log);
+    // Distributed: the alerter runs elsewhere and publishes its answers on the state topic.
+    if (!m && queue?.kind === 'kafka') snapshotReader = startSnapshotReader({ intervalMs: a.evaluation_interval }, { load: (keys) => queue.loadStates(keys), fallback: files, registry, log: log.child({ component: 'alerter-snapshot' }) });
+    const rules = m ? { rules: m.rulesApi, alerts: m.alertsApi } : (snapshotReader ?? files);
     query = createQueryServer(store, log, { maxSamples, rules }, head);
     addresses.query = await listen(query, config.query.endpoint);
   }
@@ -247,6 +252,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     await alerter?.stop();
     await lagReader?.stop();
     await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, closeHttpServer(admin, 1_000)]);
+    await snapshotReader?.stop();
     await headFeed?.stop();
     head?.close();
     await Promise.allSettled([queue?.close(), store?.close(), stopTracing()]);

@@ -1,17 +1,10 @@
 /** The `data` of Prometheus's /api/v1/rules and /api/v1/alerts, from the groups' state. */
-import { BraidError } from '../../errors.js';
+import { filterRules, type ApiAlert, type ApiRule, type ApiRuleGroup, type RulesAnswer, type RulesFilters } from '../../model/alerter-api.js';
 import type { Labels } from '../../promql/types.js';
 import type { Alert } from './alerting-rule.js';
 import type { Group } from './group.js';
 
-/** Filters of /api/v1/rules. */
-export interface RulesFilters {
-  type?: string;
-  rule_name?: string[];
-  rule_group?: string[];
-  file?: string[];
-  exclude_alerts?: string;
-}
+export type { RulesFilters };
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const iso = (ms: number | undefined) => (ms === undefined ? ZERO_TIME : new Date(ms).toISOString());
@@ -26,7 +19,7 @@ export function formatExp(v: number): string {
 }
 
 /** One alert as the API shows it. */
-function apiAlert(g: Group, a: Alert) {
+function apiAlert(g: Group, a: Alert): ApiAlert {
   return {
     labels: a.labels as Labels,
     annotations: g.annotationsOf(a),
@@ -38,41 +31,34 @@ function apiAlert(g: Group, a: Alert) {
 }
 
 /** /api/v1/alerts: every active (not resolved) alert. */
-export function alertsData(groups: readonly Group[]): { alerts: ReturnType<typeof apiAlert>[] } {
+export function alertsData(groups: readonly Group[]): { alerts: ApiAlert[] } {
   const alerts = [];
   for (const g of groups) for (const r of g.rules) if (r.kind === 'alerting') for (const a of r.activeAlerts()) alerts.push(apiAlert(g, a));
   return { alerts };
 }
 
-/** /api/v1/rules with Prometheus's filters. */
-export function rulesData(groups: readonly Group[], f: RulesFilters): { groups: unknown[] } {
-  const type = (f.type ?? '').toLowerCase();
-  if (type !== '' && type !== 'alert' && type !== 'record') throw new BraidError('BRAID_ERR_QUERY_INVALID', `invalid parameter "type": not supported value ${JSON.stringify(f.type)}`);
-  const excludeAlerts = (f.exclude_alerts ?? '') === 'true';
-  const names = new Set(f.rule_name ?? []);
-  const groupNames = new Set(f.rule_group ?? []);
-  const files = new Set(f.file ?? []);
-  const out = [];
+/** /api/v1/rules unfiltered: every group with its rules and their alerts. */
+export function allRulesData(groups: readonly Group[]): RulesAnswer {
+  const out: ApiRuleGroup[] = [];
   for (const g of groups) {
-    if (groupNames.size > 0 && !groupNames.has(g.name)) continue;
-    if (files.size > 0 && !files.has(g.file)) continue;
-    const rules = [];
+    const rules: ApiRule[] = [];
     for (const r of g.rules) {
-      if (names.size > 0 && !names.has(r.name)) continue;
       const common = { health: r.health, ...(r.lastError === undefined ? {} : { lastError: r.lastError }), evaluationTime: r.evaluationMs / 1000, lastEvaluation: iso(r.lastEvaluation) };
       if (r.kind === 'alerting') {
-        if (type === 'record') continue;
         rules.push({
           state: r.state(), name: r.name, query: r.expr, duration: r.forMs / 1000, keepFiringFor: r.keepFiringForMs / 1000,
-          labels: r.labels, annotations: r.annotations, alerts: excludeAlerts ? null : r.activeAlerts().map((a) => apiAlert(g, a)), ...common, type: 'alerting',
+          labels: r.labels, annotations: r.annotations, alerts: r.activeAlerts().map((a) => apiAlert(g, a)), ...common, type: 'alerting',
         });
       } else {
-        if (type === 'alert') continue;
         rules.push({ name: r.name, query: r.expr, labels: r.labels, ...common, type: 'recording' });
       }
     }
-    if (rules.length === 0) continue;
     out.push({ name: g.name, file: g.file, rules, interval: g.intervalMs / 1000, limit: g.limit, evaluationTime: g.evaluationMs / 1000, lastEvaluation: iso(g.lastEvaluation) });
   }
   return { groups: out };
+}
+
+/** /api/v1/rules with Prometheus's filters. */
+export function rulesData(groups: readonly Group[], f: RulesFilters): RulesAnswer {
+  return filterRules(allRulesData(groups), f);
 }

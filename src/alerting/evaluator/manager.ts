@@ -9,6 +9,7 @@ import type { Labels, SeriesSource } from '../../promql/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { expandRuleFiles, loadRuleFile } from '../rules/load.js';
 import type { ExampleTraceFinder, NotifiableAlert, OutputSample } from '../types.js';
+import type { AlertsAnswer, RulesAnswer } from '../../model/alerter-api.js';
 import { alertsData, rulesData, type RulesFilters } from './api.js';
 import { Group, type GroupDeps } from './group.js';
 import { createRuleMetrics } from './metrics.js';
@@ -46,8 +47,8 @@ export interface RuleManager {
   start(signal: AbortSignal): Promise<void>;
   stop(): Promise<void>;
   evaluateAt(tsMs: number): Promise<void>;
-  rulesApi(filters: RulesFilters): unknown;
-  alertsApi(): unknown;
+  rulesApi(filters: RulesFilters): RulesAnswer;
+  alertsApi(): AlertsAnswer;
 }
 
 /** Where in its interval a group runs: Prometheus spreads groups by a hash of file and name. */
@@ -165,7 +166,7 @@ export function createRuleManager(settings: RuleManagerSettings, deps: RuleManag
  * The rules and alerts API for a process that runs no alerter: the rule files as they are now,
  * re-read on each call, with no state (rules "unknown", no alerts).
  */
-export function createRuleFilesProvider(settings: Pick<RuleManagerSettings, 'ruleFiles' | 'evaluationIntervalMs'>, log: Logger): { rules(f: RulesFilters): Promise<unknown>; alerts(): Promise<unknown> } {
+export function createRuleFilesProvider(settings: Pick<RuleManagerSettings, 'ruleFiles' | 'evaluationIntervalMs'>, log: Logger): { rules(f: RulesFilters): Promise<RulesAnswer>; alerts(): Promise<AlertsAnswer> } {
   const idle = () =>
     createRuleManager(
       { ...settings, externalLabels: {}, externalUrl: '' },

@@ -13,6 +13,7 @@ import { parseExpr } from '../../promql/parse.js';
 import type { LabelMatcher } from '../../promql/types.js';
 import type { Store } from '../../storage/store.js';
 import { recentMetaReader, recentSeriesSource, storeMetaReader, type RecentSamples } from './recent.js';
+import type { RulesFilters } from '../../model/alerter-api.js';
 
 /** Settings of the Prometheus API. */
 export interface PrometheusApiSettings {
@@ -27,14 +28,8 @@ export interface PrometheusApiSettings {
   rules?: RulesProvider;
 }
 
-/** Filters of /api/v1/rules, as Prometheus reads them. */
-export interface RulesFilters {
-  type?: string;
-  rule_name?: string[];
-  rule_group?: string[];
-  file?: string[];
-  exclude_alerts?: string;
-}
+/** Filters of /api/v1/rules, as Prometheus reads them (the model's: the alerter applies them too). */
+export type { RulesFilters };
 
 /** What the rules and alerts endpoints read; the alerter implements it, the composition root passes it in. */
 export interface RulesProvider {
