@@ -9,17 +9,21 @@ import { redLinks } from './red.js';
 import { Empty, KeyValues } from './widgets.js';
 import type { Row } from './waterfall/layout.js';
 
-/** What the panel shows. `resource` is the span's process tags, once loaded (undefined while loading). */
+/**
+ * What the panel shows. `resource` is the span's process tags once loaded, undefined while loading,
+ * or "ask" when they are loaded on request (`onLoadResource`).
+ */
 export interface SpanDetailProps {
   row: Row;
   traceStartUs: number;
   exemplars: ExemplarView[];
-  resource: JaegerTag[] | undefined;
+  resource: JaegerTag[] | undefined | 'ask';
+  onLoadResource: () => void;
   onClose: () => void;
 }
 
 /** The span detail panel. */
-export function SpanDetail({ row, traceStartUs, exemplars, resource, onClose }: SpanDetailProps) {
+export function SpanDetail({ row, traceStartUs, exemplars, resource, onLoadResource, onClose }: SpanDetailProps) {
   const s: SpanNode = row.span;
   const status = s.status.code.toUpperCase();
   return (
@@ -76,7 +80,18 @@ export function SpanDetail({ row, traceStartUs, exemplars, resource, onClose }: 
         </ul>
       )}
       <h3>Resource</h3>
-      {resource === undefined ? <p class="loading">Loading resource…</p> : <KeyValues values={{ 'service.name': s.service, ...Object.fromEntries(resource.map((t) => [t.key, t.value])) }} label="Resource" />}
+      {resource === undefined ? (
+        <p class="loading">Loading resource…</p>
+      ) : resource === 'ask' ? (
+        <>
+          <KeyValues values={{ 'service.name': s.service }} label="Resource" />
+          <button type="button" onClick={onLoadResource}>
+            Load all resource attributes (fetches the whole trace again)
+          </button>
+        </>
+      ) : (
+        <KeyValues values={{ 'service.name': s.service, ...Object.fromEntries(resource.map((t) => [t.key, t.value])) }} label="Resource" />
+      )}
     </aside>
   );
 }

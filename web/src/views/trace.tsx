@@ -35,7 +35,11 @@ function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string |
     setCollapsed((c) => (hidden.some((id) => c.has(id)) ? new Set([...c].filter((id) => !hidden.includes(id))) : c));
   }, [selectedRow, layout]);
   const items = useMemo(() => visibleItems(layout, collapsed), [layout, collapsed]);
-  const resource = useResource(data.traceId, selectedRow !== undefined);
+  // Resource attributes come from the Jaeger API, which sends the whole trace again: automatic for
+  // ordinary traces, on request for large ones (20,000 spans cost the server seconds and ~1 GB).
+  const [resourceAsked, setResourceAsked] = useState(false);
+  const autoResource = layout.rows.length <= AUTO_RESOURCE_SPANS;
+  const resource = useResource(data.traceId, selectedRow !== undefined && (autoResource || resourceAsked));
   const row = selectedRow === undefined ? undefined : layout.rows[selectedRow];
 
   const toggle = (spanId: string, collapse: boolean) => {
@@ -70,7 +74,8 @@ function TraceBody({ data, selectedId }: { data: TraceData; selectedId: string |
             row={row}
             traceStartUs={layout.startUs}
             exemplars={data.exemplars.filter((e) => e.exemplar.spanId === row.span.spanId)}
-            resource={resource?.get(row.span.spanId) ?? (resource ? [] : undefined)}
+            resource={resource?.get(row.span.spanId) ?? (resource ? [] : autoResource || resourceAsked ? undefined : 'ask')}
+            onLoadResource={() => setResourceAsked(true)}
             onClose={() => setQuery({ span: undefined }, { replace: true })}
           />
         ) : null}
@@ -163,6 +168,7 @@ function FailingSpans({ layout, traceId }: { layout: TraceLayout; traceId: strin
 }
 
 const EXEMPLARS_PAGE = 50;
+const AUTO_RESOURCE_SPANS = 2_000;
 const LOGS_PAGE = 200;
 
 /** "Show more" under a list cut short (lists outside the waterfall are not virtualised). */
