@@ -108,7 +108,23 @@ export function traceView(traceId: string, spans: SpanDocument[], logs: LogDocum
     const node = l['span.id'] === undefined ? undefined : nodes.get(l['span.id']);
     (node ? node.logs : unattached).push(logView(l));
   }
-  return { traceId, summary, spans: roots, logs: unattached, exemplars: exemplars.map(exemplarView) };
+  return { traceId, summary, spans: roots, logs: unattached, exemplars: distinctExemplars(exemplars.map(exemplarView)) };
+}
+
+/**
+ * One entry per exemplar: a scraped histogram repeats its latest exemplar with every scrape's
+ * samples until a newer one replaces it, and Prometheus keeps an exemplar once per series, value
+ * and time. The first sample carrying it is kept (the store returns them oldest first).
+ */
+export function distinctExemplars(views: ExemplarView[]): ExemplarView[] {
+  const seen = new Set<string>();
+  return views.filter((v) => {
+    const labels = Object.entries(v.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const key = JSON.stringify([v.metric, labels, v.exemplar.spanId ?? '', v.exemplar.value, v.exemplar.timestamp ?? '']);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** A time bound: RFC 3339, or epoch milliseconds. */
