@@ -27,7 +27,7 @@ export interface ShopOptions {
   otlpHttp: string;
   /** Braid's Elasticsearch-compatible URL (http://127.0.0.1:9200): rsyslog's _bulk. */
   bulk: string;
-  /** Working directory for the payment log file and rsyslog's state (default .braid/shop/<pid>). */
+  /** Working directory for the payment log file and rsyslog's state (default .braid/shop/<pid>, removed on stop). */
   dir?: string;
   /** Load requests per second (default 10); 0 starts no load. */
   rate?: number;
@@ -92,6 +92,8 @@ const rsyslogAvailable = () => existsSync(RSYSLOGD) && OMELASTICSEARCH.some((f) 
 
 /** Every child process group this process started and has not seen exit: the exit hook's list. */
 const live = new Set<ChildProcess>();
+/** Targets files of shops not stopped yet: a stale one would keep Braid scraping dead ports. */
+const liveTargets = new Set<string>();
 let hooked = false;
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
@@ -105,6 +107,7 @@ function hookExit(): void {
   hooked = true;
   process.on('exit', () => {
     for (const c of live) killGroup(c, 'SIGKILL');
+    for (const f of liveTargets) rmSync(f, { force: true });
   });
 }
 
@@ -169,11 +172,14 @@ export async function startShop(opts: ShopOptions): Promise<Shop> {
     stopping = true;
     await load?.stop();
     rmSync(targetsFile, { force: true });
+    liveTargets.delete(targetsFile);
     // Services first, then the shippers, which flush what the services wrote last.
     const [services, shippers] = [children.filter((c) => !shipperSet.has(c)), children.filter((c) => shipperSet.has(c))];
     await Promise.all(services.map((c) => stopChild(c)));
     shipperStdin?.end();
     await Promise.all(shippers.map((c) => stopChild(c, 10_000)));
+    // A directory of our own making goes too; a caller's stays for them to read.
+    if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
   };
   const shipperSet = new Set<ChildProcess>();
 
@@ -216,6 +222,7 @@ export async function startShop(opts: ShopOptions): Promise<Shop> {
 
     mkdirSync(targetsDir, { recursive: true });
     writeFileSync(targetsFile, targetsFileContent(ports));
+    liveTargets.add(targetsFile);
     log(`[shop] services up: ${SERVICES.map((s) => `${s} ${url(s)}`).join(', ')}; payment logs via ${paymentLogs}`);
 
     const failures: string[] = [];

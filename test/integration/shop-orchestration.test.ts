@@ -67,3 +67,27 @@ describe.each([
     expect(shopChildren()).toEqual([]);
   }, 90_000);
 });
+
+describe('a shop whose process exits without stop()', () => {
+  it('leaves no service, shipper or rsyslog running and no targets file (the exit hook)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'braid-shop-exit-'));
+    try {
+      const script = `import { startShop } from './examples/shop/shop.ts';
+const shop = await startShop({ otlpGrpc: 'http://127.0.0.1:9', otlpHttp: 'http://127.0.0.1:9', bulk: 'http://127.0.0.1:9', rate: 0, dir: ${JSON.stringify(join(dir, 'work'))}, targetsDir: ${JSON.stringify(join(dir, 'targets'))} });
+console.log(JSON.stringify({ ports: shop.ports, targetsFile: shop.targetsFile }));
+process.exit(3);`;
+      const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 }).toString();
+      expect.unreachable(`the script should exit 3, printed ${out}`);
+    } catch (err) {
+      const e = err as { status?: number; stdout?: string; stderr?: string };
+      expect(e.status, e.stderr).toBe(3);
+      const { ports, targetsFile } = JSON.parse(String(e.stdout).trim().split('\n').at(-1)!) as { ports: Record<string, number>; targetsFile: string };
+      expect(existsSync(targetsFile)).toBe(false);
+      await new Promise((r) => setTimeout(r, 300));
+      for (const port of Object.values(ports)) await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })).not.toContain(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
