@@ -6,7 +6,7 @@
  * answers drop the batch (bad data is not sent again). Lines wait in a bounded buffer: past
  * `maxBuffered` the oldest are dropped and counted.
  *
- *   node --import tsx examples/shop/shipper.ts --url http://127.0.0.1:4318 [--file payment.log]
+ *   node --import tsx examples/shop/shipper.ts --url http://127.0.0.1:4318 [--file payment.log [--until-stdin-ends]]
  */
 import { createReadStream, existsSync, statSync, watch } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -165,15 +165,16 @@ export function tailFile(file: string, onLine: (line: string) => void): () => vo
   };
 }
 
-function parseArgs(argv: string[]): { url: string; file?: string } {
-  const out: { url?: string; file?: string } = {};
+function parseArgs(argv: string[]): { url: string; file?: string; untilStdinEnds: boolean } {
+  const out: { url?: string; file?: string; untilStdinEnds: boolean } = { untilStdinEnds: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--url' || a === '--file') out[a.slice(2) as 'url' | 'file'] = argv[++i];
-    else throw new Error(`shipper: unknown argument "${a}" (usage: shipper.ts --url <otlp-http> [--file <path>])`);
+    else if (a === '--until-stdin-ends') out.untilStdinEnds = true;
+    else throw new Error(`shipper: unknown argument "${a}" (usage: shipper.ts --url <otlp-http> [--file <path> [--until-stdin-ends]])`);
   }
   if (!out.url) throw new Error('shipper: --url <Braid OTLP/HTTP URL> is required');
-  return { url: out.url, file: out.file };
+  return { url: out.url, file: out.file, untilStdinEnds: out.untilStdinEnds };
 }
 
 async function main() {
@@ -183,6 +184,8 @@ async function main() {
   const done = new Promise<void>((resolve) => {
     if (args.file) {
       stopTail = tailFile(args.file, (l) => shipper.push(l));
+      // --until-stdin-ends: the shop holds our stdin open; its end means the shop is gone, even a killed one.
+      if (args.untilStdinEnds) process.stdin.on('end', resolve).on('close', resolve).resume();
     } else {
       const rl = createInterface({ input: process.stdin });
       rl.on('line', (l) => shipper.push(l));

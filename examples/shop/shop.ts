@@ -206,7 +206,8 @@ export async function startShop(opts: ShopOptions): Promise<Shop> {
       shipperSet.add(spawnChild('rsyslog', RSYSLOGD, ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')], {}).child);
     } else {
       paymentLogs = opts.rsyslog === false ? 'shipper' : 'shipper (rsyslog not installed)';
-      shipperSet.add(spawnChild('shipper-file', node, [...tsx, 'examples/shop/shipper.ts', '--url', opts.otlpHttp, '--file', logFile], {}).child);
+      // The stdin pipe is there so that the tailing shipper ends with this process, even a killed one.
+      shipperSet.add(spawnChild('shipper-file', node, [...tsx, 'examples/shop/shipper.ts', '--url', opts.otlpHttp, '--file', logFile, '--until-stdin-ends'], {}, 'ignore', 'pipe').child);
     }
 
     const started = SERVICES.map((name) => {
