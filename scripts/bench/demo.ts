@@ -90,6 +90,7 @@ async function run(mode: string, p: Pipeline | undefined): Promise<void> {
   const a = braid.addresses;
   const polls = new AbortController();
   const latencies: Promise<number | undefined>[] = [];
+  const followed: string[] = [];
   let lastFollowed = 0;
   const shop = await startShop({
     otlpGrpc: `http://${a.otlpGrpc!}`,
@@ -100,6 +101,7 @@ async function run(mode: string, p: Pipeline | undefined): Promise<void> {
     onOutcome: (o) => {
       if (o.kind !== 'order' || o.status >= 300 || o.sentAt - lastFollowed < FOLLOW_EVERY_MS) return;
       lastFollowed = o.sentAt;
+      followed.push(o.traceId);
       latencies.push(searchable(a.query!, o.traceId, o.sentAt, polls.signal));
     },
   });
@@ -111,19 +113,22 @@ async function run(mode: string, p: Pipeline | undefined): Promise<void> {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     latencies.length = 0;
+    followed.length = 0;
     await new Promise((r) => setTimeout(r, SECONDS * 1_000));
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const s1 = shop.stats();
     const spans = (await counter(braid, 'braid_ingest_spans_total')) - spans0;
     const logs = (await counter(braid, 'braid_ingest_log_records_total')) - logs0;
-    const measured = (await Promise.all(latencies)).filter((x): x is number => x !== undefined);
+    const all = await Promise.all(latencies);
+    const measured = all.filter((x): x is number => x !== undefined);
+    const missing = followed.filter((_, i) => all[i] === undefined);
     const cpuUs = cpu.user + cpu.system;
     console.log(`demo (the shop), ${mode}: ${SECONDS} s at ${RATE} requests/s cap after 5 s warm-up; payment logs via ${shop.paymentLogs}`);
     console.log(`  requests             ${fmt((s1.sent - s0.sent) / secs, 1)}/s (${s1.failed - s0.failed} failed, ${s1.skipped - s0.skipped} skipped by the in-flight cap)`);
     console.log(`  spans stored         ${fmt(spans / secs)}/s`);
     console.log(`  logs stored          ${fmt(logs / secs)}/s`);
-    console.log(`  request -> searchable trace  median ${fmt(quantile(measured, 0.5))} ms, p95 ${fmt(quantile(measured, 0.95))} ms (${measured.length} of ${latencies.length} followed traces found)`);
+    console.log(`  request -> searchable trace  median ${fmt(quantile(measured, 0.5))} ms, p95 ${fmt(quantile(measured, 0.95))} ms (${measured.length} of ${latencies.length} followed traces found${missing.length ? `; not within ${GIVE_UP_MS / 1000} s: ${missing.join(', ')}` : ''})`);
     console.log(`  CPU of this process  ${fmt(spans > 0 ? cpuUs / spans : NaN, 1)} us per stored span (${fmt((cpuUs / 1e6 / secs) * 100)}% of a core)`);
   } finally {
     polls.abort();
