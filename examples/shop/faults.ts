@@ -81,15 +81,21 @@ export async function faultsMain(argv: string[], print: (line: string) => void =
   }
   const shops = findServices(dir);
   if (shops.length === 0) throw new Error(`fault: no running shop found (no targets file in ${dir}); start one with npm run demo`);
+  const service = argv.length > 0 ? serviceName(argv[0]) : undefined;
+  const switches = parseSwitches(argv.slice(1));
+  // Each running shop (a stale targets file of a killed one is reported and skipped).
+  const errors: string[] = [];
   for (const shop of shops) {
-    if (argv.length === 0) {
-      for (const s of SERVICES) print(`${s} ${shop[s]}/faults ${JSON.stringify(await (await fetch(`${shop[s]}/faults`)).json())}`);
-      continue;
+    try {
+      if (!service) {
+        for (const s of SERVICES) print(`${s} ${shop[s]}/faults ${JSON.stringify(await (await fetch(`${shop[s]}/faults`, { signal: AbortSignal.timeout(5_000) })).json())}`);
+      } else print(`${service} ${shop[service]}: ${JSON.stringify(await putFaults(shop[service], switches))}`);
+    } catch (err) {
+      errors.push(`fault: shop at ${shop.order}: ${(err as Error).message}`);
     }
-    const service = serviceName(argv[0]);
-    const answer = await putFaults(shop[service], parseSwitches(argv.slice(1)));
-    print(`${service}: ${JSON.stringify(answer)}`);
   }
+  if (errors.length === shops.length) throw new Error(errors.join('\n'));
+  for (const e of errors) print(e);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

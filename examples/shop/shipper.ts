@@ -195,6 +195,8 @@ async function main() {
   });
   await done;
   stopTail?.();
+  // A stdin still being read would keep the process alive after a signal.
+  process.stdin.destroy();
   await shipper.close();
   const s = shipper.stats();
   process.stderr.write(`shipper: ${s.shipped} lines shipped in ${s.batches} batches, ${s.retries} retries, ${s.dropped} dropped\n`);

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { faultsMain } from '../../examples/shop/faults.js';
 import { startShop } from '../../examples/shop/shop.js';
 import type { RunningBraid } from '../../src/main.js';
 import { startTestBraid, testConfig } from '../helpers/braid.js';
@@ -45,7 +46,10 @@ describe.each([
       expect(shop.paymentLogs).toBe(rsyslog ? 'rsyslog' : 'shipper');
       const targets = JSON.parse(readFileSync(shop.targetsFile, 'utf8')) as Array<{ targets: string[]; labels: Record<string, string> }>;
       expect(targets.map((t) => [t.labels.shop_service, t.targets[0]])).toEqual(['user', 'product', 'order', 'payment'].map((s) => [s, `127.0.0.1:${shop.ports[s as 'user']}`]));
-      await shop.setFault('payment', { failure_ratio: 1 });
+      // The fault CLI finds this shop through its targets file.
+      const printed: string[] = [];
+      await faultsMain(['payment', 'failure_ratio=1', '--targets-dir', join(dir, 'targets')], (l) => printed.push(l));
+      expect(printed).toEqual([`payment http://127.0.0.1:${shop.ports.payment}: {"failure_ratio":1}`]);
       await expect(shop.setFault('payment', { failure_ratio: 2 })).rejects.toThrow(/400.*failure_ratio/);
       // Every service's logs arrive with trace context: user/product via the shipper, order via OTLP, payment via rsyslog or the tail.
       const found = await eventually(async () => {
