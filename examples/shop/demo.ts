@@ -118,7 +118,8 @@ async function runDemo(o: DemoOptions): Promise<void> {
       await braid.stop();
       out('[demo] stopped; nothing left running.');
     })());
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stopAll(sig).then(() => process.exit(0)));
+  // A second Ctrl-C exits at once; the shop's exit hook still kills what it started.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => (stopping ? process.exit(130) : void stopAll(sig).then(() => process.exit(0))));
 
   const a = braid.addresses;
   let lastTrace: string | undefined;
