@@ -16,17 +16,9 @@ import { launchBrowser, textsOf, tid, watchedPage } from '../helpers/browser.js'
 import { startTestBraid, testConfig, uniqueName } from '../helpers/braid.js';
 import { eventually } from '../helpers/otlp.js';
 import buildExplorer from '../web/global-setup.js';
-import { seedCheckout, type Checkout } from '../web/seed.js';
+import { PAYMENT_ERRORS_RULE, ruleFile, seedCheckout, type Checkout } from '../web/seed.js';
 
-const RULES = `groups:
-  - name: explorer-distributed-test
-    interval: 1s
-    rules:
-      - alert: PaymentErrors
-        expr: sum by (service_name) (traces_span_metrics_calls_total{service_name="payment", status_code="STATUS_CODE_ERROR"}) > 0
-        labels: { severity: page }
-        annotations: { summary: "payment calls fail" }
-`;
+const RULES = ruleFile('explorer-distributed-test', PAYMENT_ERRORS_RULE);
 
 describe('the explorer page on a query-only process (distributed mode, real Kafka and Elasticsearch)', () => {
   let pipeline: RunningBraid;

@@ -15,22 +15,14 @@ import type { RunningBraid } from '../../src/main.js';
 import { closeWatched, inPage, launchBrowser, screenshots, textsOf, tid, untilInPage, watchedPage, type PageElement, type WatchedPage } from '../helpers/browser.js';
 import { startTestBraid, testConfig } from '../helpers/braid.js';
 import { eventually } from '../helpers/otlp.js';
-import { seedCheckout, seedLogRun, type Checkout } from './seed.js';
+import { PAYMENT_ERRORS_RULE, ruleFile, seedCheckout, seedLogRun, type Checkout } from './seed.js';
 
 /** Fires at the first evaluation that sees a failed payment span; the second stays pending for an hour. */
-const RULES = `groups:
-  - name: explorer-browser-test
-    interval: 1s
-    rules:
-      - alert: PaymentErrors
-        expr: sum by (service_name) (traces_span_metrics_calls_total{service_name="payment", status_code="STATUS_CODE_ERROR"}) > 0
-        labels: { severity: page }
-        annotations: { summary: "payment calls fail" }
-      - alert: PaymentTrafficSeen
+const RULES = ruleFile('explorer-browser-test', `${PAYMENT_ERRORS_RULE}      - alert: PaymentTrafficSeen
         expr: sum by (service_name) (traces_span_metrics_calls_total{service_name="payment"}) > 0
         for: 1h
         labels: { severity: info }
-`;
+`);
 const LOG_LINES = 250;
 
 const json = async <T>(url: string): Promise<T> => {

@@ -112,3 +112,13 @@ export function largeTrace(traceId: string, count: number): { body: Uint8Array; 
   };
   return { body: encodeTraceRequest(data).slice(), spanIds };
 }
+
+/** A rule that fires at the first evaluation that sees a failed payment span (the seeded checkout has one). */
+export const PAYMENT_ERRORS_RULE = `      - alert: PaymentErrors
+        expr: sum by (service_name) (traces_span_metrics_calls_total{service_name="payment", status_code="STATUS_CODE_ERROR"}) > 0
+        labels: { severity: page }
+        annotations: { summary: "payment calls fail" }
+`;
+
+/** A rule file of one group evaluated every second. */
+export const ruleFile = (group: string, rules: string): string => `groups:\n  - name: ${group}\n    interval: 1s\n    rules:\n${rules}`;
