@@ -81,10 +81,14 @@ describe('consumer lag gauge (real Kafka, real Elasticsearch)', () => {
     const ingesterRegistry = braid.registry;
     // The ingester process reads the lag at start, then every 15 s: it reports 0 by its second read.
     await eventually(async () => ((await lagOf(registry, `${topicPrefix}spans.v1`))?.total === 0 ? true : undefined), 60_000, 'our lag reader sees 0');
-    await eventually(async () => ((await lagOf(ingesterRegistry, `${topicPrefix}spans.v1`))?.total === 0 ? true : undefined), 40_000, "the ingester process's gauge shows 0");
-    expect(await lagOf(ingesterRegistry, `${topicPrefix}logs.v1`)).toEqual({ total: 0, partitions });
-    expect(await lagOf(ingesterRegistry, `${topicPrefix}metrics.v1`)).toEqual({ total: 0, partitions });
+    // The ingester itself produces the span metrics it derives into the metrics topic and then
+    // consumes them, so that topic can show a short lag of its own: wait for all three at once.
+    const allZero = async () => {
+      const lags = await Promise.all(['spans', 'logs', 'metrics'].map((t) => lagOf(ingesterRegistry, `${topicPrefix}${t}.v1`)));
+      return lags.every((l) => l?.total === 0 && l.partitions === partitions) ? lags : undefined;
+    };
+    await eventually(allZero, 60_000, "the ingester process's gauge shows 0 on spans, logs and metrics");
     const failures = (await ingesterRegistry.getSingleMetric('braid_queue_consumer_lag_read_failures_total')?.get())?.values[0]?.value;
     expect(failures).toBe(0);
-  });
+  }, 180_000);
 });
