@@ -11,6 +11,10 @@ import type { Client } from '@elastic/elasticsearch';
 
 export const CONCURRENCY = 8;
 const cli = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
+/** BENCH_BRAID_JS=<built cli/index.js>: run Braid as compiled JavaScript instead of through tsx. */
+const builtCli = process.env.BENCH_BRAID_JS;
+/** BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`) for the processes named in BENCH_NODE_FLAGS_FOR (comma list; all when unset). */
+const nodeFlags = (name: string) => (!process.env.BENCH_NODE_FLAGS_FOR || process.env.BENCH_NODE_FLAGS_FOR.split(',').includes(name) ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean) : []);
 const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 
 export interface Braid {
@@ -41,7 +45,7 @@ export async function startBraid(dir: string, name: string, yaml: string[], env:
       ...yaml,
     ].join('\n'),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags(name), ...(builtCli ? [builtCli] : ['--import', 'tsx', cli]), 'serve', '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const braid = { child, http: `http://127.0.0.1:${p}`, grpc: `127.0.0.1:${p + 1}`, query: `http://127.0.0.1:${p + 3}`, admin: `http://127.0.0.1:${p + 4}` };
   for (let i = 0; i < 600; i++) {
     const ok = await fetch(`${braid.admin}/readyz`).then((r) => r.status === 200, () => false);
