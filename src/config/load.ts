@@ -21,6 +21,7 @@ export const ENV_OVERRIDES = {
   BRAID_LOG_LEVEL: 'telemetry.log_level',
   BRAID_SCRAPE_SHARD_INDEX: 'receivers.prometheus.shard.index',
   BRAID_SCRAPE_SHARD_COUNT: 'receivers.prometheus.shard.count',
+  BRAID_WORKERS: 'cluster.workers',
 } as const;
 
 /** Reads and validates a config file (or none: all defaults), applying environment overrides. */
@@ -57,7 +58,7 @@ export function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
   for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    const parsed = name === 'BRAID_KAFKA_BROKERS' ? value.split(',').map((s) => s.trim()).filter(Boolean) : name.startsWith('BRAID_SCRAPE_SHARD_') && /^\d+$/.test(value) ? Number(value) : value;
+    const parsed = name === 'BRAID_KAFKA_BROKERS' ? value.split(',').map((s) => s.trim()).filter(Boolean) : (name.startsWith('BRAID_SCRAPE_SHARD_') || name === 'BRAID_WORKERS') && /^\d+$/.test(value) ? Number(value) : value;
     setPath(out, path.split('.'), parsed);
   }
   return out;
@@ -133,6 +134,7 @@ function crossCheck(cfg: BraidConfigParsed, source: string): BraidConfig {
   for (const [at, tls] of [['queue.kafka.tls', cfg.queue.kafka.tls], ['storage.elasticsearch.tls', es.tls]] as const) {
     if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) problems.push(`  ${at}: cert_file and key_file go together`);
   }
+  problems.push(...clusterProblems(cfg.cluster.workers, targets, queueKind, storeKind));
   const shard = cfg.receivers.prometheus.shard;
   if (shard.index >= shard.count) {
     problems.push(`  receivers.prometheus.shard.index: ${shard.index} must be below shard.count (${shard.count})`);
@@ -140,6 +142,23 @@ function crossCheck(cfg: BraidConfigParsed, source: string): BraidConfig {
   if (problems.length > 0) throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${source}:\n${problems.join('\n')}`);
   const { target: _target, ...rest } = cfg;
   return { ...rest, targets, queueKind, storeKind };
+}
+
+/** Several workers share nothing in-process: each target they run must keep its state in Kafka or Elasticsearch. */
+function clusterProblems(workers: number | 'auto', targets: Target[], queueKind: string, storeKind: string): string[] {
+  if (workers === 0 || workers === 1) return [];
+  const at = `  cluster.workers: ${workers}`;
+  const out: string[] = [];
+  if (targets.includes('alerter')) {
+    out.push(`${at} cannot run the alerter target: rules need one evaluator (each worker would evaluate and notify on its own); run the alerter in a process of its own and list the other targets, e.g. --target collector,ingester,query`);
+  }
+  if (queueKind === 'memory' && targets.some((t) => t === 'collector' || t === 'ingester')) {
+    out.push(`${at} needs Kafka: the in-process queue lives inside one process, where other workers cannot reach it; set queue.kafka.brokers (BRAID_KAFKA_BROKERS) or cluster.workers: 0`);
+  }
+  if (storeKind === 'memory' && targets.some((t) => t === 'ingester' || t === 'query')) {
+    out.push(`${at} needs Elasticsearch: the memory store lives inside one process, where other workers cannot reach it; set storage.elasticsearch.url (BRAID_ELASTICSEARCH_URL) or cluster.workers: 0`);
+  }
+  return out;
 }
 
 function resolveTargets(target: string | string[], problems: string[]): Target[] {

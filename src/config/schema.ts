@@ -137,6 +137,14 @@ const kafka = z.strictObject({
   group_id: z.string().min(1).default('braid-ingester'),
   /** How long a produce may wait for the broker before the receiver answers "retry later". */
   produce_timeout_ms: positiveInt.default(10_000),
+  /** How long a produce call waits for concurrent ones to share its produce request (docs/adr/0015); 0: only those of the same event-loop turn. */
+  linger_ms: z.number().int().min(0).max(1_000).default(5),
+  /** Bytes of one partition's record batch in a produce request (cut lower by the topic's max.message.bytes); waiting bytes past it are sent at once. */
+  batch_max_bytes: positiveInt.default(1_048_576),
+  /** Bytes the producer holds (waiting or in flight) past which receivers answer 429 / UNAVAILABLE (retryable). */
+  max_buffered_bytes: positiveInt.default(64 * 1024 * 1024),
+  /** Compression of produced record batches: none | gzip | snappy (measured in docs/adr/0015). */
+  compression: z.enum(['none', 'gzip', 'snappy']).default('none'),
 });
 
 const memoryQueue = z.strictObject({
@@ -211,6 +219,14 @@ const telemetry = z.strictObject({
     .prefault({}),
 });
 
+/** Several worker processes sharing the ports of one `braid serve` (src/cluster). */
+const cluster = z.strictObject({
+  /** 0 or 1: one process, as without this key; N: N workers under a primary; auto: os.availableParallelism(). */
+  workers: z
+    .union([z.literal('auto'), z.number().int().min(0).max(64)], { error: 'expected 0-64 or "auto"' })
+    .default(0),
+});
+
 /** The whole configuration file. */
 export const BraidConfigSchema = z.strictObject({
   target: z
@@ -240,6 +256,7 @@ export const BraidConfigSchema = z.strictObject({
   alerting: alerting.prefault({}),
   head: head.prefault({}),
   telemetry: telemetry.prefault({}),
+  cluster: cluster.prefault({}),
   shutdown_timeout_seconds: positiveInt.max(300).default(10),
 });
 
