@@ -4,7 +4,7 @@
  * import each other; they are wired here.
  */
 import type { FastifyInstance } from 'fastify';
-import { createAdminServer, type ReadinessCheck } from './admin/server.js';
+import { createAdminServer, processReadiness, type Readiness, type ReadinessCheck } from './admin/server.js';
 import { createRuleFilesProvider } from './alerting/evaluator/index.js';
 import { startSnapshotReader, type SnapshotReader } from './alerting/snapshot/index.js';
 import { startAlerter, type RunningAlerter } from './alerter.js';
@@ -66,6 +66,8 @@ export interface RunningBraid {
   reload(): Promise<{ ok: boolean; errors: string[] }>;
   /** Drains and stops everything; resolves true when everything accepted reached the store. */
   stop(): Promise<boolean>;
+  /** What /readyz answers for this process (a cluster primary asks each worker). */
+  readiness(): Promise<Readiness>;
 }
 
 /** Options of `startBraid` that are not user configuration. */
@@ -73,6 +75,8 @@ export interface StartOptions {
   log: Logger;
   /** Aborting it during start-up stops waiting for Kafka/Elasticsearch. */
   signal?: AbortSignal;
+  /** False in a cluster worker: the primary serves the admin port for all workers (src/cluster). */
+  admin?: boolean;
 }
 
 const url = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -132,8 +136,9 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   if (store) checks.push({ name: `store (${store.kind})`, check: () => store.ping() });
   let alerter: RunningAlerter | undefined;
   const reload = async (): Promise<{ ok: boolean; errors: string[] }> => (alerter ? alerter.reload() : { ok: false, errors: ['this process runs no alerter target'] });
-  const admin = createAdminServer(registry, checks, () => (stopping ? 'stopping' : started ? 'running' : 'starting'), log, reload);
-  const addresses: BraidAddresses = { admin: await listen(admin, config.admin.endpoint) };
+  const phase = () => (stopping ? 'stopping' : started ? 'running' : 'starting');
+  const admin = options.admin === false ? undefined : createAdminServer(registry, checks, phase, log, reload);
+  const addresses: BraidAddresses = { admin: admin ? await listen(admin, config.admin.endpoint) : '' };
 
   if (queue) await startDependency(`queue (${queue.kind})`, () => queue.start(), log, options.signal);
   if (store) await startDependency(`store (${store.kind})`, () => store.start(), log, options.signal);
@@ -251,7 +256,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     }
     await alerter?.stop();
     await lagReader?.stop();
-    await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, closeHttpServer(admin, 1_000)]);
+    await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, admin ? closeHttpServer(admin, 1_000) : undefined]);
     await snapshotReader?.stop();
     await headFeed?.stop();
     head?.close();
@@ -259,7 +264,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     log.info({ drained }, 'stopped');
     return drained;
   }
-  return { addresses, registry, stop, reload, ...(head ? { head } : {}), ...(headFeed ? { headReady: headFeed.ready } : {}) };
+  return { addresses, registry, stop, reload, readiness: () => processReadiness(checks, phase()), ...(head ? { head } : {}), ...(headFeed ? { headReady: headFeed.ready } : {}) };
 }
 
 /** Deletes indices past retention now and every hour until `signal` aborts. */
