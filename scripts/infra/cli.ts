@@ -1,6 +1,7 @@
-/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build|helm-build`. */
+/** Command line of the real-service harness: `npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build|helm-build|peers-build`. */
 import { fetchPrometheusOperatorCrds } from './crds.js';
 import { buildHelm } from './helm.js';
+import { buildPeers } from './jaeger.js';
 import { infraDown, infraStatus, infraUp, InfraError, type InfraUpResult } from './index.js';
 import { buildKubernetes } from './kubernetes.js';
 import { buildPrometheus } from './prometheus.js';
@@ -53,8 +54,14 @@ async function main(cmd: string | undefined): Promise<number> {
       process.stdout.write(`${h.helm}\n${crds.servicemonitors}\n${crds.prometheusrules}\n`);
       return 0;
     }
+    case 'peers-build': {
+      // Jaeger v2 and telemetrygen for `npm run bench -- --peers`, from the Go module proxy, cached.
+      const b = await buildPeers();
+      process.stdout.write(`${b.jaeger}\n${b.telemetrygen}\n`);
+      return 0;
+    }
     default:
-      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build|helm-build\n');
+      process.stderr.write('usage: npx tsx scripts/infra/cli.ts up|down|status|kube-build|prom-build|helm-build|peers-build\n');
       return 2;
   }
 }
