@@ -1,11 +1,12 @@
 /** Metrics of the queue, shared by both implementations. */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The queue's metrics object. */
 export interface QueueMetrics {
   produced: Counter<'topic'>;
   producedBytes: Counter<'topic'>;
   produceFailures: Counter<'topic' | 'reason'>;
+  produceRequestRecords: Histogram;
   consumed: Counter<'topic'>;
   handlerFailures: Counter<'topic'>;
   bufferedBytes: Gauge;
@@ -21,6 +22,7 @@ export function createQueueMetrics(registry: Registry): QueueMetrics {
     produced: new Counter({ name: 'braid_queue_records_produced_total', help: 'Records the queue acknowledged.', labelNames: ['topic'], registers: r }),
     producedBytes: new Counter({ name: 'braid_queue_produced_bytes_total', help: 'Bytes of record values the queue acknowledged.', labelNames: ['topic'], registers: r }),
     produceFailures: new Counter({ name: 'braid_queue_produce_failures_total', help: 'Produce calls that failed, by reason (unavailable, full, too_large).', labelNames: ['topic', 'reason'], registers: r }),
+    produceRequestRecords: new Histogram({ name: 'braid_queue_produce_request_records', help: 'Records per Kafka produce request: the records of concurrent produce calls coalesced (queue.kafka.linger_ms).', buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 10000], registers: r }),
     consumed: new Counter({ name: 'braid_queue_records_consumed_total', help: 'Records handled and committed by consumers.', labelNames: ['topic'], registers: r }),
     handlerFailures: new Counter({ name: 'braid_queue_batch_retries_total', help: 'Batches whose handler failed and that will be delivered again.', labelNames: ['topic'], registers: r }),
     bufferedBytes: new Gauge({ name: 'braid_queue_memory_buffered_bytes', help: 'Bytes held by the in-process queue, not yet committed.', registers: r }),

@@ -6,13 +6,15 @@
  * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
  */
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, Kafka, Partitioners, logLevel, type KafkaConfig, type PartitionAssigner, type Admin, type Message, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { AssignerProtocol, Kafka, Partitioners, logLevel, type KafkaConfig, type PartitionAssigner, type Admin, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
 import { clientTlsOptions, readConfigFile, type ClientTlsSettings } from '../../config/files.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
 import { startKafkaRead } from './kafka-read.js';
+import { BATCH_HEADER_BYTES, RECORD_FRAMING_BYTES, createCoalescer, type ProduceMessage } from './kafka-produce.js';
+import { compressionType, type KafkaCompression } from './kafka-produce-codecs.js';
 import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 
 /** Settings of the Kafka queue (`queue.kafka`). */
@@ -23,6 +25,11 @@ export interface KafkaQueueSettings {
   partitions: number;
   replication_factor: number;
   produce_timeout_ms: number;
+  /** Coalescing of produce calls (docs/adr/0015); defaults when unset: PRODUCE_DEFAULTS. */
+  linger_ms?: number | undefined;
+  batch_max_bytes?: number | undefined;
+  max_buffered_bytes?: number | undefined;
+  compression?: KafkaCompression | undefined;
   /** TLS to the brokers; off unless `enabled`. */
   tls?: (ClientTlsSettings & { enabled: boolean }) | undefined;
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password?: string | undefined; password_file?: string | undefined } | undefined;
@@ -41,12 +48,8 @@ export function kafkaConnectionOptions(settings: Pick<KafkaQueueSettings, 'tls' 
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
-/**
- * What a record batch needs besides its values: the batch header (61 bytes), each record's
- * framing, key and headers. The broker's max.message.bytes bounds the whole batch.
- */
-const BATCH_HEADER_BYTES = 61;
-const RECORD_FRAMING_BYTES = 64;
+/** Produce defaults, measured in docs/adr/0015 (scripts/bench/kafka-produce.ts). */
+export const PRODUCE_DEFAULTS = { linger_ms: 5, batch_max_bytes: 1_048_576, max_buffered_bytes: 64 * 1024 * 1024, compression: 'none' } as const;
 const RECORD_MARGIN_BYTES = 1_024;
 /**
  * The state topic keeps only each key's latest value (compaction), in small segments so that the
@@ -62,35 +65,6 @@ const STATE_TOPIC_CONFIG = [
 const STATE_READ_TIMEOUT_MS = 60_000;
 /** Partitions a consumer handles at once (measured: see docs/adr/0005). */
 export const CONSUMER_CONCURRENCY = 2;
-
-const messageBytes = (m: Message): number => {
-  let n = (m.value as Buffer).length + ((m.key as Buffer | null)?.length ?? 0) + RECORD_FRAMING_BYTES;
-  for (const [k, v] of Object.entries(m.headers ?? {})) n += k.length + String(v).length + 8;
-  return n;
-};
-
-/**
- * Cuts messages into produce calls whose record batches stay under `limit` bytes: kafkajs puts
- * every message of one call and partition into one batch, which the broker refuses whole when it
- * exceeds max.message.bytes.
- */
-export function produceChunks(messages: Message[], limit: number): Message[][] {
-  const chunks: Message[][] = [];
-  let chunk: Message[] = [];
-  let bytes = BATCH_HEADER_BYTES;
-  for (const m of messages) {
-    const n = messageBytes(m);
-    if (chunk.length > 0 && bytes + n > limit) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = BATCH_HEADER_BYTES;
-    }
-    chunk.push(m);
-    bytes += n;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
-}
 
 /**
  * Assigns partition p of every subscribed topic to the same member (members sorted by ID, p mod
@@ -130,8 +104,9 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   });
   const admin: Admin = kafka.admin();
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2_000 } });
-  /** max.message.bytes of each topic Braid uses. */
+  /** max.message.bytes and partition count of each topic Braid uses. */
   const maxBytes = new Map<string, number>();
+  const partitionCounts = new Map<string, number>();
   const limitOf = (t: string) => maxBytes.get(t) ?? DEFAULT_MAX_MESSAGE_BYTES;
   const topic = (kind: RecordKind) => topicName(settings.topic_prefix, kind);
   const stateTopic = stateTopicName(settings.topic_prefix);
@@ -155,28 +130,33 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       const value = Number(res.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
       maxBytes.set(res.resourceName, Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_MESSAGE_BYTES);
     }
+    for (const t of (await admin.fetchTopicMetadata({ topics: names })).topics) partitionCounts.set(t.name, t.partitions.length);
   }
 
-  /** Produces with acks=-1, bounded by produce_timeout_ms so a caller can answer "retry later". */
-  async function produce(t: string, messages: Message[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no acknowledgement within ${settings.produce_timeout_ms} ms`)), settings.produce_timeout_ms);
-    });
-    try {
-      const sends = produceChunks(messages, limitOf(t)).map((chunk) => producer.send({ topic: t, acks: -1, messages: chunk }));
-      await Promise.race([Promise.all(sends), timeout]);
-    } catch (cause) {
-      metrics.produceFailures.inc({ topic: t, reason: 'unavailable' });
-      throw new BraidError('BRAID_ERR_QUEUE_UNAVAILABLE', `kafka did not accept the records for ${t}: ${(cause as Error).message}`, { cause, retryAfterSeconds: 5 });
-    } finally {
-      clearTimeout(timer);
-    }
-    let bytes = 0;
-    for (const m of messages) bytes += (m.value as Buffer).length;
-    metrics.produced.inc({ topic: t }, messages.length);
-    metrics.producedBytes.inc({ topic: t }, bytes);
-  }
+  const compression = compressionType(settings.compression ?? PRODUCE_DEFAULTS.compression);
+  /** Produces with acks=-1, coalescing concurrent calls; each call is bounded by produce_timeout_ms so a caller can answer "retry later". */
+  const coalescer = createCoalescer(
+    {
+      lingerMs: settings.linger_ms ?? PRODUCE_DEFAULTS.linger_ms,
+      batchMaxBytes: settings.batch_max_bytes ?? PRODUCE_DEFAULTS.batch_max_bytes,
+      maxBufferedBytes: settings.max_buffered_bytes ?? PRODUCE_DEFAULTS.max_buffered_bytes,
+      timeoutMs: settings.produce_timeout_ms,
+    },
+    {
+      send: async (request) => {
+        await producer.sendBatch({ acks: -1, compression, topicMessages: request });
+      },
+      partitionsOf: (t) => partitionCounts.get(t) ?? settings.partitions,
+      limitOf,
+      onRequest: (records) => metrics.produceRequestRecords.observe(records),
+      onAcknowledged: (t, records, bytes) => {
+        metrics.produced.inc({ topic: t }, records);
+        metrics.producedBytes.inc({ topic: t }, bytes);
+      },
+      onFailed: (t, reason) => metrics.produceFailures.inc({ topic: t, reason }),
+    },
+  );
+  const produce = (t: string, messages: ProduceMessage[]) => coalescer.produce(t, messages);
 
   async function send(kind: RecordKind, records: QueueRecord[]): Promise<void> {
     await produce(topic(kind), records.map((r) => ({ key: r.key, value: r.value })));
@@ -331,7 +311,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     send,
     sendDeadLetters,
     async saveState(key, value) {
-      await produce(stateTopic, [{ key, value }]);
+      await produce(stateTopic, [{ key: Buffer.from(key), value }]);
     },
     loadStates,
     maxRecordBytes: (kind) => limitOf(topic(kind)) - BATCH_HEADER_BYTES - RECORD_FRAMING_BYTES - RECORD_MARGIN_BYTES,
@@ -345,6 +325,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       await admin.describeCluster();
     },
     async close() {
+      await coalescer.flush();
       await producer.disconnect();
       await admin.disconnect();
     },
