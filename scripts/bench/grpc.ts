@@ -79,7 +79,7 @@ function peakRssMb(pid: number): number {
 
 async function startServer(impl: Impl, profileDir: string | undefined): Promise<{ child: ChildProcess; port: number }> {
   const self = fileURLToPath(import.meta.url);
-  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `grpc-${impl}-${Date.now()}.cpuprofile`] : [];
+  const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', self, '--serve', impl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

@@ -1,10 +1,11 @@
 /**
- * OTLP/gRPC receiver (TraceService, LogsService and MetricsService Export of opentelemetry.proto.collector). Messages are
- * handled as raw bytes and split by trace ID on the wire by Braid's own codec. Retryable failures
- * answer UNAVAILABLE with a google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP spec asks.
+ * OTLP/gRPC receiver (TraceService, LogsService and MetricsService Export of
+ * opentelemetry.proto.collector) on Braid's own gRPC server over node:http2 (grpc-server.ts;
+ * docs/adr/0014-otlp-grpc-on-http2.md). Messages are handled as raw bytes and split by trace ID
+ * on the wire by Braid's own codec. Retryable failures answer UNAVAILABLE with a
+ * google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP spec asks.
  */
-import { Metadata, Server, ServerCredentials, status, type ServiceDefinition, type handleUnaryCall } from '@grpc/grpc-js';
-import { BraidError } from '../../errors.js';
+import { BraidError, GrpcStatus } from '../../errors.js';
 import { decodeLogsRequestLenient, encodeLogsResponse } from '../../model/otlp/logs-proto.js';
 import { decodeMetricsRequestLenient, encodeMetricsResponse } from '../../model/otlp/metrics-proto.js';
 import { encodeTraceResponse } from '../../model/otlp/trace-proto.js';
@@ -13,71 +14,43 @@ import type { Logger } from '../../telemetry/logger.js';
 import { exportLogs } from './export-logs.js';
 import { exportMetrics } from './export-metrics.js';
 import { exportTraceProtobuf } from './export.js';
+import type { UnaryHandler } from './grpc-call.js';
+import { startGrpcServer, type GrpcServer } from './grpc-server.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
-import { encodeStatus } from './status.js';
 
 /** Settings of the OTLP/gRPC receiver. */
 export interface OtlpGrpcSettings {
   host: string;
   port: number;
   maxRecvMsgSizeMiB: number;
+  /** Calls one connection may have in flight (default 1024). */
+  maxConcurrentStreams?: number;
 }
 
 /** A running gRPC receiver. */
-export interface OtlpGrpcServer {
-  port: number;
-  /** Stops accepting calls and waits for those in flight. */
-  close(): Promise<void>;
-}
+export type OtlpGrpcServer = GrpcServer;
 
-const identity = (b: Buffer): Buffer => b;
-
-/** A unary Export method on raw bytes. */
-const exportService = (path: string): ServiceDefinition => ({
-  Export: { path, requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity },
-});
-const traceService = exportService('/opentelemetry.proto.collector.trace.v1.TraceService/Export');
-const logsService = exportService('/opentelemetry.proto.collector.logs.v1.LogsService/Export');
-const metricsService = exportService('/opentelemetry.proto.collector.metrics.v1.MetricsService/Export');
+/** How long close() waits for calls in flight before dropping their connections. */
+const FORCE_CLOSE_MS = 5_000;
 
 /** Starts the OTLP/gRPC receiver. */
 export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Queue; metrics: OtlpReceiverMetrics; log: Logger }): Promise<OtlpGrpcServer> {
-  const server = new Server({ 'grpc.max_receive_message_length': settings.maxRecvMsgSizeMiB * 1024 * 1024 });
-  /** A handler answering OK with `handle`'s bytes, or the error's gRPC status with google.rpc.Status details. */
-  const unary = (handle: (request: Buffer) => Promise<Uint8Array>): handleUnaryCall<Buffer, Buffer> => (call, callback) => {
-    handle(call.request).then(
-      (res) => callback(null, Buffer.from(res)),
-      (err: unknown) => {
-        const e = err instanceof BraidError ? err : new BraidError('BRAID_ERR_INTERNAL', `internal error: ${(err as Error).message}`, { cause: err });
-        deps.metrics.refusedRequests.inc({ transport: 'grpc', code: e.code });
-        if (!e.transient && e.grpcStatus === status.INTERNAL) deps.log.error({ err }, 'otlp grpc export failed');
-        const metadata = new Metadata();
-        const retry = e.transient ? e.retryAfterSeconds : undefined;
-        metadata.set('grpc-status-details-bin', encodeStatus(e.grpcStatus, `${e.code}: ${e.message}`, retry));
-        callback({ code: e.grpcStatus, details: `${e.code}: ${e.message}`, metadata });
-      },
-    );
+  const { queue, metrics, log } = deps;
+  const routes = new Map<string, UnaryHandler>([
+    ['/opentelemetry.proto.collector.trace.v1.TraceService/Export', async (req) => encodeTraceResponse((await exportTraceProtobuf(req, 'grpc', queue, metrics)).partial)],
+    ['/opentelemetry.proto.collector.logs.v1.LogsService/Export', async (req) => encodeLogsResponse((await exportLogs(decodeLogsRequestLenient(req), 'grpc', queue, metrics)).partial)],
+    ['/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', async (req) => encodeMetricsResponse((await exportMetrics(decodeMetricsRequestLenient(req), 'grpc', queue, metrics)).partial)],
+  ]);
+  const refused = (e: BraidError) => {
+    metrics.refusedRequests.inc({ transport: 'grpc', code: e.code });
+    // A failure of Braid's own (not a client's protocol error) is worth a log line.
+    if (!e.transient && e.grpcStatus === GrpcStatus.INTERNAL && !e.code.startsWith('BRAID_ERR_GRPC_')) log.error({ err: e.cause ?? e }, 'otlp grpc export failed');
   };
-  server.addService(traceService, { Export: unary(async (req) => encodeTraceResponse((await exportTraceProtobuf(req, 'grpc', deps.queue, deps.metrics)).partial)) });
-  server.addService(logsService, {
-    Export: unary(async (req) => encodeLogsResponse((await exportLogs(decodeLogsRequestLenient(req), 'grpc', deps.queue, deps.metrics)).partial)),
-  });
-  server.addService(metricsService, {
-    Export: unary(async (req) => encodeMetricsResponse((await exportMetrics(decodeMetricsRequestLenient(req), 'grpc', deps.queue, deps.metrics)).partial)),
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${settings.host}:${settings.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  const server = await startGrpcServer(
+    { host: settings.host, port: settings.port, maxRecvMsgBytes: settings.maxRecvMsgSizeMiB * 1024 * 1024, maxConcurrentStreams: settings.maxConcurrentStreams ?? 1024, forceAfterMs: FORCE_CLOSE_MS },
+    routes,
+    { refused, log },
   );
-  deps.log.info({ endpoint: `${settings.host}:${port}` }, 'otlp grpc receiver listening');
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.forceShutdown(), 5_000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
-  };
+  log.info({ endpoint: `${settings.host}:${server.port}` }, 'otlp grpc receiver listening');
+  return server;
 }
