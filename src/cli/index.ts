@@ -2,6 +2,7 @@
 /**
  * The `braid` command: serve, config check, trace. The only place that exits the process.
  */
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { isBraidError } from '../errors.js';
@@ -19,7 +20,7 @@ const USAGE = `usage:
 
 environment: BRAID_CONFIG, BRAID_TARGET, BRAID_KAFKA_BROKERS, BRAID_ELASTICSEARCH_URL, BRAID_LOG_LEVEL,
   BRAID_KAFKA_SASL_USERNAME, BRAID_KAFKA_SASL_PASSWORD, BRAID_ELASTICSEARCH_USERNAME, BRAID_ELASTICSEARCH_PASSWORD,
-  BRAID_ELASTICSEARCH_API_KEY, BRAID_SCRAPE_SHARD_INDEX, BRAID_SCRAPE_SHARD_COUNT`;
+  BRAID_ELASTICSEARCH_API_KEY, BRAID_SCRAPE_SHARD_INDEX, BRAID_SCRAPE_SHARD_COUNT, BRAID_WORKERS`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`braid: ${message}\n`);
@@ -30,8 +31,13 @@ async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, target: { type: 'string', short: 't' } }, strict: true });
   const env = { ...process.env };
   if (values.target) env.BRAID_TARGET = values.target;
+  // A cluster worker takes its config from the primary (src/cluster), not from the file again.
+  if (cluster.isWorker) process.exit(await (await import('../cluster/worker.js')).serveWorker());
   const config = await loadConfig(values.config ?? (env.BRAID_CONFIG || undefined), env);
   const log = createLogger(config.telemetry.log_level);
+  const { resolveWorkers } = await import('../cluster/plan.js');
+  const workers = resolveWorkers(config.cluster.workers);
+  if (workers > 0) process.exit(await (await import('../cluster/primary.js')).servePrimary(config, workers, log));
   const starting = new AbortController();
   let stopRequested = false;
   const onSignal = (signal: string) => {
