@@ -4,8 +4,12 @@
  * table per process: an ingester reads what a collector compressed, and what a Java or Go client
  * compressed with snappy (xerial-framed or a plain block).
  */
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { compress, uncompress } from 'snappyjs';
+
+// kafkajs is CommonJS: Node's named-export detection misses CompressionCodecs.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
+type CompressionTypes = kafkajs.CompressionTypes;
 
 /** Values of `queue.kafka.compression`. */
 export const KAFKA_COMPRESSIONS = ['none', 'gzip', 'snappy'] as const;
