@@ -90,14 +90,23 @@ class UnaryCall {
       const stop = this.reader.push(chunk);
       if (stop) this.fail(bodyError(stop));
     });
-    this.stream.on('end', () => void this.onBody(this.reader.end()));
-    this.stream.on('close', () => {
-      clearTimeout(this.timer);
-      if (!this.answered) {
-        this.answered = true;
-        this.ctx.refused(new BraidError('BRAID_ERR_GRPC_CANCELLED', 'the client cancelled the call or went away'));
-      }
+    this.stream.on('end', () => {
+      const body = this.reader.end();
+      // A connection that drops ends its streams before it marks them aborted: a cut-off body is
+      // judged a tick later, when a vanished client has been counted as one.
+      if (body.kind === 'truncated') setImmediate(() => void this.onBody(body));
+      else void this.onBody(body);
     });
+    this.stream.on('aborted', () => this.cancelled());
+    this.stream.on('close', () => this.cancelled());
+  }
+
+  /** The client reset the stream or went away before it was answered. */
+  private cancelled(): void {
+    clearTimeout(this.timer);
+    if (this.answered) return;
+    this.answered = true;
+    this.ctx.refused(new BraidError('BRAID_ERR_GRPC_CANCELLED', 'the client cancelled the call or went away'));
   }
 
   private async onBody(body: UnaryBody): Promise<void> {
