@@ -11,7 +11,7 @@ describe('cutRequests', () => {
     const out = cutRequests(calls, () => 1_048_588);
     expect(out).toHaveLength(1);
     expect(out[0]!.request).toEqual([{ topic: 't', messages: calls[0]!.messages }, { topic: 'u', messages: calls[1]!.messages }]);
-    expect([...out[0]!.calls]).toEqual([0, 1]);
+    expect([...out[0]!.calls.keys()]).toEqual([0, 1]);
   });
 
   it('cuts so that no partition batch exceeds the limit, keeping order', () => {
@@ -40,7 +40,7 @@ describe('cutRequests', () => {
 
   it('names, for each request, the calls whose records it carries', () => {
     const calls = [{ topic: 't', messages: [msg(600_000)] }, { topic: 't', messages: [msg(600_000), msg(10)] }, { topic: 't', messages: [msg(10)] }];
-    expect(cutRequests(calls, () => 1_048_588).map((r) => [...r.calls])).toEqual([[0], [1, 2]]);
+    expect(cutRequests(calls, () => 1_048_588).map((r) => [...r.calls.keys()])).toEqual([[0], [1, 2]]);
   });
 });
 
@@ -110,6 +110,37 @@ describe('createCoalescer', () => {
     expect(second.v).toBe('resolved');
     expect(deps.failed).toEqual(['t:unavailable']);
     expect(deps.acked).toEqual([['t', 3, 3_600]]);
+  });
+
+  it('sends the calls of a refused shared request again one by one, so that only the refused records fail', async () => {
+    const { sent, deps } = fakeKafka();
+    const c = createCoalescer(settings, deps);
+    const good = records(3);
+    const bad = [{ key: Buffer.from('x'), value: Buffer.alloc(5_000) }];
+    const pGood = state(c.produce('spans', good));
+    const pBad = state(c.produce('logs', bad));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(sent).toHaveLength(1);
+    sent[0]!.fail(new Error('MESSAGE_TOO_LARGE'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.slice(1).map((s) => s.request.map((t) => [t.topic, t.messages.length]))).toEqual([[['spans', 3]], [['logs', 1]]]);
+    sent[1]!.ack();
+    sent[2]!.fail(new Error('MESSAGE_TOO_LARGE'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([pGood.v, pBad.v]).toEqual(['resolved', 'rejected:BRAID_ERR_QUEUE_UNAVAILABLE']);
+    expect(deps.requests).toEqual([4, 3, 1]);
+    expect(c.bufferedBytes()).toBe(0);
+  });
+
+  it('fails every call of a request at once when the failure is not one to isolate (broker unreachable)', async () => {
+    const { sent, deps } = fakeKafka();
+    const c = createCoalescer(settings, { ...deps, isolatable: () => false });
+    const ps = [state(c.produce('t', records(2))), state(c.produce('t', records(2)))];
+    await vi.advanceTimersByTimeAsync(5);
+    sent[0]!.fail(new Error('Connection error: connect ECONNREFUSED'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent).toHaveLength(1);
+    expect(ps.map((p) => p.v)).toEqual(['rejected:BRAID_ERR_QUEUE_UNAVAILABLE', 'rejected:BRAID_ERR_QUEUE_UNAVAILABLE']);
   });
 
   it('resolves a call cut over several requests only when all of them were acknowledged', async () => {

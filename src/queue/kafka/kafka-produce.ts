@@ -40,6 +40,8 @@ export interface CoalescerDeps {
   partitionsOf(topic: string): number;
   /** max.message.bytes of a topic: the bound of one record batch. */
   limitOf(topic: string): number;
+  /** Whether a failed shared request is worth sending again call by call (a refusal of some records, not an unreachable broker); default yes. */
+  isolatable?(cause: unknown): boolean;
   /** Called once per produce request sent, with its record count. */
   onRequest?(records: number): void;
   /** Called once per call acknowledged, with its record count and value bytes. */
@@ -84,17 +86,17 @@ interface Call {
 }
 
 /** Records of calls in the order they came, cut into requests whose partition batches fit their limits. */
-export function cutRequests(calls: ReadonlyArray<{ topic: string; messages: ProduceMessage[] }>, batchLimit: (topic: string) => number): Array<{ request: ProduceRequest; calls: Set<number> }> {
-  const out: Array<{ request: ProduceRequest; calls: Set<number> }> = [];
+export function cutRequests(calls: ReadonlyArray<{ topic: string; messages: ProduceMessage[] }>, batchLimit: (topic: string) => number): Array<{ request: ProduceRequest; calls: Map<number, ProduceMessage[]> }> {
+  const out: Array<{ request: ProduceRequest; calls: Map<number, ProduceMessage[]> }> = [];
   let topics = new Map<string, ProduceMessage[]>();
   let batchBytes = new Map<string, number>();
-  let members = new Set<number>();
+  let members = new Map<number, ProduceMessage[]>();
   const close = () => {
     if (members.size === 0) return;
     out.push({ request: [...topics].map(([topic, messages]) => ({ topic, messages })), calls: members });
     topics = new Map();
     batchBytes = new Map();
-    members = new Set();
+    members = new Map();
   };
   calls.forEach((call, i) => {
     const limit = batchLimit(call.topic);
@@ -108,11 +110,23 @@ export function cutRequests(calls: ReadonlyArray<{ topic: string; messages: Prod
       let list = topics.get(call.topic);
       if (!list) topics.set(call.topic, (list = []));
       list.push(m);
-      members.add(i);
+      let mine = members.get(i);
+      if (!mine) members.set(i, (mine = []));
+      mine.push(m);
     }
   });
   close();
   return out;
+}
+
+/** Whether kafkajs's error (or one it wraps) is the broker refusing records (a non-retriable protocol error such as MESSAGE_TOO_LARGE), not a broker out of reach. */
+export function refusedByBroker(cause: unknown): boolean {
+  let e = cause as { name?: string; retriable?: boolean; originalError?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (e.name === 'KafkaJSProtocolError' && e.retriable === false) return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
 }
 
 /** Creates a coalescer over `deps.send`. */
@@ -155,25 +169,37 @@ export function createCoalescer(settings: CoalescerSettings, deps: CoalescerDeps
     waitingBytes = 0;
     if (calls.length === 0) return;
     const requests = cutRequests(calls, (t) => Math.min(settings.batchMaxBytes, deps.limitOf(t)));
-    for (const { calls: members } of requests) for (const i of members) (calls[i] as Call).pending++;
+    for (const { calls: members } of requests) for (const i of members.keys()) (calls[i] as Call).pending++;
     for (const call of calls) call.unsettledRequests = call.pending;
     for (const { request, calls: members } of requests) {
-      const mine = [...members].map((i) => calls[i] as Call);
-      deps.onRequest?.(request.reduce((n, t) => n + t.messages.length, 0));
-      const done = deps.send(request).then(
-        () => {
-          for (const call of mine) if (--call.pending === 0 && !call.settled) acknowledge(call);
-        },
-        (cause: unknown) => {
-          for (const call of mine) fail(call, unavailable(call.topic, cause));
-        },
-      );
-      const tracked = done.finally(() => {
+      const mine = new Map([...members].map(([i, messages]) => [calls[i] as Call, messages]));
+      const tracked: Promise<void> = dispatch(request, mine).finally(() => {
         inFlight.delete(tracked);
-        for (const call of mine) if (--call.unsettledRequests === 0) buffered -= call.bytes;
+        for (const call of mine.keys()) if (--call.unsettledRequests === 0) buffered -= call.bytes;
       });
       inFlight.add(tracked);
     }
+  }
+
+  /** Sends one request; each call it carried is answered by it, or, when a shared request was refused, by its own records sent again alone. */
+  function dispatch(request: ProduceRequest, members: Map<Call, ProduceMessage[]>): Promise<void> {
+    deps.onRequest?.(request.reduce((n, t) => n + t.messages.length, 0));
+    return deps.send(request).then(
+      () => {
+        for (const call of members.keys()) if (--call.pending === 0 && !call.settled) acknowledge(call);
+      },
+      async (cause: unknown) => {
+        const open = [...members].filter(([call]) => !call.settled);
+        // kafkajs fails a whole request when the broker refused one partition's batch: sent alone, each
+        // call gets its own answer. Partitions the broker did take are written twice (at least once;
+        // the ingester's deterministic document IDs hide it).
+        if (open.length > 1 && (deps.isolatable?.(cause) ?? true)) {
+          await Promise.all(open.map(([call, messages]) => dispatch([{ topic: call.topic, messages }], new Map([[call, messages]]))));
+          return;
+        }
+        for (const call of members.keys()) fail(call, unavailable(call.topic, cause));
+      },
+    );
   }
 
   function acknowledge(call: Call): void {

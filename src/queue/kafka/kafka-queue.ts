@@ -13,7 +13,7 @@ import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
 import { startKafkaRead } from './kafka-read.js';
-import { BATCH_HEADER_BYTES, RECORD_FRAMING_BYTES, createCoalescer, type ProduceMessage } from './kafka-produce.js';
+import { BATCH_HEADER_BYTES, RECORD_FRAMING_BYTES, createCoalescer, refusedByBroker, type ProduceMessage } from './kafka-produce.js';
 import { compressionType, type KafkaCompression } from './kafka-produce-codecs.js';
 import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 
@@ -147,6 +147,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
         await producer.sendBatch({ acks: -1, compression, topicMessages: request });
       },
       partitionsOf: (t) => partitionCounts.get(t) ?? settings.partitions,
+      isolatable: refusedByBroker,
       limitOf,
       onRequest: (records) => metrics.produceRequestRecords.observe(records),
       onAcknowledged: (t, records, bytes) => {
