@@ -5,7 +5,7 @@
  * searchable, a probe trace read back through each query API (the bench fails if it is incomplete).
  * Prints one table (median and range per system, and the ratio) and writes results.json.
  *
- * Environment: BENCH_PEERS_ROUNDS (2 per system), BENCH_PEERS_RATE (25000 spans/s offered),
+ * Environment: BENCH_PEERS_ROUNDS (2 per system), BENCH_PEERS_RATE (20000 spans/s offered),
  * BENCH_PEERS_SECONDS (20), BENCH_PEERS_PROCESSES (4 telemetrygen processes), BENCH_PEERS_SATURATION_RATE
  * (100000), BENCH_PEERS_SATURATION_SECONDS (15), BENCH_PEERS_SATURATION_PROCESSES (8),
  * BENCH_PEERS_BRAID: a commit (default HEAD; built apart from the working tree, which others may be
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   if (kafkaPid === undefined || esPid === undefined) throw new Error(`cannot find the pids of Kafka (${up.kafkaBrokers}) and Elasticsearch (${up.elasticsearchUrl}) to measure their CPU`);
   const settings: RoundSettings = {
     telemetrygen: peers.telemetrygen,
-    rate: num('BENCH_PEERS_RATE', 25_000),
+    rate: num('BENCH_PEERS_RATE', 20_000),
     seconds: num('BENCH_PEERS_SECONDS', 20),
     processes: num('BENCH_PEERS_PROCESSES', 4),
     saturationRate: num('BENCH_PEERS_SATURATION_RATE', 100_000),

@@ -100,7 +100,8 @@ export async function runRound(sys: PeerSystem, env: RoundEnv, s: RoundSettings,
   // (c) ingester until every accepted span is searchable.
   const inTopic = kafka2 - kafka0;
   const index = sys.spanIndices(env.prefix);
-  const count = async () => ((await es.count({ index, allow_no_indices: true, ignore_unavailable: true })).count);
+  // A fresh index answers no_shard_available until its shard started: counted as nothing searchable yet.
+  const count = async () => (await es.count({ index, allow_no_indices: true, ignore_unavailable: true }).catch(() => ({ count: 0 }))).count;
   const ingestCpu0 = cpuSeconds(s.esPid);
   const started = performance.now();
   const ing = await sys.startIngester(env);

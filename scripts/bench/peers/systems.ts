@@ -88,25 +88,34 @@ export function braid(root: string): PeerSystem {
   };
 }
 
+/** The JAEGER_* variables the configs in this folder read: ports from env.portBase (+5 for the ingester), names from env.prefix. */
+export function jaegerVars(env: Pick<RoundEnv, 'kafkaBrokers' | 'elasticsearchUrl' | 'prefix' | 'portBase'>, role: 'collector' | 'ingester'): Record<string, string> {
+  const p = env.portBase + (role === 'collector' ? 0 : 5);
+  return {
+    JAEGER_OTLP_GRPC_PORT: String(p),
+    JAEGER_OTLP_HTTP_PORT: String(p + 1),
+    JAEGER_QUERY_HTTP_PORT: String(p + 2),
+    JAEGER_METRICS_PORT: String(p + 3),
+    JAEGER_HEALTH_PORT: String(p + 4),
+    // The collector does not serve queries; the ingester has no OTLP receiver: the two never clash.
+    JAEGER_QUERY_GRPC_PORT: String(p + 1),
+    JAEGER_KAFKA_BROKERS: env.kafkaBrokers,
+    JAEGER_KAFKA_TOPIC: `${env.prefix}.spans`,
+    JAEGER_KAFKA_GROUP: `${env.prefix}-ingester`,
+    JAEGER_ES_URL: env.elasticsearchUrl,
+    JAEGER_INDEX_PREFIX: env.prefix,
+  };
+}
+
+/** Jaeger's config file for a role. */
+export const jaegerConfig = (role: 'collector' | 'ingester') => join(PEERS_DIR, `jaeger-${role}.yaml`);
+
 /** Jaeger v2's binary with the configs in this folder; ports, topic, group and indices through JAEGER_* variables. */
 export function jaeger(binary: string): PeerSystem {
   const start = async (env: RoundEnv, role: 'collector' | 'ingester'): Promise<Running> => {
     const p = env.portBase + (role === 'collector' ? 0 : 5);
-    const vars = {
-      JAEGER_OTLP_GRPC_PORT: String(p),
-      JAEGER_OTLP_HTTP_PORT: String(p + 1),
-      JAEGER_QUERY_HTTP_PORT: String(p + 2),
-      JAEGER_METRICS_PORT: String(p + 3),
-      JAEGER_HEALTH_PORT: String(p + 4),
-      JAEGER_QUERY_GRPC_PORT: String(p + 1),
-      JAEGER_KAFKA_BROKERS: env.kafkaBrokers,
-      JAEGER_KAFKA_TOPIC: `${env.prefix}.spans`,
-      JAEGER_KAFKA_GROUP: `${env.prefix}-ingester`,
-      JAEGER_ES_URL: env.elasticsearchUrl,
-      JAEGER_INDEX_PREFIX: env.prefix,
-    };
-    const config = join(PEERS_DIR, `jaeger-${role}.yaml`);
-    const proc = startProc(`jaeger ${role}`, binary, ['--config', config], vars, join(env.dir, `jaeger-${role}.log`));
+    const vars = jaegerVars(env, role);
+    const proc = startProc(`jaeger ${role}`, binary, ['--config', jaegerConfig(role)], vars, join(env.dir, `jaeger-${role}.log`));
     await waitReady(proc, ok(`http://127.0.0.1:${p + 4}/status`));
     return { proc, otlpGrpc: `127.0.0.1:${p}`, metricsUrl: `http://127.0.0.1:${p + 3}/metrics`, queryUrl: `http://127.0.0.1:${p + 2}` };
   };
