@@ -68,6 +68,8 @@ export async function servePrimary(config: BraidConfig, count: number, log: Logg
       } else pending.get(m.id)?.(m);
     });
     worker.on('exit', (code, signal) => onExit(s, worker, code, signal));
+    // A send racing the worker's exit fails on a closed channel: the exit handler deals with the worker.
+    worker.on('error', (err: Error) => plog.warn({ slot: s.slot, pid: worker.process.pid, err: err.message }, 'worker channel error'));
   };
 
   const onExit = (s: Slot, worker: Worker, code: number | null, signal: string | null) => {
