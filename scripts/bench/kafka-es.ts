@@ -3,7 +3,9 @@
  * harness), each Braid target in a process of its own as it would be deployed:
  *   1. collector: OTLP/HTTP protobuf and OTLP/gRPC requests -> Kafka ack; spans/s, spans per
  *      collector CPU-second (per core), the collector's peak RSS;
- *   2. ingester: the records of step 1, Kafka -> Elasticsearch ack;
+ *   2. ingester: the records of step 1, Kafka -> Elasticsearch ack, BENCH_INGESTER_ROUNDS times (fresh
+ *      group and indices each): spans/s, CPU per span of the ingester, Elasticsearch and Kafka,
+ *      the ingester's peak RSS (VmHWM);
  *   3. raw baseline: the same span documents bulk-indexed straight into Elasticsearch;
  *   4. end to end: an all-in-one process, requests in -> Elasticsearch ack;
  *   5. ingest-to-searchable latency p50/p99 at half of the end-to-end rate;
@@ -11,7 +13,7 @@
  * Bounded loads only. Prints figures; asserts nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { infraDown, infraUp } from '../infra/index.js';
@@ -23,10 +25,11 @@ import type { SpanDocument } from '../../src/storage/store.js';
 import { CONSUMER_CONCURRENCY } from '../../src/queue/kafka/kafka-queue.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { benchRequest, SPANS_PER_REQUEST } from './requests.js';
-import { bytesPerDoc, CONCURRENCY, cpuSeconds, deleteIndices, fmt, grpcSender, httpSender, load, metric, rssMb, sleep, startBraid, stopBraid, waitFor } from './processes.js';
+import { bytesPerDoc, CONCURRENCY, cpuSeconds, deleteIndices, fmt, grpcSender, httpSender, load, metric, metrics, peakRss, sleep, startBraid, stopBraid, waitFor } from './processes.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
+const INGESTER_ROUNDS = Number(process.env.BENCH_INGESTER_ROUNDS ?? 1);
 
 const up = await infraUp({ log: (l) => process.stderr.write(`[bench] ${l}\n`) });
 const esPid = pidListeningOn(Number(new URL(up.elasticsearchUrl).port))!;
@@ -40,7 +43,61 @@ const bodies = Array.from({ length: 2 * REQUESTS }, () => benchRequest());
 const warmup = Array.from({ length: 50 }, () => benchRequest());
 const totalSpans = 2 * REQUESTS * SPANS_PER_REQUEST;
 const queueYaml = (prefix: string) => `queue: { kafka: { topic_prefix: "${prefix}.", group_id: "${prefix}-ingester", partitions: 6 } }`;
+/** BENCH_INGESTER_YAML: extra config lines for the ingester processes (e.g. an ingest setting under test). */
+const INGESTER_YAML = process.env.BENCH_INGESTER_YAML ? [process.env.BENCH_INGESTER_YAML] : [];
+const fmtN = (n: number) => (n >= 100 ? fmt(n) : n.toFixed(1));
 const storeYaml = (prefix: string) => `storage: { elasticsearch: { index_prefix: "${prefix}" } }`;
+
+interface IngesterRound {
+  prefix: string;
+  spansPerS: number;
+  /** CPU microseconds per span of each process while the ingester drained the topic. */
+  ingesterUs: number;
+  esUs: number;
+  kafkaUs: number;
+  /** The ingester's VmHWM. */
+  peakRssMb: number;
+  heap: string;
+  /** 1-minute load average at the end of the round. */
+  load: string;
+}
+
+/**
+ * One ingester process from a fresh consumer group into indices `prefix`. Rounds after the first
+ * get topics of their own, filled by a collector first: the derived series' saved state is per
+ * topic prefix, and a round over counted records would skip counting them.
+ */
+async function ingesterRound(prefix: string, topics: string, i: number): Promise<IngesterRound> {
+  const inTopic = totalSpans + 50 * SPANS_PER_REQUEST;
+  if (i > 0) {
+    const filler = await startBraid(dir, `filler${i}`, ['target: collector', queueYaml(topics)], env);
+    await load(httpSender(filler), [...warmup, ...bodies], warmup.length + bodies.length);
+    await stopBraid(filler);
+  }
+  const ingester = await startBraid(dir, `ingester${i}`, ['target: ingester', queueYaml(topics), storeYaml(prefix), ...INGESTER_YAML], env);
+  const pid = ingester.child.pid!;
+  const started = performance.now();
+  const cpu0 = [cpuSeconds(pid), cpuSeconds(esPid), cpuSeconds(kafkaPid)];
+  // Polled every 250 ms (every 50 ms, serving /metrics was 4% of the ingester's CPU profile);
+  // the heap figures say where the peak RSS is: V8's heap or buffers outside it.
+  const peak = { heapUsed: 0, heapTotal: 0, external: 0 };
+  const deadline = Date.now() + 600_000;
+  for (;;) {
+    const m = await metrics(ingester, ['braid_ingest_spans_total', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']);
+    peak.heapUsed = Math.max(peak.heapUsed, m[1]!);
+    peak.heapTotal = Math.max(peak.heapTotal, m[2]!);
+    peak.external = Math.max(peak.external, m[3]!);
+    if (m[0]! >= inTopic) break;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the ingester');
+    await sleep(250);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = [cpuSeconds(pid), cpuSeconds(esPid), cpuSeconds(kafkaPid)].map((v, j) => ((v - cpu0[j]!) / inTopic) * 1e6);
+  const peakRssMb = peakRss(pid);
+  await stopBraid(ingester);
+  const mb = (b: number) => b / 1024 / 1024;
+  return { prefix, spansPerS: inTopic / seconds, ingesterUs: cpu[0]!, esUs: cpu[1]!, kafkaUs: cpu[2]!, peakRssMb, heap: `heap used ${fmt(mb(peak.heapUsed))} MB, heap total ${fmt(mb(peak.heapTotal))} MB, external ${fmt(mb(peak.external))} MB (peaks of 250 ms samples)`, load: loadavg()[0]!.toFixed(2) };
+}
 
 try {
   console.log(`trace pipeline, real Kafka ${up.kafkaBrokers} + Elasticsearch ${up.elasticsearchUrl}; requests of ${SPANS_PER_REQUEST} spans (10 traces each), ${CONCURRENCY} senders`);
@@ -64,20 +121,22 @@ try {
   console.log(`  OTLP/gRPC            ${fmt(spans / g.seconds)} spans/s wall, ${fmt(spans / (c2 - c1))} spans per collector CPU-second`);
   console.log(`  collector peak RSS   ${fmt(Math.max(http.peakRssMb, g.peakRssMb))} MB`);
 
-  // 2. Ingester alone over what step 1 put in Kafka (plus the 50 warm-up requests).
+  // 2. Ingester alone over what step 1 put in Kafka (plus the 50 warm-up requests), in
+  // INGESTER_ROUNDS rounds, each a fresh consumer group and index prefix over the same records.
   const inTopic = totalSpans + 50 * SPANS_PER_REQUEST;
-  const t0 = performance.now();
-  const ingester = await startBraid(dir, 'ingester', ['target: ingester', queueYaml(a), storeYaml(a)], env);
-  const started = performance.now();
-  const cpu0 = [cpuSeconds(ingester.child.pid!), cpuSeconds(esPid), cpuSeconds(kafkaPid)];
-  await waitFor(async () => (await metric(ingester, 'braid_ingest_spans_total')) >= inTopic, 600_000, 'the ingester');
-  const ingestSeconds = (performance.now() - started) / 1000;
-  const cpu = [cpuSeconds(ingester.child.pid!), cpuSeconds(esPid), cpuSeconds(kafkaPid)].map((v, i) => v - cpu0[i]!);
-  const ingesterRss = rssMb(ingester.child.pid!);
-  await stopBraid(ingester);
-  console.log('ingester (Kafka -> Elasticsearch ack, one process)');
-  console.log(`  ${fmt(inTopic / ingestSeconds)} spans/s (${fmt(inTopic)} spans in ${ingestSeconds.toFixed(1)} s after ready; start-up ${((started - t0) / 1000).toFixed(1)} s), RSS ${fmt(ingesterRss)} MB`);
-  console.log(`  CPU seconds: ingester ${cpu[0]!.toFixed(1)}, elasticsearch ${cpu[1]!.toFixed(1)}, kafka ${cpu[2]!.toFixed(1)} (2 cores: ${(2 * ingestSeconds).toFixed(1)} available)`);
+  const rounds: IngesterRound[] = [];
+  console.log(`ingester (Kafka -> Elasticsearch ack, one process, ${process.env.BENCH_BRAID_JS ? 'built JavaScript' : 'node --import tsx'}; ${INGESTER_ROUNDS} rounds over the same ${fmt(inTopic)} spans)`);
+  for (let i = 0; i < INGESTER_ROUNDS; i++) {
+    const round = await ingesterRound(`${a}i${i}`, i === 0 ? a : `${a}t${i}`, i);
+    rounds.push(round);
+    console.log(`  round ${i + 1}: ${fmt(round.spansPerS)} spans/s; CPU per span: ingester ${round.ingesterUs.toFixed(1)} us, elasticsearch ${round.esUs.toFixed(1)} us, kafka ${round.kafkaUs.toFixed(1)} us; ${fmt(1e6 / (round.ingesterUs + round.esUs))} spans per (ingester + ES) CPU-second; peak RSS ${fmt(round.peakRssMb)} MB (${round.heap}); load ${round.load}`);
+  }
+  const med = (f: (r: IngesterRound) => number) => {
+    const v = rounds.map(f).sort((x, y) => x - y);
+    return `${fmtN(v[Math.floor(v.length / 2)]!)} (${fmtN(v[0]!)}-${fmtN(v[v.length - 1]!)})`;
+  };
+  console.log(`  median (range): ${med((r) => r.spansPerS)} spans/s; ingester ${med((r) => r.ingesterUs)} us/span; elasticsearch ${med((r) => r.esUs)} us/span; (ingester + ES) ${med((r) => 1e6 / (r.ingesterUs + r.esUs))} spans per CPU-second; peak RSS ${med((r) => r.peakRssMb)} MB`);
+  const ingestPerS = rounds.map((r) => r.spansPerS).sort((x, y) => x - y)[Math.floor(rounds.length / 2)]!;
 
   // 3. Raw baseline: the same documents, bulk-indexed straight into Elasticsearch.
   const r = `${run}r`;
@@ -101,75 +160,78 @@ try {
   const baselinePerS = docs.length / ((performance.now() - b0) / 1000);
   await store.close();
   console.log(`raw baseline (same span documents, _bulk of 5,000 straight into Elasticsearch, ${CONSUMER_CONCURRENCY} requests in flight)`);
-  console.log(`  ${fmt(baselinePerS)} docs/s; CPU seconds: loader ${(cpuSeconds(process.pid) - bcpu0[0]!).toFixed(1)}, elasticsearch ${(cpuSeconds(esPid) - bcpu0[1]!).toFixed(1)}`);
+  console.log(`  ${fmt(baselinePerS)} docs/s (ingester alone: ${((ingestPerS / baselinePerS) * 100).toFixed(0)}% of it); CPU seconds: loader ${(cpuSeconds(process.pid) - bcpu0[0]!).toFixed(1)}, elasticsearch ${(cpuSeconds(esPid) - bcpu0[1]!).toFixed(1)}`);
 
-  // 4. End to end, deployed as a collector process and an ingester process.
+  // BENCH_PHASES=ingester: the ingester rounds and the raw baseline only.
   const e = `${run}e`;
-  const eCollector = await startBraid(dir, 'e-collector', ['target: collector', queueYaml(e)], env);
-  const eIngester = await startBraid(dir, 'e-ingester', ['target: ingester', queueYaml(e), storeYaml(e)], env);
-  const e0 = performance.now();
-  const eload = await load(httpSender(eCollector), bodies, 2 * REQUESTS, eCollector.child.pid!);
-  await waitFor(async () => (await metric(eIngester, 'braid_ingest_spans_total')) >= totalSpans, 600_000, 'end to end');
-  const e2ePerS = totalSpans / ((performance.now() - e0) / 1000);
-  console.log('end to end (OTLP/HTTP protobuf in -> Elasticsearch ack; a collector process and an ingester process)');
-  console.log(`  ${fmt(e2ePerS)} spans/s = ${((e2ePerS / baselinePerS) * 100).toFixed(0)}% of the raw baseline; accepted at ${fmt(totalSpans / eload.seconds)} spans/s; collector peak RSS ${fmt(eload.peakRssMb)} MB`);
-  const all = { ...eCollector, query: eIngester.query };
+  if (process.env.BENCH_PHASES !== 'ingester') {
+    // 4. End to end, deployed as a collector process and an ingester process.
+    const eCollector = await startBraid(dir, 'e-collector', ['target: collector', queueYaml(e)], env);
+    const eIngester = await startBraid(dir, 'e-ingester', ['target: ingester', queueYaml(e), storeYaml(e)], env);
+    const e0 = performance.now();
+    const eload = await load(httpSender(eCollector), bodies, 2 * REQUESTS, eCollector.child.pid!);
+    await waitFor(async () => (await metric(eIngester, 'braid_ingest_spans_total')) >= totalSpans, 600_000, 'end to end');
+    const e2ePerS = totalSpans / ((performance.now() - e0) / 1000);
+    console.log('end to end (OTLP/HTTP protobuf in -> Elasticsearch ack; a collector process and an ingester process)');
+    console.log(`  ${fmt(e2ePerS)} spans/s = ${((e2ePerS / baselinePerS) * 100).toFixed(0)}% of the raw baseline; accepted at ${fmt(totalSpans / eload.seconds)} spans/s; collector peak RSS ${fmt(eload.peakRssMb)} MB`);
+    const all = { ...eCollector, query: eIngester.query };
 
-  // 5. Ingest-to-searchable latency at half the end-to-end rate: one probe trace per request.
-  const rate = e2ePerS / 2 / SPANS_PER_REQUEST; // requests per second
-  const probes = new Map<string, number>();
-  const latencies: number[] = [];
-  let polling = true;
-  const poller = (async () => {
-    while (polling || probes.size > 0) {
-      const ids = [...probes.keys()];
-      if (ids.length > 0) {
-        const res = await es.search({ index: `${e}-spans-*`, size: ids.length, _source: ['trace.id'], query: { terms: { 'trace.id': ids } }, collapse: { field: 'trace.id' } });
-        const now = performance.now();
-        for (const h of res.hits.hits) {
-          const id = (h._source as { 'trace.id': string })['trace.id'];
-          const sent = probes.get(id);
-          if (sent !== undefined) {
-            latencies.push(now - sent);
-            probes.delete(id);
+    // 5. Ingest-to-searchable latency at half the end-to-end rate: one probe trace per request.
+    const rate = e2ePerS / 2 / SPANS_PER_REQUEST; // requests per second
+    const probes = new Map<string, number>();
+    const latencies: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling || probes.size > 0) {
+        const ids = [...probes.keys()];
+        if (ids.length > 0) {
+          const res = await es.search({ index: `${e}-spans-*`, size: ids.length, _source: ['trace.id'], query: { terms: { 'trace.id': ids } }, collapse: { field: 'trace.id' } });
+          const now = performance.now();
+          for (const h of res.hits.hits) {
+            const id = (h._source as { 'trace.id': string })['trace.id'];
+            const sent = probes.get(id);
+            if (sent !== undefined) {
+              latencies.push(now - sent);
+              probes.delete(id);
+            }
           }
         }
+        await sleep(20);
       }
-      await sleep(20);
+    })();
+    const send = httpSender(all);
+    const l0 = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; i < Math.round(rate * LATENCY_SECONDS); i++) {
+      const due = l0 + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const body = benchRequest();
+      const probe = decodeTraceRequest(body).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId;
+      const sentAt = performance.now();
+      inflight.push(send(body).then(() => void probes.set(probe, sentAt)));
     }
-  })();
-  const send = httpSender(all);
-  const l0 = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < Math.round(rate * LATENCY_SECONDS); i++) {
-    const due = l0 + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    const body = benchRequest();
-    const probe = decodeTraceRequest(body).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId;
-    const sentAt = performance.now();
-    inflight.push(send(body).then(() => void probes.set(probe, sentAt)));
+    await Promise.all(inflight);
+    polling = false;
+    await Promise.race([poller, sleep(60_000)]);
+    latencies.sort((x, y) => x - y);
+    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+    console.log(`ingest-to-searchable latency at half rate (${fmt(rate * SPANS_PER_REQUEST)} spans/s for ${LATENCY_SECONDS} s, ${latencies.length} probe traces, Elasticsearch refresh 1 s)`);
+    console.log(`  p50 ${fmt(pct(0.5))} ms, p99 ${fmt(pct(0.99))} ms`);
+    await stopBraid(eCollector);
+    await stopBraid(eIngester);
+
+    // 6. Bytes per span after flush + force-merge.
+    const eb = await bytesPerDoc(es, `${e}-spans-*`);
+    const rb = await bytesPerDoc(es, `${r}-spans-*`);
+    const derived = await bytesPerDoc(es, `${e}-traces-*,${e}-edges-*,${e}-operations`);
+    console.log('Elasticsearch size (primary store after flush and force-merge to one segment)');
+    console.log(`  spans index     ${fmt(eb.bytes / eb.docs)} bytes/span (${fmt(eb.docs)} spans, ${fmt(eb.bytes / 1024 / 1024)} MiB)`);
+    console.log(`  with summaries, edges and catalog  ${fmt((eb.bytes + derived.bytes) / eb.docs)} bytes/span`);
+    console.log(`  raw baseline    ${fmt(rb.bytes / rb.docs)} bytes/span`);
   }
-  await Promise.all(inflight);
-  polling = false;
-  await Promise.race([poller, sleep(60_000)]);
-  latencies.sort((x, y) => x - y);
-  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  console.log(`ingest-to-searchable latency at half rate (${fmt(rate * SPANS_PER_REQUEST)} spans/s for ${LATENCY_SECONDS} s, ${latencies.length} probe traces, Elasticsearch refresh 1 s)`);
-  console.log(`  p50 ${fmt(pct(0.5))} ms, p99 ${fmt(pct(0.99))} ms`);
-  await stopBraid(eCollector);
-  await stopBraid(eIngester);
 
-  // 6. Bytes per span after flush + force-merge.
-  const eb = await bytesPerDoc(es, `${e}-spans-*`);
-  const rb = await bytesPerDoc(es, `${r}-spans-*`);
-  const derived = await bytesPerDoc(es, `${e}-traces-*,${e}-edges-*,${e}-operations`);
-  console.log('Elasticsearch size (primary store after flush and force-merge to one segment)');
-  console.log(`  spans index     ${fmt(eb.bytes / eb.docs)} bytes/span (${fmt(eb.docs)} spans, ${fmt(eb.bytes / 1024 / 1024)} MiB)`);
-  console.log(`  with summaries, edges and catalog  ${fmt((eb.bytes + derived.bytes) / eb.docs)} bytes/span`);
-  console.log(`  raw baseline    ${fmt(rb.bytes / rb.docs)} bytes/span`);
-
-  for (const p of [a, r, e]) await deleteIndices(es, p);
+  for (const p of [r, e, ...rounds.map((x) => x.prefix)]) await deleteIndices(es, p);
 } finally {
   await es.close();
   rmSync(dir, { recursive: true, force: true });

@@ -74,11 +74,25 @@ export function rssMb(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
+/** Peak resident set size (VmHWM) of a process over its life, in MB. */
+export function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
 export async function metric(b: Braid, name: string): Promise<number> {
+  return (await metrics(b, [name]))[0]!;
+}
+
+/** The sum over all series of each of `names`, from one scrape. */
+export async function metrics(b: Braid, names: string[]): Promise<number[]> {
   const text = await (await fetch(`${b.admin}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name) && /^[a-z_]+(\{.*\})? /.test(line)) sum += Number(line.split(' ').pop());
-  return sum;
+  const sums = names.map(() => 0);
+  for (const line of text.split('\n')) {
+    const i = names.findIndex((name) => line.startsWith(name));
+    if (i >= 0 && /^[a-z_]+(\{.*\})? /.test(line)) sums[i]! += Number(line.split(' ').pop());
+  }
+  return sums;
 }
 
 export async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

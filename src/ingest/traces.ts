@@ -7,28 +7,37 @@
  */
 import { isErrorLog, type LogDocument, type OperationDocument, type ServiceEdgeDocument, type SpanDocument, type TraceSummaryDocument } from '../storage/store.js';
 
-interface SpanInfo {
+/** A span whose parent has not arrived yet (an orphan): what its edge and the root need. */
+interface Waiting {
+  id: string;
   service: string;
   name: string;
-  parent: string | undefined;
+  start: number;
+  error: boolean;
+}
+
+/**
+ * What the tracker keeps of a trace: aggregates, not spans (143 bytes per span instead of
+ * 275; docs/adr/0016). Each span ID maps to its service's index in `services` times 2 plus its
+ * error bit: enough to skip a replayed span and to name the parent's service of an edge.
+ */
+interface TraceState {
+  spans: Map<string, number>;
+  /** Services of the trace's spans and logs, in arrival order. */
+  services: string[];
   start: number;
   end: number;
-  error: boolean;
-}
-
-interface LogInfo {
-  /** Microseconds since the epoch. */
-  time: number;
-  service: string;
-  error: boolean;
-}
-
-interface TraceState {
-  spans: Map<string, SpanInfo>;
+  errors: number;
+  /** The earliest span without a parent. */
+  root: { service: string; name: string; start: number } | undefined;
+  /** parent span ID -> its children that arrived first (the trace's orphans). */
+  waiting: Map<string, Waiting[]> | undefined;
   /** Log records that carry the trace ID, by log ID (a replayed record changes nothing). */
-  logs: Map<string, LogInfo>;
-  /** parent span ID -> child span IDs, for edges whose parent arrives after its child. */
-  children: Map<string, string[]>;
+  logs: Set<string> | undefined;
+  errorLogs: number;
+  /** Microseconds since the epoch of the first and last log record. */
+  logStart: number;
+  logEnd: number;
 }
 
 /** Derived documents of one batch. */
@@ -47,6 +56,12 @@ export interface TraceTrackerSettings {
 }
 
 const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
+
+/** The index of `service` in the trace's services, added when new (a trace has a handful). */
+function serviceIndex(state: TraceState, service: string): number {
+  const i = state.services.indexOf(service);
+  return i >= 0 ? i : state.services.push(service) - 1;
+}
 
 /** Tracks recent traces and derives summaries, edges and catalog entries from new spans. */
 export class TraceTracker {
@@ -91,8 +106,14 @@ export class TraceTracker {
 
   private addLog(state: TraceState, doc: LogDocument): void {
     const id = doc['log.id'];
+    state.logs ??= new Set();
     if (state.logs.has(id)) return;
-    state.logs.set(id, { time: Math.floor(Date.parse(doc['@timestamp']) * 1000), service: doc['service.name'], error: isErrorLog(doc) });
+    state.logs.add(id);
+    const time = Math.floor(Date.parse(doc['@timestamp']) * 1000);
+    state.logStart = Math.min(state.logStart, time);
+    state.logEnd = Math.max(state.logEnd, time);
+    if (isErrorLog(doc)) state.errorLogs++;
+    serviceIndex(state, doc['service.name']);
     this.spanCount++;
   }
 
@@ -123,7 +144,7 @@ export class TraceTracker {
       // Re-insert: Map order is the eviction order, least recently touched first.
       this.traces.delete(traceId);
     } else {
-      state = { spans: new Map(), logs: new Map(), children: new Map() };
+      state = { spans: new Map(), services: [], start: Infinity, end: -Infinity, errors: 0, root: undefined, waiting: undefined, logs: undefined, errorLogs: 0, logStart: Infinity, logEnd: -Infinity };
     }
     this.traces.set(traceId, state);
     return state;
@@ -132,77 +153,66 @@ export class TraceTracker {
   private add(state: TraceState, doc: SpanDocument, traceId: string, edges: ServiceEdgeDocument[]): void {
     const id = doc['span.id'];
     if (state.spans.has(id)) return; // a replayed span changes nothing
-    const info: SpanInfo = {
-      service: doc['service.name'],
-      name: doc['span.name'],
-      parent: doc['parent.id'],
-      start: doc['span.start.us'],
-      end: doc['span.start.us'] + doc['span.duration.us'],
-      error: doc['span.status.code'] === 'error',
-    };
-    state.spans.set(id, info);
+    const service = doc['service.name'];
+    const start = doc['span.start.us'];
+    const error = doc['span.status.code'] === 'error';
+    state.spans.set(id, serviceIndex(state, service) * 2 + (error ? 1 : 0));
     this.spanCount++;
-    if (info.parent !== undefined) {
-      const parent = state.spans.get(info.parent);
-      if (parent) this.edge(edges, traceId, id, parent, info);
-      else state.children.set(info.parent, [...(state.children.get(info.parent) ?? []), id]);
+    state.start = Math.min(state.start, start);
+    state.end = Math.max(state.end, start + doc['span.duration.us']);
+    if (error) state.errors++;
+    const parentId = doc['parent.id'];
+    if (parentId === undefined) {
+      if (!state.root || start < state.root.start) state.root = { service, name: doc['span.name'], start };
+    } else {
+      const parent = state.spans.get(parentId);
+      if (parent !== undefined) this.edge(edges, traceId, id, state.services[parent >> 1] as string, service, start, error);
+      else {
+        state.waiting ??= new Map();
+        const orphan: Waiting = { id, service, name: doc['span.name'], start, error };
+        const siblings = state.waiting.get(parentId);
+        if (siblings) siblings.push(orphan);
+        else state.waiting.set(parentId, [orphan]);
+      }
     }
-    for (const childId of state.children.get(id) ?? []) {
-      const child = state.spans.get(childId);
-      if (child) this.edge(edges, traceId, childId, info, child);
+    const children = state.waiting?.get(id);
+    if (children) {
+      for (const c of children) this.edge(edges, traceId, c.id, service, c.service, c.start, c.error);
+      state.waiting!.delete(id);
     }
-    state.children.delete(id);
   }
 
-  private edge(edges: ServiceEdgeDocument[], traceId: string, childId: string, parent: SpanInfo, child: SpanInfo): void {
-    if (parent.service === child.service) return;
+  private edge(edges: ServiceEdgeDocument[], traceId: string, childId: string, parentService: string, childService: string, childStart: number, childError: boolean): void {
+    if (parentService === childService) return;
     edges.push({
-      '@timestamp': iso(child.start),
+      '@timestamp': iso(childStart),
       'trace.id': traceId,
       'span.id': childId,
-      'parent.service.name': parent.service,
-      'child.service.name': child.service,
-      'event.outcome': child.error ? 'failure' : 'success',
+      'parent.service.name': parentService,
+      'child.service.name': childService,
+      'event.outcome': childError ? 'failure' : 'success',
     });
   }
 
   private summary(traceId: string, state: TraceState): TraceSummaryDocument {
-    let start = Infinity;
-    let end = -Infinity;
-    let errors = 0;
-    let root: SpanInfo | undefined;
-    const services = new Set<string>();
-    for (const s of state.spans.values()) {
-      start = Math.min(start, s.start);
-      end = Math.max(end, s.end);
-      if (s.error) errors++;
-      services.add(s.service);
-      if (s.parent !== undefined && state.spans.has(s.parent)) continue;
-      // The root is the span without a parent; failing that (parent not arrived), the earliest orphan.
-      const rank = (x: SpanInfo) => (x.parent === undefined ? 0 : 1);
-      if (!root || rank(s) < rank(root) || (rank(s) === rank(root) && s.start < root.start)) root = s;
-    }
-    let errorLogs = 0;
-    for (const l of state.logs.values()) {
-      if (l.error) errorLogs++;
-      services.add(l.service);
-      // A trace known only by its logs spans the time of its logs.
-      if (state.spans.size === 0) {
-        start = Math.min(start, l.time);
-        end = Math.max(end, l.time);
-      }
-    }
+    // A trace known only by its logs spans the time of its logs.
+    const [start, end] = state.spans.size > 0 ? [state.start, state.end] : [state.logStart, state.logEnd];
     const doc: TraceSummaryDocument = {
       '@timestamp': iso(start),
       'trace.id': traceId,
       'trace.start.us': start,
       'trace.duration.us': end - start,
       'span.count': state.spans.size,
-      'error.count': errors,
-      'service.names': [...services].sort(),
-      'log.count': state.logs.size,
-      'error.log.count': errorLogs,
+      'error.count': state.errors,
+      'service.names': [...state.services].sort(),
+      'log.count': state.logs?.size ?? 0,
+      'error.log.count': state.errorLogs,
     };
+    // The root is the span without a parent; failing that (parent not arrived), the earliest orphan.
+    let root: { service: string; name: string; start: number } | undefined = state.root;
+    if (!root && state.waiting) {
+      for (const children of state.waiting.values()) for (const c of children) if (!root || c.start < root.start) root = c;
+    }
     if (root) {
       doc['root.service.name'] = root.service;
       doc['root.span.name'] = root.name;
@@ -213,7 +223,7 @@ export class TraceTracker {
   private evict(): void {
     for (const [traceId, state] of this.traces) {
       if (this.spanCount <= this.settings.maxSpans) return;
-      this.spanCount -= state.spans.size + state.logs.size;
+      this.spanCount -= state.spans.size + (state.logs?.size ?? 0);
       this.traces.delete(traceId);
     }
   }
