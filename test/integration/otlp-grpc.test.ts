@@ -192,6 +192,7 @@ describe('OTLP/gRPC receiver on node:http2', () => {
     expect(a.headers[':status']).toBe(200);
     expect(a.headers['content-type']).toBe('application/grpc');
     expect(a.headers['grpc-accept-encoding']).toBe('identity,gzip,deflate');
+    expect(a.headers.date).toBeUndefined();
     expect(a.body).toEqual(Buffer.from([0, 0, 0, 0, 0]));
     expect(a.trailers['grpc-status']).toBe('0');
   });

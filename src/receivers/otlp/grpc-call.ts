@@ -26,6 +26,8 @@ export interface CallContext {
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, NGHTTP2_NO_ERROR } = constants;
 const GRPC_CONTENT_TYPES = new Set(['application/grpc', 'application/grpc+proto']);
+// gRPC clients never read a date header; node:http2 supports the option, its types do not name it.
+const NO_DATE = { sendDate: false } as const;
 // setTimeout's largest delay; a longer grpc-timeout is no deadline in practice.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -127,7 +129,7 @@ class UnaryCall {
     this.answered = true;
     clearTimeout(this.timer);
     const stream = this.stream;
-    stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc', 'grpc-accept-encoding': ACCEPT_ENCODING }, { waitForTrailers: true });
+    stream.respond({ [HTTP2_HEADER_STATUS]: 200, [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc', 'grpc-accept-encoding': ACCEPT_ENCODING }, { waitForTrailers: true, ...NO_DATE });
     stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
     const head = frameHeader(response.length);
     stream.end(response.length === 0 ? head : Buffer.concat([head, response]));
@@ -151,7 +153,7 @@ class UnaryCall {
       'grpc-message': percentEncodeMessage(message),
       'grpc-status-details-bin': encodeStatus(err.grpcStatus, message, retry).toString('base64').replace(/=+$/, ''),
     };
-    stream.respond(trailers, { endStream: true });
+    stream.respond(trailers, { endStream: true, ...NO_DATE });
     // A deadline or a refused body: the rest of the request is not wanted.
     stopReading(stream);
   }
