@@ -65,6 +65,9 @@ const STATE_TOPIC_CONFIG = [
 const STATE_READ_TIMEOUT_MS = 60_000;
 /** Partitions a consumer handles at once (measured: see docs/adr/0005). */
 export const CONSUMER_CONCURRENCY = 2;
+/** Bytes of records one fetch brings per partition (a larger single record still comes whole) and in all (docs/adr/0016). */
+export const FETCH_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+export const FETCH_MAX_BYTES = 6 * 1024 * 1024;
 
 /**
  * Assigns partition p of every subscribed topic to the same member (members sorted by ID, p mod
@@ -230,7 +233,10 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       groupId: group,
       partitionAssigners: [CoPartitionedAssigner],
       allowAutoTopicCreation: false,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      // What one fetch may bring bounds the ingester's memory: every record of it is decoded and
+      // built into documents before the next fetch (docs/adr/0016).
+      maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION,
+      maxBytes: FETCH_MAX_BYTES,
       // A fetch waits at most this long for data; disconnect waits for the fetch in flight.
       maxWaitTimeInMs: 1_000,
     });
