@@ -13,9 +13,11 @@
  * span (the child's process.cpuUsage over the produce phase), the broker's CPU per span
  * (/proc/<pid>/stat over the same phase), the child's peak RSS (VmHWM), records/s, bytes on disk.
  * Prints the median and range of RUNS runs. Run: node --import tsx scripts/bench/kafka-produce.ts
+ * (one child alone, profiled: BENCH_PROFILE=out.cpuprofile node --import tsx scripts/bench/kafka-produce.ts --child today 127.0.0.1:19092 <prefix of existing topics>)
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +37,8 @@ import { cpuSeconds } from './processes.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+/** Calls per second offered (open loop); 0: closed loop of CONCURRENCY callers. */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PARTITIONS = 6;
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'today,linger-0,linger-2,linger-5,linger-10,gzip,snappy,platformatic,platformatic-coalesced').split(',');
@@ -46,6 +50,8 @@ interface ChildResult {
   wallSeconds: number;
   peakRssMb: number;
   requests: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
 }
 
 /** The records of REQUESTS different requests, split per trace as the OTLP receivers do. */
@@ -53,11 +59,33 @@ function makeCalls(): QueueRecord[][] {
   return Array.from({ length: REQUESTS }, () => splitTraceRequestWire(benchRequest(), 1_000_000).records.map((r) => ({ key: r.key, value: r.value })));
 }
 
-async function runCalls(calls: QueueRecord[][], send: (records: QueueRecord[]) => Promise<void>): Promise<void> {
+/** Latencies (ms) of the calls of the last runCalls. */
+let latencies: number[] = [];
+
+/** Closed loop (CONCURRENCY callers back to back) or, with BENCH_RATE calls/s, open loop: calls start on a fixed schedule, as requests reach a collector. */
+async function runCalls(calls: QueueRecord[][], send: (records: QueueRecord[]) => Promise<void>, rate = RATE): Promise<void> {
+  latencies = [];
+  const timed = async (records: QueueRecord[]) => {
+    const t = performance.now();
+    await send(records);
+    latencies.push(performance.now() - t);
+  };
+  if (rate > 0) {
+    const t0 = performance.now();
+    const pending: Array<Promise<void>> = [];
+    for (let i = 0; i < calls.length; i++) {
+      const due = t0 + (i * 1_000) / rate;
+      const wait = due - performance.now();
+      if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+      pending.push(timed(calls[i] as QueueRecord[]));
+    }
+    await Promise.all(pending);
+    return;
+  }
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < calls.length) await send(calls[next++] as QueueRecord[]);
+      while (next < calls.length) await timed(calls[next++] as QueueRecord[]);
     }),
   );
 }
@@ -137,18 +165,26 @@ async function variantProducer(variant: string, brokers: string, prefix: string)
 async function child(variant: string, brokers: string, prefix: string): Promise<void> {
   const calls = makeCalls();
   const p = await variantProducer(variant, brokers, prefix);
-  await runCalls(calls.slice(0, 200), (r) => p.send(r)); // warm-up: connections, metadata, JIT
+  await runCalls(calls.slice(0, 200), (r) => p.send(r), 0); // warm-up: connections, metadata, JIT
   const requestsBefore = await p.requests();
   process.stdout.write('START\n');
   await new Promise((r) => setTimeout(r, 200)); // the parent samples the broker first
+  // BENCH_PROFILE=file: a CPU profile of the produce phase only (not the generation of the records).
+  const profiler = process.env.BENCH_PROFILE ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await runCalls(calls, (r) => p.send(r));
   const wallSeconds = (performance.now() - t0) / 1_000;
   const cpu = process.cpuUsage(cpu0);
+  if (profiler) writeFileSync(process.env.BENCH_PROFILE as string, JSON.stringify((await profiler.post('Profiler.stop')).profile));
   const records = calls.reduce((n, c) => n + c.length, 0);
   const peak = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  const result: ChildResult = { records, spans: REQUESTS * SPANS_PER_REQUEST, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds, peakRssMb: Number(peak?.[1] ?? 0) / 1024, requests: (await p.requests()) - requestsBefore };
+  const result: ChildResult = { records, spans: REQUESTS * SPANS_PER_REQUEST, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds, peakRssMb: Number(peak?.[1] ?? 0) / 1024, requests: (await p.requests()) - requestsBefore, latencyP50Ms: quantile(latencies, 0.5), latencyP99Ms: quantile(latencies, 0.99) };
   process.stdout.write(`END ${JSON.stringify(result)}\n`);
   await p.close();
 }
@@ -188,6 +224,7 @@ async function oneRun(variant: string, brokers: string, brokerPid: number, prefi
   return { ...result, diskBytes: topicDiskBytes(brokerLogDir(brokerPid), `${prefix}spans.v1`), load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') };
 }
 
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const fig = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 
@@ -197,9 +234,10 @@ async function main(): Promise<void> {
   const admin = new Kafka({ clientId: 'bench-admin', brokers: [up.kafkaBrokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const base = `benchk${Date.now().toString(36)}`;
-  console.log(`# kafka produce: ${REQUESTS} calls of ~10 records (100 spans) each, ${CONCURRENCY} concurrent callers, ${RUNS} runs per variant, node --import tsx`);
-  console.log('| variant | produce CPU us/record | us/span | broker CPU us/span | peak RSS MB | records/s | records/request | disk bytes/span | load (1/5/15 min) |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  const load = RATE > 0 ? `${RATE} calls/s offered (open loop)` : `${CONCURRENCY} concurrent callers (closed loop)`;
+  console.log(`# kafka produce: ${REQUESTS} calls of ~10 records (100 spans) each, ${load}, ${RUNS} runs per variant, node --import tsx`);
+  console.log('| variant | produce CPU us/record | us/span | broker CPU us/span | peak RSS MB | records/s | records/request | call latency p50 / p99 ms | disk bytes/span | load (1 min) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   try {
     const byVariant = new Map<string, Run[]>(VARIANTS.map((v) => [v, []]));
     for (let run = 0; run < RUNS; run++) {
@@ -214,7 +252,7 @@ async function main(): Promise<void> {
     for (const [variant, runs] of byVariant) {
       if (runs.length === 0) continue;
       console.log(
-        `| ${variant} | ${fig(runs.map((r) => (r.cpuSeconds * 1e6) / r.records), 1)} | ${fig(runs.map((r) => (r.cpuSeconds * 1e6) / r.spans), 2)} | ${fig(runs.map((r) => (r.brokerCpuSeconds * 1e6) / r.spans), 2)} | ${fig(runs.map((r) => r.peakRssMb), 0)} | ${fig(runs.map((r) => r.records / r.wallSeconds), 0)} | ${fig(runs.map((r) => r.records / Math.max(1, r.requests)), 1)} | ${fig(runs.map((r) => r.diskBytes / r.spans), 1)} | ${runs.map((r) => r.load.split(' ')[0]).join(', ')} |`,
+        `| ${variant} | ${fig(runs.map((r) => (r.cpuSeconds * 1e6) / r.records), 1)} | ${fig(runs.map((r) => (r.cpuSeconds * 1e6) / r.spans), 2)} | ${fig(runs.map((r) => (r.brokerCpuSeconds * 1e6) / r.spans), 2)} | ${fig(runs.map((r) => r.peakRssMb), 0)} | ${fig(runs.map((r) => r.records / r.wallSeconds), 0)} | ${fig(runs.map((r) => r.records / Math.max(1, r.requests)), 1)} | ${fig(runs.map((r) => r.latencyP50Ms), 1)} / ${fig(runs.map((r) => r.latencyP99Ms), 1)} | ${fig(runs.map((r) => r.diskBytes / r.spans), 1)} | ${runs.map((r) => r.load.split(' ')[0]).join(', ')} |`,
       );
     }
   } finally {
