@@ -1,14 +1,16 @@
 /**
  * The collector's OTLP/gRPC path alone, @grpc/grpc-js's Server against Braid's own server on
  * node:http2 (src/receivers/otlp/grpc.ts). Each round starts a server process (plain
- * `node --import tsx`) with the in-process memory queue and a consumer that only commits, so the
+ * `node --import tsx`, or plain JS with --js) with the in-process memory queue and a consumer that only commits, so the
  * queue stays small and nothing else runs there, then sends a bounded number of 100-span
  * ExportTraceServiceRequests from CHANNELS grpc-js client channels, SENDERS calls in flight.
  * Figures per round: server CPU-seconds (utime + stime from /proc) per span over the measured
  * requests (after a warm-up), the server's peak RSS (VmHWM) and requests/s (wall). The two
  * servers alternate, RUNS rounds each; median and range are printed with `uptime`'s load.
  *
- *   npx tsx scripts/bench/grpc.ts [--runs 3] [--requests 4000] [--only grpc-js|http2] [--cpu-prof DIR]
+ *   npx tsx scripts/bench/grpc.ts [--runs 3] [--requests 4000] [--only grpc-js|http2] [--js] [--cpu-prof DIR]
+ *
+ * --js runs the server process as plain JavaScript (bundled by esbuild) instead of through tsx.
  *
  * Not a test: it asserts nothing. The grpc-js server here is the receiver as it was before ADR
  * 0014, kept to compare against.
@@ -77,10 +79,22 @@ function peakRssMb(pid: number): number {
   return Number(m?.[1] ?? 0) / 1024;
 }
 
-async function startServer(impl: Impl, profileDir: string | undefined): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * With --js the server runs as plain JavaScript: this file bundled by esbuild (packages left
+ * external, so it sits where node_modules resolves them); otherwise through tsx.
+ */
+async function serverCommand(js: boolean): Promise<string[]> {
   const self = fileURLToPath(import.meta.url);
+  if (!js) return ['--import', 'tsx', self];
+  const outfile = fileURLToPath(new URL('../../node_modules/.cache/braid-bench/grpc.mjs', import.meta.url));
+  const { build } = await import('esbuild');
+  await build({ entryPoints: [self], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile, logLevel: 'warning' });
+  return [outfile];
+}
+
+async function startServer(impl: Impl, command: string[], profileDir: string | undefined): Promise<{ child: ChildProcess; port: number }> {
   const prof = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', self, '--serve', impl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, ...command, '--serve', impl], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -112,8 +126,8 @@ interface Round {
   load1: number;
 }
 
-async function round(impl: Impl, requests: number, profileDir: string | undefined): Promise<Round> {
-  const { child, port } = await startServer(impl, profileDir);
+async function round(impl: Impl, requests: number, command: string[], profileDir: string | undefined): Promise<Round> {
+  const { child, port } = await startServer(impl, command, profileDir);
   const channels = Array.from({ length: CHANNELS }, () => grpcSender({ grpc: `127.0.0.1:${port}` } as Parameters<typeof grpcSender>[0]));
   const bodies = Array.from({ length: 64 }, () => benchRequest());
   try {
@@ -134,7 +148,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const range = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { serve: { type: 'string' }, runs: { type: 'string', default: '3' }, requests: { type: 'string', default: '4000' }, only: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+  const { values } = parseArgs({ options: { serve: { type: 'string' }, runs: { type: 'string', default: '3' }, requests: { type: 'string', default: '4000' }, only: { type: 'string' }, 'cpu-prof': { type: 'string' }, js: { type: 'boolean', default: false } } });
   if (values.serve) {
     if (!IMPLS.includes(values.serve as Impl)) throw new Error(`--serve: expected one of ${IMPLS.join(', ')}, got ${values.serve}`);
     process.once('SIGINT', () => process.exit(0));
@@ -145,15 +159,16 @@ async function main(): Promise<void> {
   if (!(runs >= 1 && requests >= 1)) throw new Error('--runs and --requests must be positive numbers');
   const impls = values.only ? IMPLS.filter((i) => i === values.only) : [...IMPLS];
   if (impls.length === 0) throw new Error(`--only: expected one of ${IMPLS.join(', ')}, got ${values.only}`);
+  const command = await serverCommand(values.js);
   const results = new Map<Impl, Round[]>(impls.map((i) => [i, []]));
   for (let r = 0; r < runs; r++) {
     for (const impl of impls) {
-      const res = await round(impl, requests, values['cpu-prof']);
+      const res = await round(impl, requests, command, values['cpu-prof']);
       results.get(impl)!.push(res);
       console.log(`  round ${r + 1} ${impl}: ${res.usPerSpan.toFixed(2)} us/span, peak RSS ${res.peakRssMb.toFixed(0)} MB, ${res.requestsPerS.toFixed(0)} req/s, load ${res.load1.toFixed(2)}`);
     }
   }
-  console.log(`OTLP/gRPC server alone: ${requests} requests x ${SPANS_PER_REQUEST} spans, ${CHANNELS} grpc-js channels, ${SENDERS} calls in flight, memory queue; median (range) of ${runs}`);
+  console.log(`OTLP/gRPC server alone (${values.js ? 'plain JS bundled by esbuild' : 'node --import tsx'}): ${requests} requests x ${SPANS_PER_REQUEST} spans, ${CHANNELS} grpc-js channels, ${SENDERS} calls in flight, memory queue; median (range) of ${runs}`);
   console.log('| server | CPU us/span | peak RSS MB | requests/s | load (1 min) |');
   console.log('|---|---|---|---|---|');
   for (const [impl, rs] of results) {
