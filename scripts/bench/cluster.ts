@@ -77,6 +77,13 @@ async function round(s: Setting, o: { root: string; dir: string; brokers: string
   const accepted = () => scrapeSum(`${admin}/metrics`, 'braid_receiver_accepted_spans_total');
   const primaryCpu = () => cpuSeconds(proc.pid);
   const out: Record<string, number> = {};
+  // What the processes cost with no load: a fixed cost per process, spread over the spans it takes.
+  await sleep(5_000);
+  const idle0 = groupCpuSeconds(proc);
+  await sleep(15_000);
+  out.idleCores = (groupCpuSeconds(proc) - idle0) / 15;
+  const records = async () => [await scrapeSum(`${admin}/metrics`, 'braid_queue_produce_request_records_sum'), await scrapeSum(`${admin}/metrics`, 'braid_queue_produce_request_records_count')];
+  const r0 = await records();
   const [acc0, cpu0, p0, k0] = [await accepted(), groupCpuSeconds(proc), primaryCpu(), cpuSeconds(o.kafkaPid)];
   const fixed = await runTelemetrygen(o.telemetrygen, `127.0.0.1:${o.port}`, rate, seconds, processes, o.dir, `${o.prefix}-fixed`);
   await sleep(2_000);
@@ -85,6 +92,8 @@ async function round(s: Setting, o: { root: string; dir: string; brokers: string
   out.cpuUsPerSpan = ((cpu1 - cpu0) / spans) * 1e6;
   out.primaryCpuUsPerSpan = s.workers > 1 ? ((p1 - p0) / spans) * 1e6 : 0;
   out.brokerCpuUsPerSpan = ((k1 - k0) / spans) * 1e6;
+  const r1 = await records();
+  out.recordsPerProduceRequest = (r1[0]! - r0[0]!) / (r1[1]! - r0[1]! || 1);
   out.acceptedShare = (100 * spans) / fixed.generatedSpans;
   out.generatorCpuUsPerSpan = (fixed.cpuSeconds / fixed.generatedSpans) * 1e6;
   out.loadAvg1 = loadavg()[0]!;
@@ -109,7 +118,9 @@ async function round(s: Setting, o: { root: string; dir: string; brokers: string
 const FIGURES: Array<[string, string, number]> = [
   ['cpuUsPerSpan', 'collector CPU per span, fixed rate (us, all processes)', 2],
   ['primaryCpuUsPerSpan', '  of which the primary (us)', 2],
-  ['brokerCpuUsPerSpan', 'Kafka broker CPU per span (us)', 2],
+  ['idleCores', 'idle: collector cores busy with no load', 3],
+  ['recordsPerProduceRequest', 'fixed rate: records per Kafka produce request', 1],
+  ['brokerCpuUsPerSpan', 'Kafka broker CPU per span (us; the broker is shared with the other benches)', 2],
   ['acceptedShare', 'fixed rate: accepted / generated (%)', 1],
   ['saturationSpansPerSec', 'saturation: spans/s accepted (wall)', 0],
   ['saturationCpuCores', 'saturation: collector cores busy', 2],
