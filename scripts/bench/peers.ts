@@ -6,9 +6,10 @@
  * Prints one table (median and range per system, and the ratio) and writes results.json.
  *
  * Environment: BENCH_PEERS_ROUNDS (2 per system), BENCH_PEERS_RATE (20000 spans/s offered),
- * BENCH_PEERS_SECONDS (20), BENCH_PEERS_PROCESSES (4 telemetrygen processes), BENCH_PEERS_SATURATION_RATE
- * (100000), BENCH_PEERS_SATURATION_SECONDS (15), BENCH_PEERS_SATURATION_PROCESSES (8),
- * BENCH_PEERS_BRAID: a commit (default HEAD; built apart from the working tree, which others may be
+ * BENCH_PEERS_SECONDS (20), BENCH_PEERS_PROCESSES (8 telemetrygen processes), BENCH_PEERS_SATURATION_RATE
+ * (100000), BENCH_PEERS_SATURATION_SECONDS (10), BENCH_PEERS_SATURATION_PROCESSES (16),
+ * BENCH_PEERS_INGEST_TIMEOUT_SECONDS (600), BENCH_PEERS_STALL_SECONDS (60: the round fails when no span
+ * becomes searchable for that long), BENCH_PEERS_BRAID: a commit (default HEAD; built apart from the working tree, which others may be
  * editing) or `worktree` (dist/ of the working tree as it is, `npm run build` when missing).
  */
 import { execFileSync } from 'node:child_process';
@@ -68,6 +69,9 @@ async function cleanRound(kafka: Kafka, es: Client, prefix: string): Promise<voi
   await es.indices.deleteTemplate({ name: `${prefix}*` }, { ignore: [404] });
 }
 
+/** What Ctrl-C and a failure must undo: the running round's processes, topics and indices. */
+let cleanup: () => Promise<void> = stopAll;
+
 async function main(): Promise<void> {
   const rounds = num('BENCH_PEERS_ROUNDS', 2);
   const up = await infraUp({ log });
@@ -80,20 +84,22 @@ async function main(): Promise<void> {
     telemetrygen: peers.telemetrygen,
     rate: num('BENCH_PEERS_RATE', 20_000),
     seconds: num('BENCH_PEERS_SECONDS', 20),
-    processes: num('BENCH_PEERS_PROCESSES', 4),
+    processes: num('BENCH_PEERS_PROCESSES', 8),
     saturationRate: num('BENCH_PEERS_SATURATION_RATE', 100_000),
-    saturationSeconds: num('BENCH_PEERS_SATURATION_SECONDS', 15),
-    saturationProcesses: num('BENCH_PEERS_SATURATION_PROCESSES', 8),
+    saturationSeconds: num('BENCH_PEERS_SATURATION_SECONDS', 10),
+    saturationProcesses: num('BENCH_PEERS_SATURATION_PROCESSES', 16),
     probeSpans: 25,
     kafkaPid,
     esPid,
     ingestTimeoutMs: num('BENCH_PEERS_INGEST_TIMEOUT_SECONDS', 600) * 1000,
+    stallMs: num('BENCH_PEERS_STALL_SECONDS', 60) * 1000,
   };
   const dir = mkdtempSync(join(tmpdir(), `braid-peers-${new Date().toISOString().replace(/[:.]/g, '-')}-`));
   const kafka = new Kafka({ clientId: 'braid-peers-bench', brokers: [up.kafkaBrokers], logLevel: logLevel.NOTHING });
   const es = new Client({ node: up.elasticsearchUrl });
   const systems: PeerSystem[] = [braid(build.root), jaeger(peers.jaeger)];
   const results: Record<'Braid' | 'Jaeger', Array<Record<string, number>>> = { Braid: [], Jaeger: [] };
+  const failures: string[] = [];
   const run = Date.now().toString(36);
   const started = Date.now();
   log(`Braid: ${build.what}; Jaeger ${JAEGER_MODULE_VERSION}; telemetrygen ${TELEMETRYGEN_VERSION}; ${rounds} rounds each; logs in ${dir}`);
@@ -104,11 +110,19 @@ async function main(): Promise<void> {
       const roundDir = join(dir, `${r}-${sys.name.toLowerCase()}`);
       mkdirSync(roundDir);
       log(`round ${r + 1}/${rounds}: ${sys.name} (prefix ${prefix}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-      try {
-        results[sys.name].push(await runRound(sys, { kafkaBrokers: up.kafkaBrokers, elasticsearchUrl: up.elasticsearchUrl, dir: roundDir, prefix, portBase: (portBase += 10) }, settings, kafka, es));
-      } finally {
+      cleanup = async () => {
         await stopAll();
         await cleanRound(kafka, es, prefix);
+      };
+      try {
+        results[sys.name].push(await runRound(sys, { kafkaBrokers: up.kafkaBrokers, elasticsearchUrl: up.elasticsearchUrl, dir: roundDir, prefix, portBase: (portBase += 10) }, settings, kafka, es));
+      } catch (e) {
+        // The other rounds still run; the bench exits 1 and names every failed round under the table.
+        failures.push(`round ${r + 1} ${sys.name}: ${e instanceof Error ? e.message : String(e)}`);
+        log(`FAILED: ${failures.at(-1)!}`);
+      } finally {
+        await cleanup();
+        cleanup = stopAll;
       }
     }
   }
@@ -119,26 +133,28 @@ async function main(): Promise<void> {
     `Kafka ${up.kafkaBrokers} (topics of ${PARTITIONS} partitions, replication 1), Elasticsearch ${up.elasticsearchUrl}; load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     '',
     table(results),
+    ...(failures.length ? ['', `FAILED ROUNDS (not in the table):`, ...failures.map((f) => `- ${f}`)] : []),
   ].join('\n');
   console.log(text);
   const file = join(dir, 'results.json');
-  writeFileSync(file, `${JSON.stringify({ braid: build.what, jaeger: JAEGER_MODULE_VERSION, telemetrygen: TELEMETRYGEN_VERSION, settings, minutes, rounds: results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ braid: build.what, jaeger: JAEGER_MODULE_VERSION, telemetrygen: TELEMETRYGEN_VERSION, settings, minutes, rounds: results, failures }, null, 2)}\n`);
   writeFileSync(join(dir, 'results.md'), `${text}\n`);
   console.log(`\nresults: ${file} (and results.md beside it)`);
+  if (failures.length > 0) throw new Error(`${failures.length} round(s) failed, see above`);
 }
 
 process.on('exit', killAllNow);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
-    log(`${sig}: stopping every process the bench started`);
-    void stopAll().finally(() => process.exit(130));
+    log(`${sig}: stopping every process the bench started and deleting the round's topics and indices`);
+    void cleanup().finally(() => process.exit(130));
   });
 }
 main().then(
   () => process.exit(0),
   async (e: unknown) => {
     process.stderr.write(`peers bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    await stopAll();
+    await cleanup();
     process.exit(1);
   },
 );

@@ -26,6 +26,8 @@ export interface RoundSettings {
   esPid: number;
   /** Longest wait for the ingester to make every span searchable. */
   ingestTimeoutMs: number;
+  /** The round fails when no more spans become searchable for this long. */
+  stallMs: number;
 }
 
 const log = (line: string) => process.stderr.write(`[peers] ${line}\n`);
@@ -108,8 +110,13 @@ export async function runRound(sys: PeerSystem, env: RoundEnv, s: RoundSettings,
   const deadline = Date.now() + s.ingestTimeoutMs;
   let searchable = 0;
   let first = 0;
+  let progress = { count: 0, at: Date.now() };
   while ((searchable = await count()) < inTopic && Date.now() < deadline) {
     if (searchable > 0 && first === 0) first = performance.now();
+    if (searchable > progress.count) progress = { count: searchable, at: Date.now() };
+    else if (Date.now() - progress.at > s.stallMs) {
+      throw new Error(`${sys.name} ingester stalled: ${searchable} of ${inTopic} spans searchable, none more for ${s.stallMs / 1000} s (see ${ing.proc.log})`);
+    }
     await sleep(500);
   }
   const ingestSeconds = (performance.now() - started) / 1000;
