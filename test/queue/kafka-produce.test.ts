@@ -2,6 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cutRequests, createCoalescer, messageBytes, type CoalescerDeps, type ProduceMessage, type ProduceRequest } from '../../src/queue/kafka/kafka-produce.js';
 import { partitionFor } from '../../src/queue/memory/partition.js';
 import { BraidError } from '../../src/errors.js';
+import { compress } from 'snappyjs';
+import { snappyDecompress } from '../../src/queue/kafka/kafka-produce-codecs.js';
+import { PRODUCE_DEFAULTS } from '../../src/queue/kafka/kafka-queue.js';
+import { validateConfig } from '../../src/config/load.js';
 
 const msg = (bytes: number, key: string | null = 'k'.repeat(16), partition = 0): ProduceMessage => ({ key: key === null ? null : Buffer.from(key), value: Buffer.alloc(bytes), partition });
 
@@ -214,5 +218,30 @@ describe('createCoalescer', () => {
     await Promise.all(ps);
     await vi.advanceTimersByTimeAsync(0);
     expect(flushed.v).toBe('resolved');
+  });
+});
+
+describe('snappy record batches', () => {
+  it('decodes a plain snappy block and xerial-framed chunks (Java clients) alike', () => {
+    const data = Buffer.from('span '.repeat(2_000));
+    expect(snappyDecompress(Buffer.from(compress(data)))).toEqual(data);
+    const chunk = (b: Buffer) => {
+      const c = Buffer.from(compress(b));
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(c.length);
+      return Buffer.concat([len, c]);
+    };
+    const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const framed = Buffer.concat([header, chunk(data.subarray(0, 6_000)), chunk(data.subarray(6_000))]);
+    expect(snappyDecompress(framed)).toEqual(data);
+    expect(() => snappyDecompress(framed.subarray(0, framed.length - 3))).toThrow(/runs past the end/);
+  });
+});
+
+describe('queue.kafka produce keys', () => {
+  it('defaults linger 5 ms, no compression; names a codec it does not offer', () => {
+    const kafka = validateConfig({}, 'test').queue.kafka;
+    expect([kafka.linger_ms, kafka.batch_max_bytes, kafka.max_buffered_bytes, kafka.compression]).toEqual([PRODUCE_DEFAULTS.linger_ms, PRODUCE_DEFAULTS.batch_max_bytes, PRODUCE_DEFAULTS.max_buffered_bytes, PRODUCE_DEFAULTS.compression]);
+    expect(() => validateConfig({ queue: { kafka: { compression: 'lz4' } } }, 'test')).toThrow(/queue\.kafka\.compression/);
   });
 });
