@@ -175,6 +175,12 @@ async function main(): Promise<void> {
     const col = (f: (x: Round) => number, d: number) => `${median(rs.map(f)).toFixed(d)} (${range(rs.map(f), d)})`;
     console.log(`| ${impl} | ${col((x) => x.usPerSpan, 2)} | ${col((x) => x.peakRssMb, 0)} | ${col((x) => x.requestsPerS, 0)} | ${range(rs.map((x) => x.load1), 2)} |`);
   }
+  // Rounds run in pairs under the same load: the ratio within a pair is steadier than either figure.
+  const [a, b] = [results.get('grpc-js'), results.get('http2')];
+  if (a && b) {
+    const ratios = a.map((x, i) => b[i]!.usPerSpan / x.usPerSpan);
+    console.log(`http2 / grpc-js CPU per span, round by round: ${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)})`);
+  }
 }
 
 await main();

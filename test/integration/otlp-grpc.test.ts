@@ -4,7 +4,7 @@
  * send. The queue is the in-process one; a gate in front of its send() holds exports in flight
  * (deadlines, cancels, close) or fails them as a full queue does.
  */
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Settings } from 'node:http2';
 import { gzipSync } from 'node:zlib';
 import { credentials, Metadata, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
@@ -20,6 +20,8 @@ import { ProtoReader } from '../../src/model/protobuf/reader.js';
 import { createMemoryQueue } from '../../src/queue/memory/memory-queue.js';
 import { createQueueMetrics } from '../../src/queue/metrics.js';
 import type { Queue } from '../../src/queue/queue.js';
+import type { UnaryHandler } from '../../src/receivers/otlp/grpc-call.js';
+import { startGrpcServer } from '../../src/receivers/otlp/grpc-server.js';
 import { startOtlpGrpc, type OtlpGrpcServer } from '../../src/receivers/otlp/grpc.js';
 import { createReceiverMetrics, type ReceiverMetrics } from '../../src/receivers/metrics.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -186,6 +188,8 @@ describe('OTLP/gRPC receiver on node:http2', () => {
 
   it('reassembles a message sent in many small DATA frames and answers with headers, an empty message and trailers', async () => {
     const s = h2();
+    const settings = await new Promise<Settings>((resolve) => s.once('remoteSettings', resolve));
+    expect(settings).toMatchObject({ maxConcurrentStreams: 1024, initialWindowSize: 1024 * 1024, maxFrameSize: 256 * 1024 });
     const body = framed(request());
     const chunks = Array.from({ length: Math.ceil(body.length / 7) }, (_, i) => body.subarray(i * 7, i * 7 + 7));
     const a = await raw(s, {}, chunks);
@@ -304,11 +308,16 @@ describe('closing the OTLP/gRPC receiver', () => {
     const server = await startOtlpGrpc({ host: '127.0.0.1', port: 0, maxRecvMsgSizeMiB: 1 }, { queue: gated.queue, metrics: createReceiverMetrics(registry), log });
     const Ctor = makeGenericClientConstructor({}, 'TraceService');
     const client = new Ctor(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const idle = connect(`http://127.0.0.1:${server.port}`);
+    idle.on('error', () => {});
+    const goaway = new Promise<number>((resolve) => idle.once('goaway', (code: number) => resolve(code)));
+    await new Promise((r) => idle.once('connect', r));
     gated.hold();
     const calls = Array.from({ length: 5 }, () => new Promise<ServiceError | null>((resolve) => client.makeUnaryRequest(TRACES, (b: Buffer) => b, (b: Buffer) => b, request(), new Metadata(), (e) => resolve(e ?? null))));
     await expect.poll(() => gated.waiting()).toBe(5);
     let closed = false;
     const closing = server.close().then(() => (closed = true));
+    expect(await goaway).toBe(0);
     await new Promise((r) => setTimeout(r, 200));
     expect(closed).toBe(false);
     gated.release();
@@ -317,5 +326,32 @@ describe('closing the OTLP/gRPC receiver', () => {
     const late = await fetch(`http://127.0.0.1:${server.port}/`).catch((e: Error) => e);
     expect(late).toBeInstanceOf(Error);
     client.close();
+    idle.destroy();
+  });
+
+  it('drops the connections of calls that outlast the grace period', async () => {
+    const never = new Promise<Uint8Array>(() => {});
+    const routes = new Map<string, UnaryHandler>([[TRACES, () => never]]);
+    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, maxRecvMsgBytes: 1024, maxConcurrentStreams: 8, forceAfterMs: 300 }, routes, { refused: () => {}, log: createLogger('warn') });
+    const Ctor = makeGenericClientConstructor({}, 'TraceService');
+    const client = new Ctor(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const stuck = new Promise<ServiceError | null>((resolve) => client.makeUnaryRequest(TRACES, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(3), new Metadata(), (e) => resolve(e ?? null)));
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await server.close();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect((await stuck)?.code).toBe(14);
+    client.close();
+  });
+
+  it('percent-encodes grpc-message so clients read the text back', async () => {
+    const routes = new Map<string, UnaryHandler>([[TRACES, () => Promise.reject(new BraidError('BRAID_ERR_OTLP_INVALID', 'naïve span: 100% wrong\nsecond line'))]]);
+    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, maxRecvMsgBytes: 1024, maxConcurrentStreams: 8, forceAfterMs: 300 }, routes, { refused: () => {}, log: createLogger('warn') });
+    const Ctor = makeGenericClientConstructor({}, 'TraceService');
+    const client = new Ctor(`127.0.0.1:${server.port}`, credentials.createInsecure());
+    const err = await new Promise<ServiceError | null>((resolve) => client.makeUnaryRequest(TRACES, (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(3), new Metadata(), (e) => resolve(e ?? null)));
+    expect([err?.code, err?.details]).toEqual([3, 'BRAID_ERR_OTLP_INVALID: naïve span: 100% wrong\nsecond line']);
+    client.close();
+    await server.close();
   });
 });
