@@ -15,6 +15,7 @@ export const FIGURES: readonly Figure[] = [
   { key: 'brokerCpuUsPerSpan', label: 'Kafka broker CPU per span (collector phase)', unit: 'us', digits: 2 },
   { key: 'collectorPeakRssMb', label: 'collector peak RSS at the fixed rate', unit: 'MB', digits: 0 },
   { key: 'acceptedShare', label: 'spans accepted / generated at the fixed rate', unit: '%', digits: 1 },
+  { key: 'fixedRefused', label: 'refused at the fixed rate (requests Braid / spans Jaeger)', unit: '', digits: 0 },
   { key: 'saturationAcceptedPerSec', label: 'saturation: spans/s accepted', unit: '/s', digits: 0 },
   { key: 'saturationLostShare', label: 'saturation: generated but not accepted', unit: '%', digits: 1 },
   { key: 'saturationRefused', label: 'saturation: refused (requests Braid / spans Jaeger)', unit: '', digits: 0 },

@@ -64,6 +64,7 @@ export async function runRound(sys: PeerSystem, env: RoundEnv, s: RoundSettings,
   const inKafka = () => scrapeSum(col.metricsUrl, sys.inKafkaMetric);
   const acc0 = await accepted();
   const kafka0 = await inKafka();
+  const refused0 = await refused();
   const cpu0 = [groupCpuSeconds(col.proc), cpuSeconds(s.kafkaPid)];
   const loadRun = runTelemetrygen(s.telemetrygen, col.otlpGrpc, s.rate, s.seconds, s.processes, env.dir, 'fixed');
   await sleep(1_000);
@@ -80,6 +81,7 @@ export async function runRound(sys: PeerSystem, env: RoundEnv, s: RoundSettings,
   out.loadAvg1 = loadavg()[0]!;
   out.fixedAccepted = spansA;
   out.fixedGenerated = fixed.generatedSpans;
+  out.fixedRefused = (await refused()) - refused0;
   log(`${sys.name} collector: ${spansA} of ${fixed.generatedSpans} spans accepted, ${out.collectorCpuUsPerSpan.toFixed(2)} us CPU/span, broker ${out.brokerCpuUsPerSpan.toFixed(2)} us/span, peak RSS ${out.collectorPeakRssMb.toFixed(0)} MB${fixed.failures.length ? `; ${fixed.failures.join('; ')}` : ''}`);
 
   // (b) saturation: the same collector, offered far more.
