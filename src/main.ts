@@ -108,7 +108,7 @@ async function startDependency(name: string, start: () => Promise<void>, log: Lo
 export async function startBraid(config: BraidConfig, options: StartOptions): Promise<RunningBraid> {
   const { log } = options;
   const registry = createRegistry();
-  const stopTracing = startTracing(config.telemetry.tracing);
+  const stopTracing = await startTracing(config.telemetry.tracing);
   const has = (t: string) => config.targets.includes(t as never);
   // The head of query and alerter reads the metrics stream: Kafka, or the in-process queue of a collector here.
   const wantsHead = has('query') || has('alerter');

@@ -2,9 +2,6 @@
  * Braid's self-tracing through @opentelemetry/sdk-node, off by default. Only coarse operations are
  * traced (a bulk write, a consumed batch), never per-record work, so its cost stays flat.
  */
-import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-
 import { trace, type Tracer } from '@opentelemetry/api';
 
 /** Settings for self-tracing, taken from `telemetry.tracing`. */
@@ -14,9 +11,14 @@ export interface TracingSettings {
   sample_ratio: number;
 }
 
-/** Starts the SDK when enabled and returns a shutdown function (a no-op when disabled). */
-export function startTracing(settings: TracingSettings): () => Promise<void> {
+/**
+ * Starts the SDK when enabled and returns a shutdown function (a no-op when disabled). The SDK is
+ * imported only then: loading @opentelemetry/sdk-node costs every process about 10 MB of heap and
+ * 34 MB of RSS (docs/adr/0016).
+ */
+export async function startTracing(settings: TracingSettings): Promise<() => Promise<void>> {
   if (!settings.enabled) return async () => {};
+  const [{ NodeSDK, tracing }, { OTLPTraceExporter }] = await Promise.all([import('@opentelemetry/sdk-node'), import('@opentelemetry/exporter-trace-otlp-grpc')]);
   const sdk = new NodeSDK({
     serviceName: 'braid',
     traceExporter: new OTLPTraceExporter({ url: settings.endpoint }),
