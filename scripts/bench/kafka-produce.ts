@@ -136,7 +136,7 @@ async function variantProducer(variant: string, brokers: string, prefix: string)
     }
     // The same coalescer as the Kafka queue's, over @platformatic/kafka's send.
     const coalescer = createCoalescer(
-      { lingerMs: 5, batchMaxBytes: 1_048_576, maxBufferedBytes: 64 << 20, timeoutMs: 30_000 },
+      { lingerMs: 5, batchMaxBytes: 1_048_576, maxBufferedBytes: 64 << 20, timeoutMs: 30_000, maxInFlight: 5 },
       {
         send: (request) => sendOne(request.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, key: m.key, value: m.value, partition: m.partition as number })))),
         partitionsOf: () => PARTITIONS,
@@ -148,9 +148,11 @@ async function variantProducer(variant: string, brokers: string, prefix: string)
   const registry = new Registry();
   const metrics = createQueueMetrics(registry);
   const compression = variant === 'gzip' || variant === 'snappy' ? variant : 'none';
-  const linger = variant.startsWith('linger-') ? Number(variant.slice('linger-'.length)) : 5;
+  // linger-N[-inflight-M]
+  const linger = variant.startsWith('linger-') ? Number(variant.split('-')[1]) : 5;
+  const inFlight = /-inflight-(\d+)$/.exec(variant)?.[1];
   const queue = createKafkaQueue(
-    { brokers: [brokers], client_id: 'bench', topic_prefix: prefix, partitions: PARTITIONS, replication_factor: 1, produce_timeout_ms: 30_000, linger_ms: linger, compression },
+    { brokers: [brokers], client_id: 'bench', topic_prefix: prefix, partitions: PARTITIONS, replication_factor: 1, produce_timeout_ms: 30_000, linger_ms: linger, compression, ...(inFlight ? { max_in_flight_requests: Number(inFlight) } : {}) },
     metrics,
     createLogger('warn'),
   );

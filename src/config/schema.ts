@@ -143,6 +143,8 @@ const kafka = z.strictObject({
   batch_max_bytes: positiveInt.default(1_048_576),
   /** Bytes the producer holds (waiting or in flight) past which receivers answer 429 / UNAVAILABLE (retryable). */
   max_buffered_bytes: positiveInt.default(64 * 1024 * 1024),
+  /** Produce requests in flight past which waiting records wait on after linger_ms, until one is answered: batches grow with the load (Kafka's max.in.flight.requests.per.connection). */
+  max_in_flight_requests: positiveInt.default(5),
   /** Compression of produced record batches: none | gzip | snappy (measured in docs/adr/0015). */
   compression: z.enum(['none', 'gzip', 'snappy']).default('none'),
 });

@@ -65,7 +65,7 @@ function fakeKafka(partitions = 6) {
   return { sent, deps };
 }
 
-const settings = { lingerMs: 5, batchMaxBytes: 1_048_576, maxBufferedBytes: 10_000_000, timeoutMs: 10_000 };
+const settings = { lingerMs: 5, batchMaxBytes: 1_048_576, maxBufferedBytes: 10_000_000, timeoutMs: 10_000, maxInFlight: Infinity };
 const records = (n: number, bytes = 1_200) => Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`trace-${i}-${Math.random()}`), value: Buffer.alloc(bytes, i) }));
 const state = (p: Promise<unknown>) => {
   const s = { v: 'pending' as string };
@@ -195,6 +195,25 @@ describe('createCoalescer', () => {
     sent.at(-1)!.ack();
     await vi.advanceTimersByTimeAsync(0);
     expect(after.v).toBe('resolved');
+  });
+
+  it('with max_in_flight requests out, keeps what waits past linger until one is answered', async () => {
+    const { sent, deps } = fakeKafka();
+    const c = createCoalescer({ ...settings, maxInFlight: 1 }, deps);
+    const first = state(c.produce('t', records(2)));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(sent).toHaveLength(1);
+    const later = [state(c.produce('t', records(2))), state(c.produce('t', records(3)))];
+    await vi.advanceTimersByTimeAsync(50);
+    expect(sent).toHaveLength(1);
+    sent[0]!.ack();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(first.v).toBe('resolved');
+    expect(sent).toHaveLength(2);
+    expect(deps.requests).toEqual([2, 5]);
+    sent[1]!.ack();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(later.map((p) => p.v)).toEqual(['resolved', 'resolved']);
   });
 
   it('spreads keyless records round robin over the partitions', async () => {

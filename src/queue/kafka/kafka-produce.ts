@@ -30,6 +30,12 @@ export interface CoalescerSettings {
   maxBufferedBytes: number;
   /** A caller is answered "retry later" when its records were not acknowledged within this. */
   timeoutMs: number;
+  /**
+   * Produce requests in flight past which waiting records keep waiting after linger_ms, until one
+   * is answered (Kafka's max.in.flight.requests.per.connection): under load the batches grow by
+   * themselves instead of the requests multiplying. Waiting bytes past batchMaxBytes go regardless.
+   */
+  maxInFlight: number;
 }
 
 /** What the coalescer needs from the Kafka client and the metrics. */
@@ -136,6 +142,7 @@ export function createCoalescer(settings: CoalescerSettings, deps: CoalescerDeps
   let buffered = 0;
   let lingerTimer: NodeJS.Timeout | undefined;
   let scheduled = false;
+  let lingerExpired = false;
   const inFlight = new Set<Promise<void>>();
   const roundRobin = new Map<string, number>();
 
@@ -160,10 +167,17 @@ export function createCoalescer(settings: CoalescerSettings, deps: CoalescerDeps
     });
   }
 
+  function lingerDone(): void {
+    lingerTimer = undefined;
+    lingerExpired = true;
+    if (inFlight.size < settings.maxInFlight) sendWaiting();
+  }
+
   function sendWaiting(): void {
     clearTimeout(lingerTimer);
     lingerTimer = undefined;
     scheduled = false;
+    lingerExpired = false;
     const calls = waiting;
     waiting = [];
     waitingBytes = 0;
@@ -176,6 +190,7 @@ export function createCoalescer(settings: CoalescerSettings, deps: CoalescerDeps
       const tracked: Promise<void> = dispatch(request, mine).finally(() => {
         inFlight.delete(tracked);
         for (const call of mine.keys()) if (--call.unsettledRequests === 0) buffered -= call.bytes;
+        if (lingerExpired && inFlight.size < settings.maxInFlight) sendWaiting();
       });
       inFlight.add(tracked);
     }
@@ -233,8 +248,8 @@ export function createCoalescer(settings: CoalescerSettings, deps: CoalescerDeps
       else if (!scheduled) {
         scheduled = true;
         // linger 0: what arrived in the same turn of the event loop still goes together.
-        if (settings.lingerMs > 0) lingerTimer = setTimeout(sendWaiting, settings.lingerMs);
-        else setImmediate(() => scheduled && sendWaiting());
+        if (settings.lingerMs > 0) lingerTimer = setTimeout(lingerDone, settings.lingerMs);
+        else setImmediate(() => scheduled && lingerDone());
       }
     });
   }

@@ -29,6 +29,7 @@ export interface KafkaQueueSettings {
   linger_ms?: number | undefined;
   batch_max_bytes?: number | undefined;
   max_buffered_bytes?: number | undefined;
+  max_in_flight_requests?: number | undefined;
   compression?: KafkaCompression | undefined;
   /** TLS to the brokers; off unless `enabled`. */
   tls?: (ClientTlsSettings & { enabled: boolean }) | undefined;
@@ -49,7 +50,7 @@ export function kafkaConnectionOptions(settings: Pick<KafkaQueueSettings, 'tls' 
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 /** Produce defaults, measured in docs/adr/0015 (scripts/bench/kafka-produce.ts). */
-export const PRODUCE_DEFAULTS = { linger_ms: 5, batch_max_bytes: 1_048_576, max_buffered_bytes: 64 * 1024 * 1024, compression: 'none' } as const;
+export const PRODUCE_DEFAULTS = { linger_ms: 5, batch_max_bytes: 1_048_576, max_buffered_bytes: 64 * 1024 * 1024, max_in_flight_requests: 5, compression: 'none' } as const;
 const RECORD_MARGIN_BYTES = 1_024;
 /**
  * The state topic keeps only each key's latest value (compaction), in small segments so that the
@@ -144,6 +145,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       batchMaxBytes: settings.batch_max_bytes ?? PRODUCE_DEFAULTS.batch_max_bytes,
       maxBufferedBytes: settings.max_buffered_bytes ?? PRODUCE_DEFAULTS.max_buffered_bytes,
       timeoutMs: settings.produce_timeout_ms,
+      maxInFlight: settings.max_in_flight_requests ?? PRODUCE_DEFAULTS.max_in_flight_requests,
     },
     {
       send: async (request) => {
