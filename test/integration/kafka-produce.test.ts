@@ -81,8 +81,9 @@ describe('coalesced produce on the real Kafka', () => {
     expect(requests).toBeGreaterThan(0);
     expect(requests).toBeLessThan(10);
     const batches = recordBatches(`${prefix}.spans.v1`);
-    // Without coalescing: one batch per call and partition it touched (~40 x 3).
-    expect(batches.length).toBeLessThanOrEqual(requests * PARTITIONS);
+    // Without coalescing: at least one batch per call (~40 x 3: one per partition it touched).
+    // Coalesced: one per request and partition, and a few more when kafkajs retried a request.
+    expect(batches.length).toBeLessThan(calls.length);
     expect(new Set(batches)).toEqual(new Set([codec]));
 
     const got: ConsumedRecord[] = [];

@@ -119,13 +119,32 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     const existing = new Set(await admin.listTopics());
     const missing = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix), stateTopic].filter((t) => !existing.has(t));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t, numPartitions: settings.partitions, replicationFactor: settings.replication_factor, ...(t === stateTopic ? { configEntries: STATE_TOPIC_CONFIG } : {}) })),
-      });
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((t) => ({ topic: t, numPartitions: settings.partitions, replicationFactor: settings.replication_factor, ...(t === stateTopic ? { configEntries: STATE_TOPIC_CONFIG } : {}) })),
+        });
+      } catch (err) {
+        // A loaded broker may answer kafkajs's wait for leaders with UNKNOWN_TOPIC_OR_PARTITION for a
+        // topic it has just created (kafkajs waits out LEADER_NOT_AVAILABLE only): readTopics waits.
+        if (!TOPIC_NOT_READY.has(kafkaErrorType(err))) throw err;
+      }
       log.info({ topics: missing }, 'created kafka topics');
     }
     const names = [...RECORD_KINDS.map(topic), deadLetterTopicName(settings.topic_prefix), stateTopic];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await readTopics(names);
+        return;
+      } catch (err) {
+        if (attempt >= 40 || !TOPIC_NOT_READY.has(kafkaErrorType(err))) throw err;
+        await sleep(250);
+      }
+    }
+  }
+
+  /** Reads max.message.bytes and the partition count of each topic. */
+  async function readTopics(names: string[]): Promise<void> {
     const described = await admin.describeConfigs({
       includeSynonyms: false,
       resources: names.map((name) => ({ type: 2 /* TOPIC */, name, configNames: ['max.message.bytes'] })),
@@ -339,6 +358,19 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       await admin.disconnect();
     },
   };
+}
+
+/** Errors of a topic created a moment ago, gone once the broker has settled it. */
+const TOPIC_NOT_READY = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'TOPIC_ALREADY_EXISTS']);
+
+/** The Kafka error type of a kafkajs error, or of the one it wraps. */
+function kafkaErrorType(err: unknown): string {
+  let e = err as { type?: string; originalError?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++) {
+    if (typeof e.type === 'string') return e.type;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return '';
 }
 
 function kafkaLog(log: Logger, entry: LogEntry): void {
