@@ -46,6 +46,7 @@ export function table(rounds: { Braid: Array<Record<string, number>>; Jaeger: Ar
   for (const f of FIGURES) {
     const cell = (list: Array<Record<string, number>>) => {
       const s = summary(list.map((r) => r[f.key] ?? NaN));
+      if (!Number.isFinite(s.median)) return '-';
       return `${num(s.median, f.digits)} ${f.unit} (${num(s.min, f.digits)}-${num(s.max, f.digits)})`.replace(/ {2}/g, ' ');
     };
     const b = summary(rounds.Braid.map((r) => r[f.key] ?? NaN)).median;
