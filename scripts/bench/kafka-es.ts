@@ -54,12 +54,23 @@ interface IngesterRound {
   /** CPU microseconds per span of each process while the ingester drained the topic. */
   ingesterUs: number;
   esUs: number;
+  /** Elasticsearch's indexing + refresh + merge + flush time of the round's indices, per span. */
+  esIndexUs: number;
   kafkaUs: number;
   /** The ingester's VmHWM. */
   peakRssMb: number;
   heap: string;
   /** 1-minute load average at the end of the round. */
   load: string;
+}
+
+/**
+ * Elasticsearch's CPU is shared with whatever else uses it; its own accounting of indices
+ * `prefix-*` (indexing, refresh, merge and flush thread time, ms) is what they alone cost it.
+ */
+async function esIndexMs(prefix: string): Promise<number> {
+  const st = (await es.indices.stats({ index: `${prefix}-*`, metric: ['indexing', 'refresh', 'merge', 'flush'] }))._all.total as Record<string, Record<string, number>>;
+  return (st.indexing?.index_time_in_millis ?? 0) + (st.refresh?.total_time_in_millis ?? 0) + (st.merges?.total_time_in_millis ?? 0) + (st.flush?.total_time_in_millis ?? 0);
 }
 
 /**
@@ -96,7 +107,8 @@ async function ingesterRound(prefix: string, topics: string, i: number): Promise
   const peakRssMb = peakRss(pid);
   await stopBraid(ingester);
   const mb = (b: number) => b / 1024 / 1024;
-  return { prefix, spansPerS: inTopic / seconds, ingesterUs: cpu[0]!, esUs: cpu[1]!, kafkaUs: cpu[2]!, peakRssMb, heap: `heap used ${fmt(mb(peak.heapUsed))} MB, heap total ${fmt(mb(peak.heapTotal))} MB, external ${fmt(mb(peak.external))} MB (peaks of 250 ms samples)`, load: loadavg()[0]!.toFixed(2) };
+  const esThreadMs = await esIndexMs(prefix);
+  return { prefix, spansPerS: inTopic / seconds, ingesterUs: cpu[0]!, esUs: cpu[1]!, esIndexUs: (esThreadMs / inTopic) * 1000, kafkaUs: cpu[2]!, peakRssMb, heap: `heap used ${fmt(mb(peak.heapUsed))} MB, heap total ${fmt(mb(peak.heapTotal))} MB, external ${fmt(mb(peak.external))} MB (peaks of 250 ms samples)`, load: loadavg()[0]!.toFixed(2) };
 }
 
 try {
@@ -129,13 +141,13 @@ try {
   for (let i = 0; i < INGESTER_ROUNDS; i++) {
     const round = await ingesterRound(`${a}i${i}`, i === 0 ? a : `${a}t${i}`, i);
     rounds.push(round);
-    console.log(`  round ${i + 1}: ${fmt(round.spansPerS)} spans/s; CPU per span: ingester ${round.ingesterUs.toFixed(1)} us, elasticsearch ${round.esUs.toFixed(1)} us, kafka ${round.kafkaUs.toFixed(1)} us; ${fmt(1e6 / (round.ingesterUs + round.esUs))} spans per (ingester + ES) CPU-second; peak RSS ${fmt(round.peakRssMb)} MB (${round.heap}); load ${round.load}`);
+    console.log(`  round ${i + 1}: ${fmt(round.spansPerS)} spans/s; CPU per span: ingester ${round.ingesterUs.toFixed(1)} us, elasticsearch ${round.esUs.toFixed(1)} us (its index/refresh/merge/flush time of these indices ${round.esIndexUs.toFixed(1)} us), kafka ${round.kafkaUs.toFixed(1)} us; ${fmt(1e6 / (round.ingesterUs + round.esUs))} spans per (ingester + ES) CPU-second; peak RSS ${fmt(round.peakRssMb)} MB (${round.heap}); load ${round.load}`);
   }
   const med = (f: (r: IngesterRound) => number) => {
     const v = rounds.map(f).sort((x, y) => x - y);
     return `${fmtN(v[Math.floor(v.length / 2)]!)} (${fmtN(v[0]!)}-${fmtN(v[v.length - 1]!)})`;
   };
-  console.log(`  median (range): ${med((r) => r.spansPerS)} spans/s; ingester ${med((r) => r.ingesterUs)} us/span; elasticsearch ${med((r) => r.esUs)} us/span; (ingester + ES) ${med((r) => 1e6 / (r.ingesterUs + r.esUs))} spans per CPU-second; peak RSS ${med((r) => r.peakRssMb)} MB`);
+  console.log(`  median (range): ${med((r) => r.spansPerS)} spans/s; ingester ${med((r) => r.ingesterUs)} us/span; elasticsearch ${med((r) => r.esUs)} us/span (index/refresh/merge/flush ${med((r) => r.esIndexUs)}); (ingester + ES) ${med((r) => 1e6 / (r.ingesterUs + r.esUs))} spans per CPU-second; peak RSS ${med((r) => r.peakRssMb)} MB`);
   const ingestPerS = rounds.map((r) => r.spansPerS).sort((x, y) => x - y)[Math.floor(rounds.length / 2)]!;
 
   // 3. Raw baseline: the same documents, bulk-indexed straight into Elasticsearch.
@@ -160,7 +172,8 @@ try {
   const baselinePerS = docs.length / ((performance.now() - b0) / 1000);
   await store.close();
   console.log(`raw baseline (same span documents, _bulk of 5,000 straight into Elasticsearch, ${CONSUMER_CONCURRENCY} requests in flight)`);
-  console.log(`  ${fmt(baselinePerS)} docs/s (ingester alone: ${((ingestPerS / baselinePerS) * 100).toFixed(0)}% of it); CPU seconds: loader ${(cpuSeconds(process.pid) - bcpu0[0]!).toFixed(1)}, elasticsearch ${(cpuSeconds(esPid) - bcpu0[1]!).toFixed(1)}`);
+  const baselineIndexUs = ((await esIndexMs(r)) / docs.length) * 1000;
+  console.log(`  ${fmt(baselinePerS)} docs/s (ingester alone: ${((ingestPerS / baselinePerS) * 100).toFixed(0)}% of it); CPU seconds: loader ${(cpuSeconds(process.pid) - bcpu0[0]!).toFixed(1)}, elasticsearch ${(cpuSeconds(esPid) - bcpu0[1]!).toFixed(1)}; its index/refresh/merge/flush time of these indices ${baselineIndexUs.toFixed(1)} us per span`);
 
   // BENCH_PHASES=ingester: the ingester rounds and the raw baseline only.
   const e = `${run}e`;
