@@ -353,7 +353,8 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
       await admin.describeCluster();
     },
     async close() {
-      await coalescer.flush();
+      // Records already accepted go out before the producer disconnects; their callers have their own timeouts.
+      await Promise.race([coalescer.flush(), sleep(settings.produce_timeout_ms)]);
       await producer.disconnect();
       await admin.disconnect();
     },
