@@ -26,6 +26,7 @@ export const FIGURES: readonly Figure[] = [
   { key: 'ingesterPeakRssMb', label: 'ingester peak RSS', unit: 'MB', digits: 0 },
   { key: 'esBytesPerSpan', label: 'Elasticsearch bytes per span (spans index)', unit: 'B', digits: 0 },
   { key: 'generatorCpuUsPerSpan', label: 'load generator CPU per span (fixed rate)', unit: 'us', digits: 2 },
+  { key: 'generatorFailures', label: 'generator processes that exited non-zero', unit: '', digits: 0 },
   { key: 'loadAvg1', label: 'machine load (1 min) at the end of the collector phase', unit: '', digits: 2 },
 ];
 

@@ -96,6 +96,8 @@ export async function runRound(sys: PeerSystem, env: RoundEnv, s: RoundSettings,
   out.collectorPeakRssSaturationMb = groupPeakRssMb(col.proc);
   out.saturationGenerated = sat.generatedSpans;
   out.saturationGeneratorCpuSeconds = sat.cpuSeconds;
+  out.generatorFailures = fixed.failures.length + sat.failures.length;
+  for (const f of sat.failures) log(`${sys.name} saturation: ${f}`);
   const kafka2 = await settle(inKafka);
   out.acceptedNotInKafka = acc2 - acc0 - (kafka2 - kafka0);
   log(`${sys.name} saturation: ${Math.round(out.saturationAcceptedPerSec)} spans/s accepted over ${satSeconds.toFixed(1)} s (generators ran to their exit), ${out.saturationLostShare.toFixed(1)}% of ${sat.generatedSpans} generated not accepted`);
