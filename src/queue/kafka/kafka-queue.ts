@@ -354,7 +354,8 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
     },
     async close() {
       // Records already accepted go out before the producer disconnects; their callers have their own timeouts.
-      await Promise.race([coalescer.flush(), sleep(settings.produce_timeout_ms)]);
+      const flushed = new AbortController();
+      await Promise.race([coalescer.flush().finally(() => flushed.abort()), sleep(settings.produce_timeout_ms, flushed.signal)]);
       await producer.disconnect();
       await admin.disconnect();
     },
