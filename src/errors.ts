@@ -50,6 +50,8 @@ export const ErrorCodes = {
   BRAID_ERR_GRPC_PROTOCOL: spec(400, GrpcStatus.INTERNAL),
   BRAID_ERR_GRPC_DEADLINE: spec(504, GrpcStatus.DEADLINE_EXCEEDED, true),
   BRAID_ERR_GRPC_CANCELLED: spec(499, GrpcStatus.CANCELLED, true),
+  // Requests still arriving hold more bytes than the receiver's budget: retry later (RetryInfo).
+  BRAID_ERR_GRPC_BUSY: spec(503, GrpcStatus.UNAVAILABLE, true),
   BRAID_ERR_QUEUE_UNAVAILABLE: spec(503, GrpcStatus.UNAVAILABLE, true),
   BRAID_ERR_QUEUE_FULL: spec(429, GrpcStatus.UNAVAILABLE, true),
   BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE: spec(413, GrpcStatus.RESOURCE_EXHAUSTED),
