@@ -346,6 +346,33 @@ describe('closing the OTLP/gRPC receiver', () => {
     client.close();
   });
 
+  it('answers UNAVAILABLE with RetryInfo while the requests still arriving hold more than the byte budget', async () => {
+    const routes = new Map<string, UnaryHandler>([[TRACES, async () => new Uint8Array()]]);
+    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, maxRecvMsgBytes: 4096, maxConcurrentStreams: 8, forceAfterMs: 300, receivingBudgetBytes: 1000 }, routes, { refused: () => {}, log: createLogger('warn') });
+    const s = connect(`http://127.0.0.1:${server.port}`);
+    s.on('error', () => {});
+    const message = framed(Buffer.alloc(700, 1));
+    // 400 bytes of the first call arrive and stay held; the second call's 705 would pass the budget.
+    const first = s.request({ ':method': 'POST', ':path': TRACES, 'content-type': 'application/grpc' });
+    first.on('data', () => {});
+    let firstAnswer: IncomingHttpHeaders = {};
+    first.on('response', (h) => (firstAnswer = { ...firstAnswer, ...h }));
+    first.on('trailers', (t) => (firstAnswer = { ...firstAnswer, ...t }));
+    const firstClosed = new Promise((resolve) => first.on('close', resolve));
+    first.write(message.subarray(0, 400));
+    await new Promise((r) => setTimeout(r, 100));
+    const busy = await raw(s, {}, [message]);
+    expect(busy.headers['grpc-status']).toBe('14');
+    expect(decodeStatus(Buffer.from(String(busy.headers['grpc-status-details-bin']), 'base64'))).toMatchObject({ code: 14, retrySeconds: 1 });
+    // Once the first message is complete its bytes go back to the budget: a call of the same size passes.
+    first.end(message.subarray(400));
+    await firstClosed;
+    expect(firstAnswer['grpc-status']).toBe('0');
+    expect((await raw(s, {}, [message])).trailers['grpc-status']).toBe('0');
+    s.destroy();
+    await server.close();
+  });
+
   it('percent-encodes grpc-message so clients read the text back', async () => {
     const routes = new Map<string, UnaryHandler>([[TRACES, () => Promise.reject(new BraidError('BRAID_ERR_OTLP_INVALID', 'naïve span: 100% wrong\nsecond line'))]]);
     const server = await startGrpcServer({ host: '127.0.0.1', port: 0, maxRecvMsgBytes: 1024, maxConcurrentStreams: 8, forceAfterMs: 300 }, routes, { refused: () => {}, log: createLogger('warn') });

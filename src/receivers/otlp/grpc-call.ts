@@ -22,6 +22,8 @@ export interface CallContext {
   refused(err: BraidError): void;
   /** Tracks the call until its handler has settled (close() waits for it). */
   track(done: Promise<unknown>): void;
+  /** Bytes of messages still arriving, over all calls; a chunk that would pass `budget` is refused. */
+  receiving: { bytes: number; readonly budget: number };
 }
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, NGHTTP2_NO_ERROR } = constants;
@@ -65,6 +67,8 @@ class UnaryCall {
   private timer: NodeJS.Timeout | undefined;
   private readonly reader: UnaryBodyReader;
   private readonly handler: UnaryHandler | undefined;
+  /** This call's share of ctx.receiving. */
+  private reserved = 0;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -89,10 +93,16 @@ class UnaryCall {
       if (ms < MAX_TIMER_MS) this.timer = setTimeout(() => this.fail(new BraidError('BRAID_ERR_GRPC_DEADLINE', `deadline of ${String(timeout)} exceeded before the export finished; its records may still be queued`)), ms);
     }
     this.stream.on('data', (chunk: Buffer) => {
+      if (this.answered) return;
+      const r = this.ctx.receiving;
+      if (r.bytes + chunk.length > r.budget) return this.fail(new BraidError('BRAID_ERR_GRPC_BUSY', `the receiver holds ${r.bytes} bytes of requests still arriving (limit ${r.budget}); retry later`));
+      r.bytes += chunk.length;
+      this.reserved += chunk.length;
       const stop = this.reader.push(chunk);
       if (stop) this.fail(bodyError(stop));
     });
     this.stream.on('end', () => {
+      this.release();
       const body = this.reader.end();
       // A connection that drops ends its streams before it marks them aborted: a cut-off body is
       // judged a tick later, when a vanished client has been counted as one.
@@ -103,8 +113,15 @@ class UnaryCall {
     this.stream.on('close', () => this.cancelled());
   }
 
+  /** Hands this call's bytes back to the budget: the message is complete, or no longer wanted. */
+  private release(): void {
+    this.ctx.receiving.bytes -= this.reserved;
+    this.reserved = 0;
+  }
+
   /** The client reset the stream or went away before it was answered. */
   private cancelled(): void {
+    this.release();
     clearTimeout(this.timer);
     if (this.answered) return;
     this.answered = true;
@@ -137,6 +154,7 @@ class UnaryCall {
 
   /** Answers Trailers-Only with the error's status, message and google.rpc.Status details. */
   fail(err: BraidError): void {
+    this.release();
     if (this.answered) return;
     this.answered = true;
     clearTimeout(this.timer);

@@ -20,6 +20,8 @@ export interface GrpcServerSettings {
   maxConcurrentStreams: number;
   /** How long close() waits for calls in flight before it drops their connections. */
   forceAfterMs: number;
+  /** Bytes all calls together may hold while their messages arrive (default 32 x maxRecvMsgBytes). */
+  receivingBudgetBytes?: number;
 }
 
 /** A running gRPC server. */
@@ -61,6 +63,7 @@ export async function startGrpcServer(settings: GrpcServerSettings, routes: Read
   const ctx: CallContext = {
     routes,
     maxRecvMsgBytes: settings.maxRecvMsgBytes,
+    receiving: { bytes: 0, budget: settings.receivingBudgetBytes ?? 32 * settings.maxRecvMsgBytes },
     refused: hooks.refused,
     track(done) {
       running.add(done);
