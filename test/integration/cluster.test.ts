@@ -153,12 +153,15 @@ describe('braid serve with cluster.workers: 2 (collector + ingester, Kafka + Ela
     expect(await (await fetch(`${adminUrl}/metrics`)).text()).toContain('braid_cluster_worker_restarts_total 1');
 
     // 3. Every acknowledged span is in Elasticsearch (replays overwrite: counts are exact).
+    let found = 0;
     const spans = async () => {
       await es.indices.refresh({ index: `${prefix}-spans-*` });
-      const n = (await es.count({ index: `${prefix}-spans-*`, query: { terms: { 'trace.id': acked } } })).count;
-      return n === acked.length * 2 ? n : undefined;
+      found = (await es.count({ index: `${prefix}-spans-*`, query: { terms: { 'trace.id': acked } } })).count;
+      return found === acked.length * 2 ? found : undefined;
     };
-    await eventually(spans, 90_000, `all ${acked.length * 2} acknowledged spans in Elasticsearch`);
+    await eventually(spans, 120_000, `all ${acked.length * 2} acknowledged spans in Elasticsearch`).catch((err: Error) => {
+      throw new Error(`${err.message} (found ${found}); braid's output ends:\n${run?.output().slice(-6_000)}`);
+    });
 
     // 4. SIGTERM drains every worker; nothing is left running.
     const signalledAt = Date.now();
