@@ -71,6 +71,21 @@ describe('Elasticsearch bulk writes (real Elasticsearch)', () => {
     expect(r.requests).toBeGreaterThanOrEqual(8);
   });
 
+  it('sends multi-byte UTF-8 whole, cutting by its encoded bytes', async () => {
+    // Each line is encoded straight into a body sized by the lines' UTF-8 lengths: a count in
+    // characters would cut the body short and lose or garble documents.
+    const t = newTraceId();
+    const texts = ['héllo wörld', '日本語のテキスト', 'emoji 🚀🔥 and a lone ☃', 'Ωμέγα'];
+    const docs = Array.from({ length: 24 }, (_, i) => span(t, { text: texts[i % texts.length]!.repeat(60), i }));
+    const r = await run({ docs: 1_000, bytes: 4_096 }, docs);
+    expect(r.outcome.rejected).toEqual([]);
+    expect(r.count).toBe(24);
+    expect(r.requests).toBeGreaterThan(4);
+    const index = created[created.length - 1]!;
+    const hits = (await es.search<SpanDocument>({ index, size: 100, sort: [{ 'span.id': 'asc' }] })).hits.hits.map((h) => h._source!);
+    expect(hits.map((h) => h.attributes).sort((a, b) => Number(a.i) - Number(b.i))).toEqual(docs.map((d) => d.attributes));
+  });
+
   it('reads back the summaries of more traces than one search returns (10,000 hits)', async () => {
     const prefix = uniqueName('sums');
     created.push(`${prefix}-traces-2026.11.20`);
