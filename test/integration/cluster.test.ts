@@ -72,7 +72,9 @@ describe('braid serve with cluster.workers: 2 (collector + ingester, Kafka + Ela
   let run: ReturnType<typeof spawnBraid> | undefined;
   afterAll(async () => {
     if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
-    await es.indices.delete({ index: `${prefix}-*`, allow_no_indices: true, ignore_unavailable: true }).catch(() => undefined);
+    // Elasticsearch 8 refuses wildcard deletes (action.destructive_requires_name): name each index.
+    const indices = (await es.cat.indices({ index: `${prefix}-*`, h: 'index', format: 'json' })) as Array<{ index: string }>;
+    if (indices.length > 0) await es.indices.delete({ index: indices.map((i) => i.index).join(',') });
     await es.close();
   });
 
