@@ -1,6 +1,6 @@
 /**
  * The Elasticsearch store (@elastic/elasticsearch 8.x client, which speaks to ES 8 and 9).
- * Bulk bodies are NDJSON, each document serialised once and encoded straight into the body sent raw.
+ * Bulk bodies are built as one NDJSON string (each document serialised once) and sent raw.
  * Depends on nothing from x-pack (no ILM, no security), so the OSS-like integ-test distribution
  * and managed clusters both work.
  */
@@ -125,12 +125,9 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     }
   }
 
-  /** One bulk request of NDJSON lines of `bytes` UTF-8 bytes in all; `first` is the index of its first document in the write. */
-  async function bulkRequest(lines: string[], bytes: number, first: number, rejected: RejectedDocument[]): Promise<void> {
-    // One buffer, each line encoded straight into it: no Buffer per line (docs/adr/0016).
-    const body = Buffer.allocUnsafe(bytes);
-    let at = 0;
-    for (const line of lines) at += body.write(line, at);
+  /** One bulk request of NDJSON lines; `first` is the index of its first document in the write. */
+  async function bulkRequest(lines: Buffer[], bytes: number, first: number, rejected: RejectedDocument[]): Promise<void> {
+    const body = Buffer.concat(lines, bytes);
     const res = await call('bulk write', () => client.transport.request<BulkResponse>({ method: 'POST', path: '/_bulk', querystring: { filter_path: BULK_FILTER }, bulkBody: body }));
     if (!res.errors) return;
     res.items.forEach((item, i) => {
@@ -144,25 +141,24 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
 
   /**
    * Writes documents in bulk requests of at most bulk_max_docs documents and bulk_max_bytes bytes.
-   * Each document is serialised once, and encoded once into the body the request sends.
+   * Each document is serialised once, straight into the buffer the request sends.
    */
   async function bulk(ops: BulkOp[]): Promise<WriteOutcome> {
     const rejected: RejectedDocument[] = [];
-    let lines: string[] = [];
+    let lines: Buffer[] = [];
     let bytes = 0;
     let first = 0;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i] as BulkOp;
-      const line = `{"index":{"_index":"${op.index}","_id":"${op.id}"}}\n${JSON.stringify(op.doc)}\n`;
-      const size = Buffer.byteLength(line);
-      if (lines.length > 0 && (lines.length >= settings.bulk_max_docs || bytes + size > settings.bulk_max_bytes)) {
+      const line = Buffer.from(`{"index":{"_index":"${op.index}","_id":"${op.id}"}}\n${JSON.stringify(op.doc)}\n`);
+      if (lines.length > 0 && (lines.length >= settings.bulk_max_docs || bytes + line.length > settings.bulk_max_bytes)) {
         await bulkRequest(lines, bytes, first, rejected);
         lines = [];
         bytes = 0;
         first = i;
       }
       lines.push(line);
-      bytes += size;
+      bytes += line.length;
     }
     if (lines.length > 0) await bulkRequest(lines, bytes, first, rejected);
     return { rejected };
