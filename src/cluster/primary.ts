@@ -162,6 +162,8 @@ export async function servePrimary(config: BraidConfig, count: number, log: Logg
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+  // SIGHUP's default would end the primary without draining; a cluster runs no alerter, so no rules to reload.
+  process.on('SIGHUP', () => plog.info('SIGHUP: nothing to reload (a cluster runs no alerter)'));
   plog.info({ workers: count, targets: config.targets, admin: config.admin.endpoint }, 'braid cluster primary started');
   for (const s of slots) fork(s);
 

@@ -49,6 +49,8 @@ export async function serveWorker(): Promise<number> {
   // A terminal's Ctrl-C reaches the whole process group: the worker drains as the primary asks it to.
   process.on('SIGTERM', () => requestStop('SIGTERM'));
   process.on('SIGINT', () => requestStop('SIGINT'));
+  // A SIGHUP sent to the process group must not end the worker (the default action).
+  process.on('SIGHUP', () => log.debug('SIGHUP ignored: a cluster runs no alerter'));
   try {
     running = await startBraid(config, { log, signal: stopRequested.signal, admin: false });
   } catch (err) {
