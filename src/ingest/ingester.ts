@@ -214,6 +214,11 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       const from = origin(doc as never);
       letters.push({ kind: batch.kind, key: from.key, value: json(doc), contentType: 'application/json', stage: 'index', reason, partition: from.partition, offset: from.offset });
     };
+    // Counting reads the decoded records, writing only the documents: counting (and saving the
+    // counters) while Elasticsearch writes leaves the decoded records garbage during the write,
+    // instead of held to its end (docs/adr/0016). The batch still commits only after both.
+    const counting = stream.derive(batch.partition, records);
+    counting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     try {
       await seedUnknown(docs.map(stream.traceId));
       const derived = stream.observe(docs);
@@ -225,7 +230,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
         log.error({ partition: batch.partition, letters: letters.length, first: letters[0]?.reason }, 'records that can never be stored go to the dead-letter topic');
         await queue.sendDeadLetters(letters);
       }
-      await stream.derive(batch.partition, records);
+      await counting;
     } catch (err) {
       // The batch comes again; forget what it taught the tracker so nothing is derived twice
       // or skipped: the redelivery re-seeds from the store.
