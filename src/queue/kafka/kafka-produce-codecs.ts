@@ -4,6 +4,8 @@
  * table per process: an ingester reads what a collector compressed, and what a Java or Go client
  * compressed with snappy (xerial-framed or a plain block).
  */
+// Before kafkajs: its record batch encoder must find the faster CRC-32C in the module cache.
+import './crc32c.js';
 import kafkajs from 'kafkajs';
 import { compress, uncompress } from 'snappyjs';
 

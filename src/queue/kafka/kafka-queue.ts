@@ -6,6 +6,8 @@
  * keyed by trace ID land where the OTel Collector's kafka exporter would put them.
  */
 import { randomUUID } from 'node:crypto';
+// Before kafkajs: its record batch encoder must find the faster CRC-32C in the module cache.
+import './crc32c.js';
 import { AssignerProtocol, Kafka, Partitioners, logLevel, type KafkaConfig, type PartitionAssigner, type Admin, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
 import { clientTlsOptions, readConfigFile, type ClientTlsSettings } from '../../config/files.js';
