@@ -25,9 +25,10 @@ const [T0, T1, T2, T3, T4, T5, T6, T7] = T as [Int32Array, Int32Array, Int32Arra
 
 /** The CRC-32C of `buf`, as an unsigned 32-bit number (what Kafka writes in a batch header). */
 export function crc32c(buf: Uint8Array): number {
+  const n = buf.length;
+  const end8 = n - (n & 7);
   let crc = -1;
   let i = 0;
-  const end8 = buf.length - (buf.length & 7);
   while (i < end8) {
     const lo = crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
     crc =
@@ -35,7 +36,7 @@ export function crc32c(buf: Uint8Array): number {
       T3[buf[i + 4]!]! ^ T2[buf[i + 5]!]! ^ T1[buf[i + 6]!]! ^ T0[buf[i + 7]!]!;
     i += 8;
   }
-  for (; i < buf.length; i++) crc = T0[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
+  while (i < n) crc = T0[(crc ^ buf[i++]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
 }
 
