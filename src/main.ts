@@ -1,25 +1,20 @@
 /**
  * The composition root: builds the queue, the store and the targets this process runs from the
  * validated configuration, and stops them in the order that loses nothing. Components never
- * import each other; they are wired here.
+ * import each other; they are wired here. Each target's modules are imported only when the
+ * process runs it: a collector does not pay for the query server, PromQL, the alerter or the
+ * Elasticsearch client (docs/adr/0016-ingester-cost.md).
  */
 import type { FastifyInstance } from 'fastify';
 import { createAdminServer, processReadiness, type Readiness, type ReadinessCheck } from './admin/server.js';
-import { createRuleFilesProvider } from './alerting/evaluator/index.js';
-import { startSnapshotReader, type SnapshotReader } from './alerting/snapshot/index.js';
-import { startAlerter, type RunningAlerter } from './alerter.js';
+import type { SnapshotReader } from './alerting/snapshot/index.js';
+import type { RunningAlerter } from './alerter.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { parseEndpoint } from './config/load.js';
 import type { BraidConfig } from './config/schema.js';
-import { startIngester, type Ingester } from './ingest/ingester.js';
-import { createIngestMetrics } from './ingest/metrics.js';
-import { derivedSettings } from './ingest/derived/settings.js';
-import { decodeMetricsRequest } from './model/otlp/metrics-proto.js';
-import { createHead, type Head } from './promql/head/index.js';
-import { startHeadFeed, type HeadFeed } from './promql/head/feed.js';
-import { recentSeriesSource } from './query/prometheus/recent.js';
-import { createQueryServer } from './query/server.js';
-import { createKafkaQueue } from './queue/kafka/kafka-queue.js';
+import type { Ingester } from './ingest/ingester.js';
+import type { Head } from './promql/head/index.js';
+import type { HeadFeed } from './promql/head/feed.js';
 import { createMemoryQueue } from './queue/memory/memory-queue.js';
 import { createQueueMetrics } from './queue/metrics.js';
 import { startLagReader, type LagReader } from './queue/lag.js';
@@ -31,12 +26,10 @@ import { startOtlpGrpc, type OtlpGrpcServer } from './receivers/otlp/grpc.js';
 import { registerElasticsearchRoutes } from './receivers/elasticsearch/http.js';
 import { registerRemoteWrite } from './receivers/prometheus/http.js';
 import { remoteWriteToOtlp, type WriteRequest } from './receivers/prometheus/remote-write.js';
-import { startScraper, type Scraper } from './receivers/prometheus/scrape/manager.js';
+import type { Scraper } from './receivers/prometheus/scrape/manager.js';
 import { exportMetrics } from './receivers/otlp/export-metrics.js';
 import { registerZipkinRoutes } from './receivers/zipkin/http.js';
 import { BraidError } from './errors.js';
-import { createElasticsearchStore } from './storage/elasticsearch/es-store.js';
-import { createMemoryStore } from './storage/memory/memory-store.js';
 import type { Store } from './storage/store.js';
 import { closeHttpServer, createHttpServer } from './telemetry/http-server.js';
 import type { Logger } from './telemetry/logger.js';
@@ -120,14 +113,14 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   const queue: Queue | undefined = !needsQueue
     ? undefined
     : config.queueKind === 'kafka'
-      ? createKafkaQueue({ ...config.queue.kafka }, queueMetrics, log.child({ component: 'kafka' }))
+      ? (await import('./queue/kafka/kafka-queue.js')).createKafkaQueue({ ...config.queue.kafka }, queueMetrics, log.child({ component: 'kafka' }))
       : createMemoryQueue({ ...config.queue.memory, topicPrefix: config.queue.kafka.topic_prefix }, queueMetrics, log.child({ component: 'memory-queue' }));
   const es = config.storage.elasticsearch;
   const store: Store | undefined = !needsStore
     ? undefined
     : config.storeKind === 'elasticsearch' && es.url !== undefined
-      ? createElasticsearchStore({ ...es, url: es.url }, log.child({ component: 'elasticsearch' }))
-      : createMemoryStore(config.storage.memory);
+      ? (await import('./storage/elasticsearch/es-store.js')).createElasticsearchStore({ ...es, url: es.url }, log.child({ component: 'elasticsearch' }))
+      : (await import('./storage/memory/memory-store.js')).createMemoryStore(config.storage.memory);
 
   let stopping = false;
   let started = false;
@@ -145,6 +138,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
 
   let ingester: Ingester | undefined;
   if (has('ingester') && queue && store) {
+    const [{ startIngester }, { createIngestMetrics }, { derivedSettings }] = await Promise.all([import('./ingest/ingester.js'), import('./ingest/metrics.js'), import('./ingest/derived/settings.js')]);
     ingester = await startIngester(
       { groupId: config.queue.kafka.group_id, derived: derivedSettings(config.ingest) },
       { queue, store, metrics: createIngestMetrics(registry), log: log.child({ component: 'ingester' }) },
@@ -154,6 +148,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let head: Head | undefined;
   let headFeed: HeadFeed | undefined;
   if (wantsHead && queue && (queue.kind === 'kafka' || has('collector'))) {
+    const [{ createHead }, { startHeadFeed }, { decodeMetricsRequest }] = await Promise.all([import('./promql/head/index.js'), import('./promql/head/feed.js'), import('./model/otlp/metrics-proto.js')]);
     head = createHead({ windowMs: config.head.window, maxBytes: config.head.max_bytes }, registry);
     // Kafka holds the window: rebuild from it. The in-process queue holds nothing older than this process.
     const fromMs = queue.kind === 'kafka' ? Date.now() - config.head.window : Date.now();
@@ -204,6 +199,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     if (p.enabled) {
       // Scraped series travel as remote write does: translated to OTLP metrics, then queued.
       const sink = async (req: WriteRequest) => void (await exportMetrics({ data: remoteWriteToOtlp(req), rejected: 0, errors: [] }, 'scrape', queue, metrics));
+      const { startScraper } = await import('./receivers/prometheus/scrape/manager.js');
       scraper = await startScraper({ configFile: p.config_file, shard: p.shard }, sink, log.child({ component: 'scraper' }));
     }
     const g = config.receivers.otlp.grpc;
@@ -216,6 +212,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
 
   const maxSamples = config.query.prometheus.max_samples;
   if (has('alerter') && head && queue) {
+    const [{ startAlerter }, { recentSeriesSource }] = await Promise.all([import('./alerter.js'), import('./query/prometheus/recent.js')]);
     alerter = await startAlerter({
       config, head, headReady: headFeed?.ready ?? Promise.resolve(), queue, registry, log,
       source: store ? recentSeriesSource(store, maxSamples, head) : head,
@@ -230,6 +227,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   if (has('query') && store) {
     const a = config.alerting;
     const m = alerter?.manager;
+    const [{ createRuleFilesProvider }, { startSnapshotReader }, { createQueryServer }] = await Promise.all([import('./alerting/evaluator/index.js'), import('./alerting/snapshot/index.js'), import('./query/server.js')]);
     const files = createRuleFilesProvider({ ruleFiles: a.rule_files, evaluationIntervalMs: a.evaluation_interval }, log);
     // Distributed: the alerter runs elsewhere and publishes its answers on the state topic.
     if (!m && queue?.kind === 'kafka') snapshotReader = startSnapshotReader({ intervalMs: a.evaluation_interval }, { load: (keys) => queue.loadStates(keys), fallback: files, registry, log: log.child({ component: 'alerter-snapshot' }) });

@@ -7,7 +7,6 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.js';
 import { isBraidError } from '../errors.js';
 import { startBraid } from '../main.js';
-import { loadScrapeConfig } from '../receivers/prometheus/scrape/config.js';
 import { createLogger } from '../telemetry/logger.js';
 import { fetchTrace, renderTrace } from './trace.js';
 
@@ -87,6 +86,7 @@ async function configCheck(args: string[]): Promise<void> {
   const p = config.receivers.prometheus;
   // The collector reads its scrape file at start-up: check it now, as `promtool check config` would.
   if (p.enabled && config.targets.includes('collector')) {
+    const { loadScrapeConfig } = await import('../receivers/prometheus/scrape/config.js');
     const jobs = (await loadScrapeConfig(p.config_file)).jobs.length;
     scrape = `; scrape: ${p.config_file}, ${jobs} job${jobs === 1 ? '' : 's'}`;
   }
