@@ -21,9 +21,11 @@ import { freePort, spawnBraid } from '../helpers/process.js';
 const EXPORT = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const GrpcClient = makeGenericClientConstructor({ Export: { path: EXPORT, requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } }, 'TraceService');
 
-/** One OTLP/HTTP export on a connection of its own (no keep-alive: the cluster spreads connections, not requests). */
-function postHttp(port: number, traceId: string): Promise<number> {
-  const body = JSON.stringify(twoSpanTrace(traceId).body);
+/**
+ * One OTLP/HTTP export on a connection of its own (no keep-alive: the cluster spreads connections,
+ * not requests). `body` is what a retry sends again: an exporter retries the very same spans.
+ */
+function postHttp(port: number, traceId: string, body = JSON.stringify(twoSpanTrace(traceId).body)): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 10_000 }, (res) => {
       res.resume();
@@ -128,8 +130,11 @@ describe('braid serve with cluster.workers: 2 (collector + ingester, Kafka + Ela
     const sender = async () => {
       while (loading) {
         const traceId = newTraceId();
+        // The same spans on every attempt, as an OTLP exporter retries: a request whose answer was
+        // lost after Kafka's ack (the worker killed) is stored once, not once per attempt.
+        const body = JSON.stringify(twoSpanTrace(traceId).body);
         for (let attempt = 0; attempt < 20 && loading; attempt++) {
-          const status = await postHttp(http, traceId).catch(() => 0);
+          const status = await postHttp(http, traceId, body).catch(() => 0);
           if (status === 200) {
             acked.push(traceId);
             break;
