@@ -17,6 +17,7 @@ export const GrpcStatus = {
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
 } as const;
 
 /** One entry of the registry: how an error of this code is answered. */
@@ -75,6 +76,17 @@ export const ErrorCodes = {
   // A receiver refused the notification (a 4xx): not retried.
   BRAID_ERR_NOTIFY_REJECTED: spec(502, GrpcStatus.INTERNAL),
   BRAID_ERR_SHUTTING_DOWN: spec(503, GrpcStatus.UNAVAILABLE, true),
+  // Security and tenancy (issue 14): no or wrong credentials, a tenant ID that cannot name indices.
+  BRAID_ERR_AUTH_UNAUTHENTICATED: spec(401, GrpcStatus.UNAUTHENTICATED),
+  BRAID_ERR_TENANT_INVALID: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  // A tenant's ingest rate limit: retry later (429 with Retry-After; RESOURCE_EXHAUSTED with RetryInfo).
+  BRAID_ERR_LIMIT_RATE: spec(429, GrpcStatus.RESOURCE_EXHAUSTED, true),
+  // A record past a per-record limit (attributes, labels): rejected for good, named in the answer.
+  BRAID_ERR_LIMIT_RECORD: spec(400, GrpcStatus.INVALID_ARGUMENT),
+  // A query past a query limit (range, samples): 422 as Prometheus answers query.max-samples.
+  BRAID_ERR_LIMIT_QUERY: spec(422, GrpcStatus.RESOURCE_EXHAUSTED),
+  // A query that ran past limits.query_timeout (Prometheus: errorType "timeout", 503).
+  BRAID_ERR_QUERY_TIMEOUT: spec(503, GrpcStatus.DEADLINE_EXCEEDED),
   BRAID_ERR_INFRA: spec(500, GrpcStatus.INTERNAL),
   BRAID_ERR_INTERNAL: spec(500, GrpcStatus.INTERNAL),
 } as const satisfies Record<string, ErrorSpec>;

@@ -71,6 +71,8 @@ const alerting = z.strictObject({
   resend_delay: duration('1m'),
   alertmanagers: z.array(alertmanager).default([]),
   webhooks: z.array(webhook).default([]),
+  /** Rule files of other tenants than the default one (whose are rule_files), by tenant ID. */
+  tenant_rule_files: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a tenant ID: 1-63 of a-z, 0-9, _ and -'), z.array(z.string().min(1))).default({}),
 });
 
 const otlpGrpc = z.strictObject({
@@ -221,6 +223,64 @@ const telemetry = z.strictObject({
     .prefault({}),
 });
 
+/** Who may call Braid's listeners (src/security; docs/adr/0018). */
+const auth = z.strictObject({
+  /** `tenant:token` per line (# comments), re-read when it changes; or env BRAID_AUTH_TOKENS_FILE. Absent: Braid runs open. */
+  tokens_file: z.string().min(1).optional(),
+  /** Addresses or CIDRs (e.g. 10.0.0.0/8, ::1) of proxies whose `X-Scope-OrgID` header names the tenant without a token. */
+  trusted_proxies: z.array(z.string().min(1)).default([]),
+});
+
+/** TLS on every listener Braid serves (OTLP gRPC/HTTP, Zipkin, the bulk receiver, query, admin). Files re-read when they change. */
+const serverTls = z.strictObject({
+  cert_file: z.string().min(1),
+  key_file: z.string().min(1),
+  /** CA bundle that signs client certificates: with it, clients are asked for one (mTLS). */
+  client_ca_file: z.string().min(1).optional(),
+  /** Prometheus web config's names: with client_ca_file the default is RequireAndVerifyClientCert. */
+  client_auth_type: z.enum(['NoClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert']).optional(),
+  min_version: z.enum(['TLS12', 'TLS13']).default('TLS12'),
+});
+
+/** A Prometheus duration string parsed to milliseconds, without a default. */
+const durationValue = z.string().transform((text, ctx) => {
+  const ms = parseDurationMs(text);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a valid duration: ${JSON.stringify(text)} (expected a Prometheus duration such as 15s, 1m30s, 2h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** Limits against abuse (docs/adr/0018), each with its default; `optional` gives a tenant's overrides, any subset. */
+const limitFields = <O extends boolean>(optional: O) => {
+  const f = <T extends z.ZodType>(type: T, fallback: z.input<T>) => (optional ? type.optional() : type.prefault(fallback as never)) as O extends true ? z.ZodOptional<T> : z.ZodPrefault<T>;
+  return {
+    /** Records (spans + log records + samples) per second one tenant may send; 0: unlimited. */
+    ingestion_rate: f(z.number().min(0), 0),
+    /** Records one tenant may send at once above the rate (token bucket size); 0: the rate itself. */
+    ingestion_burst_size: f(z.number().int().min(0), 0),
+    /** Attributes of one span, span event, link, log record or resource. */
+    max_attributes_per_record: f(positiveInt, 128),
+    /** Characters of one attribute value (string) or key. */
+    max_attribute_value_length: f(positiveInt, 16_384),
+    /** Spans of one trace the ingester stores; later ones are discarded and counted. */
+    max_spans_per_trace: f(positiveInt, 50_000),
+    /** Labels of one series (Mimir's max_label_names_per_series). */
+    max_label_names_per_series: f(positiveInt, 30),
+    max_label_name_length: f(positiveInt, 1_024),
+    max_label_value_length: f(positiveInt, 2_048),
+    /** Series one tenant may hold in the head; new ones past it are refused and counted. */
+    max_series_per_tenant: f(positiveInt, 150_000),
+    /** The longest time range one query may cover ("0s": unlimited). */
+    max_query_length: f(durationValue, '32d'),
+    /** How long one PromQL evaluation may run (Prometheus's query.timeout). */
+    query_timeout: f(durationValue, '2m'),
+  };
+};
+const limits = z.strictObject(limitFields(false));
+const tenantLimits = z.strictObject(limitFields(true));
+
 /** Several worker processes sharing the ports of one `braid serve` (src/cluster). */
 const cluster = z.strictObject({
   /** 0 or 1: one process, as without this key; N: N workers under a primary; auto: os.availableParallelism(). */
@@ -259,6 +319,10 @@ export const BraidConfigSchema = z.strictObject({
   head: head.prefault({}),
   telemetry: telemetry.prefault({}),
   cluster: cluster.prefault({}),
+  auth: auth.prefault({}),
+  tls: serverTls.optional(),
+  limits: limits.prefault({}),
+  tenant_limits: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected a tenant ID: 1-63 of a-z, 0-9, _ and -'), tenantLimits).default({}),
   shutdown_timeout_seconds: positiveInt.max(300).default(10),
 });
 

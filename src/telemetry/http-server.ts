@@ -1,16 +1,20 @@
 /** One way to build Braid's fastify servers, so every server logs the same way. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from './logger.js';
+import { DEFAULT_TENANT } from '../tenancy/tenant.js';
 
 /** Creates a fastify instance logging through `log` as component `component`. */
 export function createHttpServer(log: Logger, component: string, options: { bodyLimit?: number } = {}): FastifyInstance {
-  return Fastify({
+  const app = Fastify({
     // fastify bundles its own pino major; the logger interface it needs is the same.
     loggerInstance: log.child({ component }) as unknown as FastifyBaseLogger,
     // No log line per request: counters do that job.
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
   });
+  // Every request has a tenant; the auth hook (src/security) replaces the default.
+  app.decorateRequest('tenant', DEFAULT_TENANT);
+  return app;
 }
 
 /**
