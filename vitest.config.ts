@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Five projects: `unit` is fast and pure; `integration` talks to the real Kafka and Elasticsearch
+// Six projects: `unit` is fast and pure (`fuzz`, below, holds the property tests); `integration` talks to the real Kafka and Elasticsearch
 // that its global setup starts (scripts/infra, the same code as `npm run infra:up`); `kubernetes`
 // talks to a real Kubernetes API server; `promql-corpus` runs Prometheus's PromQL test corpus,
 // fetched from the Go module proxy (scripts/infra/promql-corpus.ts); `browser` drives the explorer
@@ -12,7 +12,13 @@ export default defineConfig({
     fileParallelism: false,
     projects: [
       {
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**', 'test/web/**', 'test/promql/promqltest.test.ts', 'test/promql/differential.test.ts', 'test/alerting/promtool-*.test.ts'], testTimeout: 20_000 },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/integration/**', 'test/infra/**', 'test/web/**', 'test/promql/promqltest.test.ts', 'test/promql/differential.test.ts', 'test/alerting/promtool-*.test.ts', 'test/fuzz/**'], testTimeout: 20_000 },
+      },
+      {
+        // Property-based and fuzz tests of every decoder (fast-check), the functions and the real
+        // endpoints of Braid in-process (embedded mode, no Kafka or Elasticsearch). FUZZ_RUNS scales
+        // the number of inputs: `FUZZ_RUNS=100000 npm run fuzz`.
+        test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 },
       },
       {
         test: {
