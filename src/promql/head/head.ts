@@ -2,8 +2,8 @@
  * The head: recent samples in memory, so that rules every 15 s and dashboards over the last hours
  * do not search Elasticsearch. Series hold Gorilla chunks (chunk.ts) of up to 120 samples; an
  * inverted index (postings.ts) resolves selectors; each series keeps its newest exemplars in a
- * small ring. Chunks wholly older than now - window are dropped on a timer; past `maxBytes` new
- * series are refused and counted while existing ones keep appending.
+ * small ring. Chunks wholly older than now - window are dropped on a timer; past `maxBytes` or
+ * `maxSeries` new series are refused and counted while existing ones keep appending.
  */
 import { BraidError } from '../../errors.js';
 import type { Registry } from 'prom-client';
@@ -18,6 +18,8 @@ export interface HeadSettings {
   windowMs: number;
   /** Bytes past which new series are refused (default 512 MiB). */
   maxBytes: number;
+  /** Series past which new series are refused (limits.max_series_per_tenant; default: no limit). */
+  maxSeries?: number;
   /** Exemplars kept per series, the newest (default 10). */
   exemplarsPerSeries?: number;
   /** How often old chunks are dropped (default 1 min; 0: only when `truncate` is called). */
@@ -128,9 +130,15 @@ export function createHead(settings: HeadSettings, registry?: Registry): Head {
     bytes += n;
   };
 
+  const maxSeries = settings.maxSeries ?? Infinity;
+
   function create(labels: Labels, key: string): MemSeries | undefined {
     if (bytes >= settings.maxBytes) {
-      metrics.seriesRefused.inc();
+      metrics.seriesRefused.inc({ reason: 'max_bytes' });
+      return undefined;
+    }
+    if (byKey.size >= maxSeries) {
+      metrics.seriesRefused.inc({ reason: 'max_series' });
       return undefined;
     }
     const sorted: Labels = {};

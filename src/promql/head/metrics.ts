@@ -10,7 +10,7 @@ export interface HeadMetrics {
   bytes: Gauge;
   appended: Counter;
   refused: Counter<'reason'>;
-  seriesRefused: Counter;
+  seriesRefused: Counter<'reason'>;
   exemplars: Gauge;
   exemplarsAppended: Counter;
 }
@@ -24,11 +24,16 @@ export function createHeadMetrics(registry: Registry = new Registry()): HeadMetr
     appended: new Counter({ name: 'braid_head_samples_appended_total', help: 'Samples appended to the head.', registers: r }),
     refused: new Counter({
       name: 'braid_head_samples_refused_total',
-      help: 'Samples the head refused, by reason: out_of_order, duplicate_timestamp (same time, other value), too_old (before the window), series_limit (a new series past head.max_bytes).',
+      help: 'Samples the head refused, by reason: out_of_order, duplicate_timestamp (same time, other value), too_old (before the window), series_limit (a new series past head.max_bytes or limits.max_series_per_tenant).',
       labelNames: ['reason'],
       registers: r,
     }),
-    seriesRefused: new Counter({ name: 'braid_head_series_refused_total', help: 'New series refused because the head was at head.max_bytes.', registers: r }),
+    seriesRefused: new Counter({
+      name: 'braid_head_series_refused_total',
+      help: 'New series refused, by reason: max_bytes (the head at head.max_bytes), max_series (the tenant at limits.max_series_per_tenant).',
+      labelNames: ['reason'],
+      registers: r,
+    }),
     exemplars: new Gauge({ name: 'braid_head_exemplars', help: 'Exemplars held by the head.', registers: r }),
     exemplarsAppended: new Counter({ name: 'braid_head_exemplars_appended_total', help: 'Exemplars appended to the head.', registers: r }),
   };

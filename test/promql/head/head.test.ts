@@ -91,9 +91,22 @@ describe('head', () => {
     expect(n).toBeGreaterThan(10);
     expect(h.stats().series).toBe(n);
     expect(h.append({ __name__: 'x', i: '0' }, T0 + 15_000, 2)).toBe('appended');
-    expect(await metric(registry, 'braid_head_series_refused_total')).toBe(1);
+    expect(await metric(registry, 'braid_head_series_refused_total', { reason: 'max_bytes' })).toBe(1);
     expect(await metric(registry, 'braid_head_samples_refused_total', { reason: 'series_limit' })).toBe(1);
     expect(await metric(registry, 'braid_head_bytes')).toBe(h.stats().bytes);
+  });
+
+  it('past maxSeries refuses new series with reason max_series; existing series keep appending', async () => {
+    const { h, registry } = head({ maxSeries: 3 });
+    const outcomes = [0, 1, 2, 3, 4].map((i) => h.append({ __name__: 'x', i: String(i) }, T0, 1));
+    expect(outcomes).toEqual(['appended', 'appended', 'appended', 'series_limit', 'series_limit']);
+    expect(h.append({ __name__: 'x', i: '2' }, T0 + 15_000, 2)).toBe('appended');
+    expect(h.stats().series).toBe(3);
+    expect(await metric(registry, 'braid_head_series_refused_total', { reason: 'max_series' })).toBe(2);
+    expect(await metric(registry, 'braid_head_series_refused_total', { reason: 'max_bytes' })).toBe(0);
+    // Room again once a series is truncated away.
+    h.truncate(T0 + 15_000 + 2 * H + 1);
+    expect(h.append({ __name__: 'x', i: '9' }, T0 + 15_000 + 2 * H + 2, 1)).toBe('appended');
   });
 
   it('answers label names, values, series and exemplars from the index', () => {
