@@ -9,9 +9,15 @@ import { gunzip, inflate } from 'node:zlib';
 import { BraidError } from '../../errors.js';
 import { ACCEPT_ENCODING, frameHeader, parseGrpcTimeout, percentEncodeMessage, UnaryBodyReader, type UnaryBody } from './grpc-framing.js';
 import { encodeStatus } from './status.js';
+import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
 
-/** A unary method: request message bytes in, response message bytes out; rejects with a BraidError. */
-export type UnaryHandler = (request: Buffer) => Promise<Uint8Array>;
+/** What a handler learns about its call: the caller's tenant (from its credentials; DEFAULT_TENANT when Braid runs open). */
+export interface CallInfo {
+  tenant: string;
+}
+
+/** A unary method: request message bytes and the call's tenant in, response message bytes out; rejects with a BraidError. */
+export type UnaryHandler = (request: Buffer, call: CallInfo) => Promise<Uint8Array>;
 
 /** What a call needs from its server. */
 export interface CallContext {
@@ -69,6 +75,8 @@ class UnaryCall {
   private readonly handler: UnaryHandler | undefined;
   /** This call's share of ctx.receiving. */
   private reserved = 0;
+  /** The caller's tenant; the per-call auth check (issue 14, src/security) sets it. */
+  private readonly tenant: string = DEFAULT_TENANT;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -132,7 +140,8 @@ class UnaryCall {
     if (this.answered) return;
     if (body.kind !== 'message') return this.fail(bodyError(body));
     const encoding = String(this.headers['grpc-encoding'] ?? 'identity');
-    const run = (async () => this.handler!(body.compressed ? await decompress(body.message, encoding, this.ctx.maxRecvMsgBytes) : body.message))();
+    const call: CallInfo = { tenant: this.tenant };
+    const run = (async () => this.handler!(body.compressed ? await decompress(body.message, encoding, this.ctx.maxRecvMsgBytes) : body.message, call))();
     this.ctx.track(run.catch(() => {}));
     try {
       this.succeed(await run);
