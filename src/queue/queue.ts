@@ -3,6 +3,7 @@
  * same bytes (OTLP protobuf export requests keyed by trace ID): Kafka (src/queue/kafka) and an
  * in-process queue (src/queue/memory) for the embedded all-in-one.
  */
+import { DEFAULT_TENANT, isTenantId } from '../tenancy/tenant.js';
 
 /** The streams Braid carries, one topic each. */
 export const RECORD_KINDS = ['spans', 'logs', 'metrics'] as const;
@@ -65,11 +66,14 @@ export interface DeadLetter {
   reason: string;
   partition: number;
   offset: string;
+  /** The record's tenant (absent: the default tenant); the dead letter keeps it in `braid.tenant`. */
+  tenant?: string | undefined;
 }
 
-/** The Kafka headers of a dead letter: where it came from and why it is there. */
+/** The Kafka headers of a dead letter: where it came from, why it is there, and whose it is. */
 export function deadLetterHeaders(letter: DeadLetter, sourceTopic: string): Record<string, string> {
   return {
+    ...tenantHeaders(letter.tenant),
     'content-type': letter.contentType,
     'braid.dlq.stage': letter.stage,
     'braid.dlq.reason': letter.reason,
@@ -83,6 +87,32 @@ export function deadLetterHeaders(letter: DeadLetter, sourceTopic: string): Reco
 export interface QueueRecord {
   key: Buffer | null;
   value: Buffer;
+  /**
+   * Whose data it is; absent means DEFAULT_TENANT. Kafka carries it in the header `braid.tenant`,
+   * set only for other tenants, so records of the default tenant read the same as before tenancy.
+   */
+  tenant?: string | undefined;
+}
+
+/** The Kafka header that carries a record's tenant (absent for the default tenant). */
+export const TENANT_HEADER = 'braid.tenant';
+
+/** The Kafka headers of a record of `tenant`: none for the default tenant (or no tenant). */
+export function tenantHeaders(tenant: string | undefined): Record<string, string> | undefined {
+  return tenant === undefined || tenant === DEFAULT_TENANT ? undefined : { [TENANT_HEADER]: tenant };
+}
+
+/**
+ * The tenant a consumed record's headers name; undefined (the default tenant) when the header is
+ * absent, or when it does not hold a valid tenant ID: a record from a foreign producer never names
+ * an index outside the tenant pattern.
+ */
+export function tenantOfHeaders(headers: Record<string, Buffer | string | Array<Buffer | string> | undefined> | undefined): string | undefined {
+  let v = headers?.[TENANT_HEADER];
+  if (Array.isArray(v)) v = v[v.length - 1];
+  if (v === undefined) return undefined;
+  const id = typeof v === 'string' ? v : v.toString('utf8');
+  return id === DEFAULT_TENANT || !isTenantId(id) ? undefined : id;
 }
 
 /** A record as consumed, with its position. */

@@ -14,10 +14,10 @@ import { clientTlsOptions, readConfigFile, type ClientTlsSettings } from '../../
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
-import { startKafkaRead } from './kafka-read.js';
+import { consumedRecord, startKafkaRead } from './kafka-read.js';
 import { BATCH_HEADER_BYTES, RECORD_FRAMING_BYTES, createCoalescer, refusedByBroker, type ProduceMessage } from './kafka-produce.js';
 import { compressionType, type KafkaCompression } from './kafka-produce-codecs.js';
-import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { RECORD_KINDS, deadLetterHeaders, deadLetterTopicName, stateTopicName, tenantHeaders, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 
 /** Settings of the Kafka queue (`queue.kafka`). */
 export interface KafkaQueueSettings {
@@ -186,7 +186,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   const produce = (t: string, messages: ProduceMessage[]) => coalescer.produce(t, messages);
 
   async function send(kind: RecordKind, records: QueueRecord[]): Promise<void> {
-    await produce(topic(kind), records.map((r) => ({ key: r.key, value: r.value })));
+    await produce(topic(kind), records.map((r) => ({ key: r.key, value: r.value, headers: tenantHeaders(r.tenant) })));
   }
 
   async function sendDeadLetters(letters: DeadLetter[]): Promise<void> {
@@ -298,7 +298,7 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   ): Promise<void> {
     const kind = kinds.find((k) => topic(k) === batch.topic);
     if (!kind || batch.messages.length === 0) return;
-    const records = batch.messages.map((m) => ({ key: m.key, value: m.value ?? Buffer.alloc(0), partition: batch.partition, offset: m.offset }));
+    const records = batch.messages.map((m) => consumedRecord(m, batch.partition));
     for (let attempt = 0; ; attempt++) {
       try {
         await handler({ kind, partition: batch.partition, records }, stopping);

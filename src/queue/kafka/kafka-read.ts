@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../telemetry/logger.js';
-import type { ConsumedRecord, QueueReader, ReadHandler, RecordKind } from '../queue.js';
+import { tenantOfHeaders, type ConsumedRecord, type QueueReader, type ReadHandler, type RecordKind } from '../queue.js';
 
 /** Bytes buffered per partition during catch-up before it is paused. */
 const PAUSE_BYTES = 8 * 1024 * 1024;
@@ -37,6 +37,14 @@ export interface KafkaReadDeps {
   clientId: string;
   topic: (kind: RecordKind) => string;
   log: Logger;
+}
+
+/** A consumed Kafka message as the queue port's record, its tenant from the `braid.tenant` header. */
+export function consumedRecord(m: KafkaMessage, partition: number): ConsumedRecord {
+  const rec: ConsumedRecord = { key: m.key, value: m.value ?? Buffer.alloc(0), partition, offset: m.offset };
+  const tenant = tenantOfHeaders(m.headers);
+  if (tenant !== undefined) rec.tenant = tenant;
+  return rec;
 }
 
 /** Starts a broadcast read; see the file comment. */
@@ -96,8 +104,6 @@ export async function startKafkaRead(deps: KafkaReadDeps, kinds: readonly Record
     }
   };
 
-  const toRecord = (m: KafkaMessage, partition: number): ConsumedRecord => ({ key: m.key, value: m.value ?? Buffer.alloc(0), partition, offset: m.offset });
-
   await consumer.connect();
   await consumer.subscribe({ topics: kinds.map(topic), fromBeginning: false });
   await consumer.run({
@@ -105,7 +111,7 @@ export async function startKafkaRead(deps: KafkaReadDeps, kinds: readonly Record
     eachBatch: async ({ batch }) => {
       const p = parts.get(`${batch.topic}/${batch.partition}`);
       if (p === undefined || batch.messages.length === 0) return;
-      const records = batch.messages.map((m) => toRecord(m, batch.partition));
+      const records = batch.messages.map((m) => consumedRecord(m, batch.partition));
       if (live) {
         await deliver(p, records);
         return;

@@ -9,7 +9,7 @@ import { BraidError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
-import { topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type ConsumedRecord, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
+import { tenantHeaders, tenantOfHeaders, topicName, type BatchHandler, type ConsumeOptions, type DeadLetter, type ConsumedRecord, type PartitionLag, type Queue, type QueueConsumer, type QueueRecord, type RecordKind } from '../queue.js';
 import { MemoryReaders } from './memory-read.js';
 import { partitionFor } from './partition.js';
 
@@ -97,6 +97,9 @@ export function createMemoryQueue(settings: MemoryQueueSettings, metrics: QueueM
       const p = partitionFor(r.key, parts.length);
       const part = parts[p] as Partition;
       const rec: ConsumedRecord = { key: r.key, value: r.value, partition: p, offset: String(part.base + part.records.length) };
+      // The default tenant is carried as Kafka carries it: no field.
+      const tenant = tenantOfHeaders(tenantHeaders(r.tenant));
+      if (tenant !== undefined) rec.tenant = tenant;
       part.records.push(rec);
       sent.push(rec);
     }
