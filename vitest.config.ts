@@ -18,7 +18,7 @@ export default defineConfig({
         // Property-based and fuzz tests of every decoder (fast-check), the functions and the real
         // endpoints of Braid in-process (embedded mode, no Kafka or Elasticsearch). FUZZ_RUNS scales
         // the number of inputs: `FUZZ_RUNS=100000 npm run fuzz`.
-        test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 60_000 },
+        test: { name: 'fuzz', include: ['test/fuzz/**/*.test.ts'], globalSetup: ['test/fuzz/global-setup.ts'], testTimeout: 120_000, hookTimeout: 60_000 },
       },
       {
         test: {
