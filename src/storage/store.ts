@@ -421,6 +421,15 @@ export interface Store {
   /** Rejects when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The store of `tenant`'s documents: the store itself for DEFAULT_TENANT (indices as before
+   * tenancy), else a view that writes and reads only that tenant's indices (Elasticsearch:
+   * `<prefix>-t_<tenant>.<kind>...`; memory: a bounded store of its own). The same tenant gets the
+   * same view each time. `start` and `close` of a view do nothing: the store's own cover it, and
+   * the store's `sweepRetention` covers every tenant's indices, a view's only its own. Throws
+   * BRAID_ERR_TENANT_INVALID for an ID that is not a tenant ID.
+   */
+  forTenant(tenant: string): Store;
 }
 
 /** Orders operations by name, then span kind, by code point (the same in every store). */

@@ -33,7 +33,8 @@ import {
   type SeriesQuery,
 } from '../store.js';
 import { dependenciesBody, findTracesBody, logSearchBody, LOG_SORT_OLDEST_FIRST, sampleGroupFilter, seriesPageBody, withoutField } from './queries.js';
-import { dailyIndex, derivedTemplates, expiredIndices, logsTemplate, samplesTemplate, spansTemplate } from './templates.js';
+import { allTemplates, dailyIndex, expiredIndices, indexBase } from './templates.js';
+import { DEFAULT_TENANT, checkTenantId } from '../../tenancy/tenant.js';
 import { decodeLogCursor, encodeLogCursor } from '../memory/memory-store.js';
 
 /** Settings of the Elasticsearch store (`storage.elasticsearch`). */
@@ -108,10 +109,30 @@ export function elasticsearchConnectionOptions(settings: Pick<ElasticsearchStore
   return out;
 }
 
-/** Creates the Elasticsearch store; nothing connects until `start`. */
+/**
+ * Creates the Elasticsearch store (the default tenant's); nothing connects until `start`. Each
+ * other tenant's view (`forTenant`) shares its client and reads and writes only that tenant's
+ * indices.
+ */
 export function createElasticsearchStore(settings: ElasticsearchStoreSettings, log: Logger): Store {
   const client = new Client({ node: settings.url, requestTimeout: settings.request_timeout_ms, maxRetries: 0, ...elasticsearchConnectionOptions(settings) });
+  const views = new Map<string, Store>();
+  const forTenant = (tenant: string): Store => {
+    if (tenant === DEFAULT_TENANT) return root;
+    let view = views.get(tenant);
+    if (view === undefined) views.set(checkTenantId(tenant, 'store'), (view = { ...createView(client, settings, log, tenant), forTenant }));
+    return view;
+  };
+  const root: Store = { ...createView(client, settings, log, DEFAULT_TENANT), forTenant };
+  return root;
+}
+
+/** The store of one tenant's indices over a shared client. */
+function createView(client: Client, settings: ElasticsearchStoreSettings, log: Logger, tenant: string): Omit<Store, 'forTenant'> {
   const prefix = settings.index_prefix;
+  /** Every index name of the tenant starts with this: `<prefix>-` or `<prefix>-t_<tenant>.`. */
+  const base = indexBase(prefix, tenant);
+  const isDefault = tenant === DEFAULT_TENANT;
 
   async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -164,7 +185,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
     return { rejected };
   }
 
-  const day = (kind: string, epochMs: number) => dailyIndex(prefix, kind, epochMs);
+  const day = (kind: string, epochMs: number) => dailyIndex(prefix, kind, epochMs, tenant);
   const opId = (...parts: string[]) => createHash('sha1').update(parts.join('\u0000')).digest('base64url');
 
   /**
@@ -192,7 +213,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   }
 
   const getTrace = (traceId: string) =>
-    all<SpanDocument>('trace read', `${prefix}-spans-*`, { term: { 'trace.id': traceId } }, [{ 'span.start.us': 'asc' }, { 'span.id': 'asc' }]);
+    all<SpanDocument>('trace read', `${base}spans-*`, { term: { 'trace.id': traceId } }, [{ 'span.start.us': 'asc' }, { 'span.id': 'asc' }]);
 
   async function search<T>(what: string, index: string, body: object): Promise<{ hits: T[]; aggregations: Record<string, unknown> }> {
     const res = await call(what, () => client.search({ index, ignore_unavailable: true, allow_no_indices: true, ...body }));
@@ -200,7 +221,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   }
 
   const buckets = (agg: unknown): Bucket[] => ((agg as { buckets?: Bucket[] } | undefined)?.buckets ?? []);
-  const samplesIndex = `${prefix}-samples-*`;
+  const samplesIndex = `${base}samples-*`;
 
   /** Reads the samples of the groups matching `q` stored without `field` and hands `keep` each series. */
   const readUnaggregated = (q: SeriesQuery, field: string, keep: (id: string, labels: Record<string, string>) => void) =>
@@ -236,7 +257,9 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
   return {
     kind: 'elasticsearch',
     async start() {
-      const templates = [spansTemplate(settings), logsTemplate(settings), samplesTemplate(settings), ...derivedTemplates(settings)];
+      // The default tenant's store installs the templates of every tenant's indices.
+      if (!isDefault) return;
+      const templates = allTemplates(settings);
       for (const t of templates) {
         await call('index template install', () => client.indices.putIndexTemplate({ name: t.name, ...(t.body as object) }));
       }
@@ -247,14 +270,14 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       bulk([
         ...d.summaries.map((doc) => ({ index: day('traces', doc['trace.start.us'] / 1000), id: doc['trace.id'], doc })),
         ...d.edges.map((doc) => ({ index: day('edges', Date.parse(doc['@timestamp'])), id: doc['trace.id'] + doc['span.id'], doc })),
-        ...d.operations.map((doc) => ({ index: `${prefix}-operations`, id: opId(doc['service.name'], doc['span.name'], doc['span.kind']), doc })),
+        ...d.operations.map((doc) => ({ index: `${base}operations`, id: opId(doc['service.name'], doc['span.name'], doc['span.kind']), doc })),
       ]),
     writeLogs: (docs) => bulk(docs.map((doc) => ({ index: day('logs', Date.parse(doc['@timestamp'])), id: doc['log.id'], doc }))),
-    getTraceLogs: (traceId) => all<LogDocument>('trace logs read', `${prefix}-logs-*`, { term: { 'trace.id': traceId } }, LOG_SORT_OLDEST_FIRST),
+    getTraceLogs: (traceId) => all<LogDocument>('trace logs read', `${base}logs-*`, { term: { 'trace.id': traceId } }, LOG_SORT_OLDEST_FIRST),
     async searchLogs(q) {
       const after = q.after === undefined ? undefined : decodeLogCursor(q.after);
       const res = await call('log search', () =>
-        client.search<LogDocument>({ index: `${prefix}-logs-*`, ignore_unavailable: true, allow_no_indices: true, ...logSearchBody(q, after) } as never),
+        client.search<LogDocument>({ index: `${base}logs-*`, ignore_unavailable: true, allow_no_indices: true, ...logSearchBody(q, after) } as never),
       );
       const hits = res.hits.hits as unknown as Array<{ _source: LogDocument; sort: unknown[] }>;
       const page = hits.slice(0, q.limit);
@@ -303,27 +326,27 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       const out: TraceSummaryDocument[] = [];
       for (let i = 0; i < traceIds.length; i += SUMMARY_CHUNK) {
         const ids = traceIds.slice(i, i + SUMMARY_CHUNK);
-        const r = await search<TraceSummaryDocument>('summary read', `${prefix}-traces-*`, { size: ids.length * 2, query: { ids: { values: ids } } });
+        const r = await search<TraceSummaryDocument>('summary read', `${base}traces-*`, { size: ids.length * 2, query: { ids: { values: ids } } });
         out.push(...r.hits);
       }
       return out;
     },
     async findTraceIds(q) {
-      const r = await search('trace search', `${prefix}-spans-*`, findTracesBody(q));
+      const r = await search('trace search', `${base}spans-*`, findTracesBody(q));
       return buckets(r.aggregations.traces).map((b) => b.key);
     },
     async services() {
-      const r = await search('service list', `${prefix}-operations`, { size: 0, aggs: { s: { terms: { field: 'service.name', size: 10_000, order: { _key: 'asc' } } } } });
+      const r = await search('service list', `${base}operations`, { size: 0, aggs: { s: { terms: { field: 'service.name', size: 10_000, order: { _key: 'asc' } } } } });
       return buckets(r.aggregations.s).map((b) => b.key);
     },
     async operations(service, spanKind) {
       const filter: object[] = [{ term: { 'service.name': service } }];
       if (spanKind !== undefined) filter.push({ term: { 'span.kind': spanKind } });
-      const r = await search<{ 'span.name': string; 'span.kind': string }>('operation list', `${prefix}-operations`, { size: 10_000, query: { bool: { filter } } });
+      const r = await search<{ 'span.name': string; 'span.kind': string }>('operation list', `${base}operations`, { size: 10_000, query: { bool: { filter } } });
       return r.hits.map((h) => ({ name: h['span.name'], spanKind: h['span.kind'] })).sort(compareOperations);
     },
     async dependencies(startUs, endUs) {
-      const r = await search('dependencies', `${prefix}-edges-*`, dependenciesBody(startUs, endUs));
+      const r = await search('dependencies', `${base}edges-*`, dependenciesBody(startUs, endUs));
       const links: DependencyLink[] = [];
       for (const p of buckets(r.aggregations.parents)) {
         for (const c of buckets((p as unknown as { children: unknown }).children)) {
@@ -334,9 +357,9 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       return links;
     },
     async sweepRetention(retentionDays, nowMs) {
-      const res = await call('index list', () => client.cat.indices({ index: `${prefix}-*`, h: 'index', format: 'json', expand_wildcards: 'open' }));
+      const res = await call('index list', () => client.cat.indices({ index: isDefault ? `${prefix}-*` : `${base}*`, h: 'index', format: 'json', expand_wildcards: 'open' }));
       const names = (res as Array<{ index?: string }>).flatMap((r) => (r.index ? [r.index] : []));
-      const expired = expiredIndices(prefix, names, retentionDays, nowMs);
+      const expired = expiredIndices(prefix, names, retentionDays, nowMs, isDefault ? undefined : tenant);
       if (expired.length > 0) {
         await call('retention delete', () => client.indices.delete({ index: expired.join(',') }));
         log.info({ indices: expired, retentionDays }, 'deleted indices past retention');
@@ -347,7 +370,7 @@ export function createElasticsearchStore(settings: ElasticsearchStoreSettings, l
       await call('ping', () => client.cluster.health({ timeout: '2s' }));
     },
     async close() {
-      await client.close();
+      if (isDefault) await client.close();
     },
   };
 }

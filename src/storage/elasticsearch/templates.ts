@@ -2,7 +2,11 @@
  * Explicit index templates, one per kind of document. Attributes are `flattened`: every key is
  * searchable by exact value, and no attribute key ever adds a mapping (no mapping explosion).
  * Indices are daily (`<prefix>-spans-YYYY.MM.DD`), so retention is deleting whole indices.
+ * A tenant other than the default has its own indices, `<prefix>-t_<tenant>.spans-YYYY.MM.DD`
+ * (tenant IDs have no `.`, so no tenant's pattern matches another's or the default's), covered by
+ * a second template per kind (docs/adr/0018).
  */
+import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
 
 /** Settings that shape the templates. */
 export interface TemplateSettings {
@@ -163,21 +167,50 @@ export function derivedTemplates(s: TemplateSettings): Array<{ name: string; bod
   ];
 }
 
-/** The daily index a document of `kind` at `epochMs` belongs to. */
-export function dailyIndex(prefix: string, kind: string, epochMs: number): string {
+/**
+ * The templates of tenants' indices: each kind's template with its patterns moved under
+ * `<prefix>-t_*.`. Their patterns overlap each other's (`*` matches a `.`, though no tenant ID has
+ * one), and Elasticsearch refuses overlapping templates of equal priority: each gets its own.
+ */
+export function tenantTemplates(s: TemplateSettings): Array<{ name: string; body: Record<string, unknown> }> {
+  const own = `${s.index_prefix}-`;
+  return [spansTemplate(s), logsTemplate(s), samplesTemplate(s), ...derivedTemplates(s)].map((t, i) => ({
+    name: `${s.index_prefix}-tenants-${t.name.slice(own.length)}`,
+    body: { ...t.body, priority: 201 + i, index_patterns: (t.body.index_patterns as string[]).map((p) => `${s.index_prefix}-t_*.${p.slice(own.length)}`) },
+  }));
+}
+
+/** Every template Braid installs: the default tenant's, then the other tenants'. */
+export function allTemplates(s: TemplateSettings): Array<{ name: string; body: Record<string, unknown> }> {
+  return [spansTemplate(s), logsTemplate(s), samplesTemplate(s), ...derivedTemplates(s), ...tenantTemplates(s)];
+}
+
+/** The start of every index name of `tenant`: `<prefix>-` for the default tenant, `<prefix>-t_<tenant>.` for another. */
+export function indexBase(prefix: string, tenant: string = DEFAULT_TENANT): string {
+  return tenant === DEFAULT_TENANT ? `${prefix}-` : `${prefix}-t_${tenant}.`;
+}
+
+/** The daily index a document of `kind` at `epochMs` belongs to, in `tenant`'s indices. */
+export function dailyIndex(prefix: string, kind: string, epochMs: number, tenant: string = DEFAULT_TENANT): string {
   const d = new Date(epochMs);
   const mm = String(d.getUTCMonth() + 1).padStart(2, '0');
   const dd = String(d.getUTCDate()).padStart(2, '0');
-  return `${prefix}-${kind}-${d.getUTCFullYear()}.${mm}.${dd}`;
+  return `${indexBase(prefix, tenant)}${kind}-${d.getUTCFullYear()}.${mm}.${dd}`;
 }
 
-/** The daily indices among `names` whose day is more than `retentionDays` before `nowMs`. */
-export function expiredIndices(prefix: string, names: string[], retentionDays: number, nowMs: number): string[] {
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+
+/**
+ * The daily indices among `names` whose day is more than `retentionDays` before `nowMs`: of every
+ * tenant, or only of `tenant` when given.
+ */
+export function expiredIndices(prefix: string, names: string[], retentionDays: number, nowMs: number, tenant?: string): string[] {
   const today = Date.UTC(new Date(nowMs).getUTCFullYear(), new Date(nowMs).getUTCMonth(), new Date(nowMs).getUTCDate());
   const cutoff = today - retentionDays * 86_400_000;
-  const re = new RegExp(`^${prefix.replace(/[-]/g, '\\-')}-(spans|traces|edges|logs|samples)-(\\d{4})\\.(\\d{2})\\.(\\d{2})$`);
+  const re = new RegExp(`^${escapeRegExp(prefix)}-(?:t_([a-z0-9][a-z0-9_-]*)\\.)?(spans|traces|edges|logs|samples)-(\\d{4})\\.(\\d{2})\\.(\\d{2})$`);
   return names.filter((name) => {
     const m = re.exec(name);
-    return m !== null && Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])) < cutoff;
+    if (m === null || (tenant !== undefined && (m[1] ?? DEFAULT_TENANT) !== tenant)) return false;
+    return Date.UTC(Number(m[3]), Number(m[4]) - 1, Number(m[5])) < cutoff;
   });
 }

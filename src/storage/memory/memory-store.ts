@@ -21,6 +21,7 @@ import type {
 import {
   compareOperations, exemplarOrder, labelNamesOf, labelValuesOf, sampleMatches, samplePointKey, seriesId, seriesMatches, spanDocumentId, ungroupSamples, type SeriesQuery,
 } from '../store.js';
+import { DEFAULT_TENANT, checkTenantId } from '../../tenancy/tenant.js';
 
 /** Settings of the memory store (`storage.memory`). */
 export interface MemoryStoreSettings {
@@ -86,8 +87,24 @@ export function decodeLogCursor(cursor: string): unknown[] | undefined {
 const newestFirst = (a: LogDocument, b: LogDocument) =>
   a['@timestamp'] < b['@timestamp'] ? 1 : a['@timestamp'] > b['@timestamp'] ? -1 : a['log.id'] < b['log.id'] ? 1 : a['log.id'] > b['log.id'] ? -1 : 0;
 
-/** Creates the memory store. */
+/**
+ * Creates the memory store: the default tenant's, whose `forTenant` gives each other tenant a
+ * bounded store of its own (each with the whole of `settings`' bounds).
+ */
 export function createMemoryStore(settings: MemoryStoreSettings): Store {
+  const views = new Map<string, Store>();
+  const forTenant = (tenant: string): Store => {
+    if (tenant === DEFAULT_TENANT) return root;
+    let view = views.get(tenant);
+    if (view === undefined) views.set(checkTenantId(tenant, 'store'), (view = { ...createBoundedStore(settings), forTenant }));
+    return view;
+  };
+  const root: Store = { ...createBoundedStore(settings), forTenant };
+  return root;
+}
+
+/** One tenant's bounded store. */
+function createBoundedStore(settings: MemoryStoreSettings): Omit<Store, 'forTenant'> {
   /** Trace ID -> (document ID -> span); Map keeps insertion order, which eviction follows. */
   const traces = new Map<string, Map<string, SpanDocument>>();
   const summaries = new Map<string, TraceSummaryDocument>();
