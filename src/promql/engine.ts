@@ -8,6 +8,7 @@ import { BraidError } from '../errors.js';
 import type { Expr, VectorSelector } from './ast.js';
 import { evaluate, newQueryMemo, type EvalContext } from './eval.js';
 import { keyOf } from './label-cache.js';
+import { Deadline, checkQueryLength, selectorReachMs, tooManySamples } from './limits.js';
 import { parseExpr, type ParsedExpr } from './parse.js';
 import { Pacer, warmSubqueries } from './schedule.js';
 import type { ApiPoint, Labels, QueryOptions, QueryResult, Series, SeriesSource } from './types.js';
@@ -57,16 +58,36 @@ function collectWindows(e: Expr, start: number, end: number, q: { startMs: numbe
   }
 }
 
-async function prepare(source: SeriesSource, parsed: ParsedExpr, startMs: number, endMs: number, stepMs: number, opts: QueryOptions): Promise<EvalContext> {
+/** Checks the query's limits, then loads what every selector reads, pacing the reads and bounding the samples loaded. */
+async function prepare(source: SeriesSource, parsed: ParsedExpr, startMs: number, endMs: number, stepMs: number, opts: QueryOptions, pacer: Pacer, deadline: Deadline): Promise<EvalContext> {
   const lookbackMs = opts.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS;
+  checkQueryLength(endMs - startMs, opts.limits);
+  checkQueryLength(selectorReachMs(parsed.expr, lookbackMs), opts.limits);
   const windows: Windows = new Map();
   collectWindows(parsed.expr, startMs, endMs, { startMs, endMs, lookbackMs }, windows);
   const data = new Map<VectorSelector, readonly Series[]>();
+  const hints = { ...(opts.maxSamples !== undefined ? { maxSamples: opts.maxSamples } : {}), pace: pacer.fn };
   await Promise.all([...windows].map(async ([vs, [s, e]]) => {
     const matchers = vs.matchers.map(({ type, name, value }) => ({ type, name, value }));
-    data.set(vs, await source.select(matchers, s, e));
+    data.set(vs, await source.select(matchers, s, e, hints));
   }));
+  // A store read is one await: its time counts, though nothing could stop it midway.
+  deadline.check('query preparation');
+  if (opts.maxSamples !== undefined) checkLoaded(data, opts.maxSamples);
   return { data, lookbackMs, subqueryStepMs: opts.subqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS, startMs, endMs, stepMs, memo: newQueryMemo() };
+}
+
+/** The samples of all selectors together within query.prometheus.max_samples (each source bounds its own read). */
+function checkLoaded(data: ReadonlyMap<VectorSelector, readonly Series[]>, maxSamples: number): void {
+  let n = 0;
+  for (const series of data.values()) for (const s of series) n += s.samples.length;
+  if (n > maxSamples) throw tooManySamples(maxSamples);
+}
+
+/** The pacer and deadline of one query, from its options. */
+function schedule(opts: QueryOptions): { pacer: Pacer; deadline: Deadline } {
+  const deadline = new Deadline(opts.limits?.timeoutMs ?? 0);
+  return { pacer: new Pacer(deadline), deadline };
 }
 
 const point = (t: number, v: number): ApiPoint => [t / 1000, formatValue(v)];
@@ -74,8 +95,8 @@ const point = (t: number, v: number): ApiPoint => [t / 1000, formatValue(v)];
 /** Evaluates `query` at `timeMs`: the `data` of Prometheus's /api/v1/query. */
 export async function instantQuery(source: SeriesSource, query: string, timeMs: number, opts: QueryOptions = {}): Promise<QueryResult> {
   const parsed = parseExpr(query);
-  const ctx = await prepare(source, parsed, timeMs, timeMs, 0, opts);
-  const pacer = new Pacer();
+  const { pacer, deadline } = schedule(opts);
+  const ctx = await prepare(source, parsed, timeMs, timeMs, 0, opts, pacer, deadline);
   await warmSubqueries(parsed.expr, timeMs, timeMs, 0, ctx, pacer);
   // Loading and the queries before this one may have used the slice up (a rule group runs many).
   await pacer.pace();
@@ -114,8 +135,8 @@ export async function rangeQuery(source: SeriesSource, query: string, startMs: n
     const name = parsed.type === 'matrix' ? 'range vector' : parsed.type;
     throw new BraidError('BRAID_ERR_PROMQL_PARSE', `invalid expression type "${name}" for range query, must be Scalar or instant Vector`);
   }
-  const ctx = await prepare(source, parsed, startMs, endMs, stepMs, opts);
-  const pacer = new Pacer();
+  const { pacer, deadline } = schedule(opts);
+  const ctx = await prepare(source, parsed, startMs, endMs, stepMs, opts, pacer, deadline);
   const series = new Map<string, { metric: Labels; values: ApiPoint[] }>();
   for (let t = startMs; t <= endMs; t += stepMs) {
     // Step by step, so that subquery results kept are only those of the windows still ahead.

@@ -6,6 +6,7 @@
  */
 import type { Expr, Subquery } from './ast.js';
 import { subqueryMemo, subqueryWindow, type EvalContext } from './eval.js';
+import type { Deadline } from './limits.js';
 
 /** How long evaluation runs before it lets the event loop turn. */
 const SLICE_MS = 5;
@@ -16,14 +17,20 @@ const SLICE_MS = 5;
  */
 let sliceStart = performance.now();
 
-/** Tells evaluation when it has run for a slice and lets the event loop turn. */
+/** Tells evaluation when it has run for a slice and lets the event loop turn; the query's timeout is checked at the same points. */
 export class Pacer {
-  /** Yields to the event loop when the current slice is used up. */
+  constructor(private readonly deadline?: Deadline) {}
+
+  /** Yields to the event loop when the current slice is used up; throws BRAID_ERR_QUERY_TIMEOUT past the deadline. */
   async pace(): Promise<void> {
     if (performance.now() - sliceStart < SLICE_MS) return;
+    this.deadline?.check();
     await new Promise<void>((resolve) => setImmediate(resolve));
     sliceStart = performance.now();
   }
+
+  /** `pace` as a function, for sources and serialisers that take one. */
+  readonly fn = (): Promise<void> => this.pace();
 }
 
 interface Need {

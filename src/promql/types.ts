@@ -1,4 +1,5 @@
 /** Public types of the PromQL engine: what a storage backend supplies and what a query returns. */
+import type { QueryLimits } from './limits.js';
 
 /** A label set, `__name__` included when the series has a metric name. */
 export type Labels = Record<string, string>;
@@ -23,9 +24,17 @@ export interface LabelMatcher {
   value: string;
 }
 
+/** What the engine tells a source about one selection: a bound on samples, and a way to yield while it reads. */
+export interface SelectHints {
+  /** Samples the query may load (query.prometheus.max_samples); a source past it throws BRAID_ERR_PROMQL_EXEC. */
+  maxSamples?: number;
+  /** Called between pieces of a long read: lets the event loop turn every few ms, and throws past the query's timeout. */
+  pace?: () => Promise<void>;
+}
+
 /** What the engine reads: every series matching all matchers, with its samples in [startMs, endMs]. */
 export interface SeriesSource {
-  select(matchers: LabelMatcher[], startMs: number, endMs: number): Promise<Series[]>;
+  select(matchers: LabelMatcher[], startMs: number, endMs: number, hints?: SelectHints): Promise<Series[]>;
 }
 
 /** Options of one query. */
@@ -34,6 +43,10 @@ export interface QueryOptions {
   lookbackDeltaMs?: number;
   /** Step of a subquery written without one (`x[5m:]`); default 1 minute. */
   subqueryStepMs?: number;
+  /** limits.max_query_length and limits.query_timeout of the caller's tenant (limits.ts). */
+  limits?: QueryLimits;
+  /** Samples one query may load (query.prometheus.max_samples); default: no bound. */
+  maxSamples?: number;
 }
 
 /** A sample pair as the Prometheus HTTP API writes it: [seconds, "value"]. */

@@ -47,11 +47,11 @@ export function recentSeriesSource(store: Store, maxSamples: number, head: Recen
   const older = storeSeriesSource(store, maxSamples);
   if (head === undefined) return older;
   return {
-    async select(matchers, startMs, endMs) {
+    async select(matchers, startMs, endMs, hints) {
       const parts = split(startMs, endMs, head.coversFromMs());
       const [a, b] = await Promise.all([
         parts.store ? older.select(matchers, ...parts.store) : [],
-        parts.head ? head.select(matchers, ...parts.head) : [],
+        parts.head ? head.select(matchers, ...parts.head, hints) : [],
       ]);
       if (a.length === 0) return b;
       if (b.length === 0) return a;
