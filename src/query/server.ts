@@ -4,6 +4,7 @@ import { createHttpServer } from '../telemetry/http-server.js';
 import { BraidError } from '../errors.js';
 import type { Store } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { ListenerSecurity } from '../security/index.js';
 import { registerBraidRoutes } from './braid/routes.js';
 import { registerJaegerRoutes } from './jaeger/routes.js';
 import type { RecentSamples } from './prometheus/recent.js';
@@ -22,8 +23,10 @@ export function createQueryServer(
   head?: RecentSamples,
   /** The explorer page's build folder (default dist/web). */
   web: Omit<WebSettings, 'log'> = {},
+  /** Auth and TLS of the listener (src/security): API clients send a Bearer token, browsers Basic auth. */
+  security?: ListenerSecurity,
 ): FastifyInstance {
-  const app = createHttpServer(log, 'query');
+  const app = createHttpServer(log, 'query', security ? { security } : {});
   registerJaegerRoutes(app, store);
   registerBraidRoutes(app, store);
   registerPrometheusRoutes(app, store, { ...prometheus, defaultRangeMs: 6 * 3_600_000 }, Date.now, head);

@@ -11,6 +11,7 @@ import { decodeMetricsRequestLenient, encodeMetricsResponse } from '../../model/
 import { encodeTraceResponse } from '../../model/otlp/trace-proto.js';
 import type { Queue } from '../../queue/queue.js';
 import type { Logger } from '../../telemetry/logger.js';
+import type { ListenerSecurity } from '../../security/index.js';
 import { exportLogs } from './export-logs.js';
 import { exportMetrics } from './export-metrics.js';
 import { exportTraceProtobuf } from './export.js';
@@ -25,6 +26,8 @@ export interface OtlpGrpcSettings {
   maxRecvMsgSizeMiB: number;
   /** Calls one connection may have in flight (default 1024). */
   maxConcurrentStreams?: number;
+  /** Per-call auth and server TLS (src/security); absent: open, cleartext. */
+  security?: ListenerSecurity | undefined;
 }
 
 /** A running gRPC receiver. */
@@ -47,7 +50,7 @@ export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Q
     if (!e.transient && e.grpcStatus === GrpcStatus.INTERNAL && !e.code.startsWith('BRAID_ERR_GRPC_')) log.error({ err: e.cause ?? e }, 'otlp grpc export failed');
   };
   const server = await startGrpcServer(
-    { host: settings.host, port: settings.port, maxRecvMsgBytes: settings.maxRecvMsgSizeMiB * 1024 * 1024, maxConcurrentStreams: settings.maxConcurrentStreams ?? 1024, forceAfterMs: FORCE_CLOSE_MS },
+    { host: settings.host, port: settings.port, maxRecvMsgBytes: settings.maxRecvMsgSizeMiB * 1024 * 1024, maxConcurrentStreams: settings.maxConcurrentStreams ?? 1024, forceAfterMs: FORCE_CLOSE_MS, ...(settings.security ? { security: settings.security } : {}) },
     routes,
     { refused, log },
   );
