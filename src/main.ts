@@ -35,6 +35,7 @@ import { closeHttpServer, createHttpServer } from './telemetry/http-server.js';
 import type { Logger } from './telemetry/logger.js';
 import { createRegistry, type Registry } from './telemetry/metrics.js';
 import { startTracing } from './telemetry/tracing.js';
+import { createSecurity } from './security/index.js';
 
 /** Where each server of a running Braid listens (port 0 in config means "any free port"). */
 export interface BraidAddresses {
@@ -72,13 +73,13 @@ export interface StartOptions {
   admin?: boolean;
 }
 
-const url = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+const url = (host: string, port: number, secure: boolean) => `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-async function listen(app: FastifyInstance, endpoint: string): Promise<string> {
+async function listen(app: FastifyInstance, endpoint: string, secure: boolean): Promise<string> {
   const { host, port } = parseEndpoint(endpoint);
   await app.listen({ host, port });
   const addr = app.server.address();
-  return url(host, typeof addr === 'object' && addr ? addr.port : port);
+  return url(host, typeof addr === 'object' && addr ? addr.port : port, secure);
 }
 
 /** Retries a dependency's start with backoff until it succeeds or `signal` aborts. */
@@ -101,6 +102,9 @@ async function startDependency(name: string, start: () => Promise<void>, log: Lo
 export async function startBraid(config: BraidConfig, options: StartOptions): Promise<RunningBraid> {
   const { log } = options;
   const registry = createRegistry();
+  // Auth and TLS of every listener; a bad tokens file or certificate stops start-up here, naming its setting.
+  const security = createSecurity(config, { log, registry });
+  const secure = config.tls !== undefined;
   const stopTracing = await startTracing(config.telemetry.tracing);
   const has = (t: string) => config.targets.includes(t as never);
   // The head of query and alerter reads the metrics stream: Kafka, or the in-process queue of a collector here.
@@ -130,8 +134,8 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let alerter: RunningAlerter | undefined;
   const reload = async (): Promise<{ ok: boolean; errors: string[] }> => (alerter ? alerter.reload() : { ok: false, errors: ['this process runs no alerter target'] });
   const phase = () => (stopping ? 'stopping' : started ? 'running' : 'starting');
-  const admin = options.admin === false ? undefined : createAdminServer(registry, checks, phase, log, reload);
-  const addresses: BraidAddresses = { admin: admin ? await listen(admin, config.admin.endpoint) : '' };
+  const admin = options.admin === false ? undefined : createAdminServer(registry, checks, phase, log, reload, security);
+  const addresses: BraidAddresses = { admin: admin ? await listen(admin, config.admin.endpoint, secure) : '' };
 
   if (queue) await startDependency(`queue (${queue.kind})`, () => queue.start(), log, options.signal);
   if (store) await startDependency(`store (${store.kind})`, () => store.start(), log, options.signal);
@@ -174,26 +178,26 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     const h = config.receivers.otlp.http;
     const z = config.receivers.zipkin;
     if (h.enabled) {
-      otlpHttp = createHttpServer(log, 'otlp-http', { bodyLimit: h.max_request_body_size_mib * 1024 * 1024 });
+      otlpHttp = createHttpServer(log, 'otlp-http', { bodyLimit: h.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(otlpHttp);
       registerOtlpHttp(otlpHttp, { queue, metrics });
       registerRemoteWrite(otlpHttp, { queue, metrics, maxBodyBytes: h.max_request_body_size_mib * 1024 * 1024 });
       // Zipkin's path on the OTLP port too, so one endpoint takes both formats.
       if (z.enabled) registerZipkinRoutes(otlpHttp, { queue, metrics });
-      addresses.otlpHttp = await listen(otlpHttp, h.endpoint);
+      addresses.otlpHttp = await listen(otlpHttp, h.endpoint, secure);
     }
     if (z.enabled) {
-      zipkin = createHttpServer(log, 'zipkin', { bodyLimit: z.max_request_body_size_mib * 1024 * 1024 });
+      zipkin = createHttpServer(log, 'zipkin', { bodyLimit: z.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(zipkin);
       registerZipkinRoutes(zipkin, { queue, metrics });
-      addresses.zipkin = await listen(zipkin, z.endpoint);
+      addresses.zipkin = await listen(zipkin, z.endpoint, secure);
     }
     const e = config.receivers.elasticsearch;
     if (e.enabled) {
-      esReceiver = createHttpServer(log, 'elasticsearch-receiver', { bodyLimit: e.max_request_body_size_mib * 1024 * 1024 });
+      esReceiver = createHttpServer(log, 'elasticsearch-receiver', { bodyLimit: e.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(esReceiver);
       registerElasticsearchRoutes(esReceiver, { queue, metrics });
-      addresses.elasticsearch = await listen(esReceiver, e.endpoint);
+      addresses.elasticsearch = await listen(esReceiver, e.endpoint, secure);
     }
     const p = config.receivers.prometheus;
     if (p.enabled) {
@@ -205,7 +209,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     const g = config.receivers.otlp.grpc;
     if (g.enabled) {
       const { host, port } = parseEndpoint(g.endpoint);
-      otlpGrpc = await startOtlpGrpc({ host, port, maxRecvMsgSizeMiB: g.max_recv_msg_size_mib }, { queue, metrics, log: log.child({ component: 'otlp-grpc' }) });
+      otlpGrpc = await startOtlpGrpc({ host, port, maxRecvMsgSizeMiB: g.max_recv_msg_size_mib, security }, { queue, metrics, log: log.child({ component: 'otlp-grpc' }) });
       addresses.otlpGrpc = `${host}:${otlpGrpc.port}`;
     }
   }
@@ -232,8 +236,8 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     // Distributed: the alerter runs elsewhere and publishes its answers on the state topic.
     if (!m && queue?.kind === 'kafka') snapshotReader = startSnapshotReader({ intervalMs: a.evaluation_interval }, { load: (keys) => queue.loadStates(keys), fallback: files, registry, log: log.child({ component: 'alerter-snapshot' }) });
     const rules = m ? { rules: m.rulesApi, alerts: m.alertsApi } : (snapshotReader ?? files);
-    query = createQueryServer(store, log, { maxSamples, rules }, head);
-    addresses.query = await listen(query, config.query.endpoint);
+    query = createQueryServer(store, log, { maxSamples, rules }, head, {}, security);
+    addresses.query = await listen(query, config.query.endpoint, secure);
   }
   started = true;
   log.info({ targets: config.targets, queue: queue?.kind, store: store?.kind, addresses }, 'braid started');
@@ -259,6 +263,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     await headFeed?.stop();
     head?.close();
     await Promise.allSettled([queue?.close(), store?.close(), stopTracing()]);
+    security.close();
     log.info({ drained }, 'stopped');
     return drained;
   }

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../telemetry/http-server.js';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
+import type { ListenerSecurity } from '../security/index.js';
 
 /** A dependency readiness depends on, e.g. the queue or the store. */
 export interface ReadinessCheck {
@@ -58,6 +59,7 @@ export function createAdminServer(
   phase: () => Phase,
   log: Logger,
   reload?: () => Promise<{ ok: boolean; errors: string[] }>,
+  security?: ListenerSecurity,
 ): FastifyInstance {
   return createAdminServerFrom(
     {
@@ -67,12 +69,16 @@ export function createAdminServer(
       ...(reload ? { reload } : {}),
     },
     log,
+    security,
   );
 }
 
-/** Builds an admin server over any source (not yet listening). */
-export function createAdminServerFrom(source: AdminSource, log: Logger): FastifyInstance {
-  const app = createHttpServer(log, 'admin');
+/** Probes answer without credentials: kubelets and load balancers send none. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
+
+/** Builds an admin server over any source (not yet listening); with `security`, every path but /healthz and /readyz needs credentials. */
+export function createAdminServerFrom(source: AdminSource, log: Logger, security?: ListenerSecurity): FastifyInstance {
+  const app = createHttpServer(log, 'admin', security ? { security, public: (path) => PUBLIC_PATHS.has(path) } : {});
   // Prometheus answers 200 with an empty body, or 500 naming what failed; the old rules stay.
   app.post('/-/reload', async (_req, reply) => {
     const r = source.reload ? await source.reload() : { ok: false, errors: ['nothing to reload'] };

@@ -11,6 +11,7 @@ import { createAdminServerFrom, type AdminSource, type Readiness } from '../admi
 import { parseEndpoint } from '../config/load.js';
 import type { BraidConfig } from '../config/schema.js';
 import { closeHttpServer } from '../telemetry/http-server.js';
+import { createSecurity } from '../security/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createRegistry } from '../telemetry/metrics.js';
 import { isBraidMessage, type ToPrimary, type ToWorker } from './messages.js';
@@ -153,7 +154,8 @@ export async function servePrimary(config: BraidConfig, count: number, log: Logg
     },
   };
 
-  const admin = createAdminServerFrom(source, plog);
+  // The same credentials and certificate as the workers' listeners (its watchers end with the process).
+  const admin = createAdminServerFrom(source, plog, createSecurity(config, { log: plog, registry }));
   const { host, port } = parseEndpoint(config.admin.endpoint);
   await admin.listen({ host, port });
   const onSignal = (sig: string) => {

@@ -1,11 +1,25 @@
-/** One way to build Braid's fastify servers, so every server logs the same way. */
+/** One way to build Braid's fastify servers, so every server logs, authenticates and speaks TLS the same way. */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from './logger.js';
 import { DEFAULT_TENANT } from '../tenancy/tenant.js';
+import { installAuth } from '../security/http-auth.js';
+import type { ListenerSecurity } from '../security/index.js';
 
-/** Creates a fastify instance logging through `log` as component `component`. */
-export function createHttpServer(log: Logger, component: string, options: { bodyLimit?: number } = {}): FastifyInstance {
+/** Options of a Braid HTTP server. */
+export interface HttpServerOptions {
+  bodyLimit?: number;
+  /** The auth check and TLS of every listener (src/security); absent: open, plain HTTP. */
+  security?: ListenerSecurity;
+  /** Paths answered without credentials (the admin port's /healthz and /readyz). */
+  public?: (path: string) => boolean;
+}
+
+/** Creates a fastify instance logging through `log` as component `component` (also the `listener` label of auth failures). */
+export function createHttpServer(log: Logger, component: string, options: HttpServerOptions = {}): FastifyInstance {
+  const tls = options.security?.tls;
   const app = Fastify({
+    ...(tls ? { https: tls.options() } : {}),
     // fastify bundles its own pino major; the logger interface it needs is the same.
     loggerInstance: log.child({ component }) as unknown as FastifyBaseLogger,
     // No log line per request: counters do that job.
@@ -14,7 +28,11 @@ export function createHttpServer(log: Logger, component: string, options: { body
   });
   // Every request has a tenant; the auth hook (src/security) replaces the default.
   app.decorateRequest('tenant', DEFAULT_TENANT);
-  return app;
+  if (options.security) installAuth(app as FastifyInstance, component, options.security, options.public);
+  // New connections get a reloaded certificate (setSecureContext); open ones keep theirs.
+  if (tls) tls.attach(app.server as unknown as HttpsServer);
+  // With `https`, fastify types the server as https.Server; everything Braid calls on it is common to both.
+  return app as unknown as FastifyInstance;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface CallContext {
   track(done: Promise<unknown>): void;
   /** Bytes of messages still arriving, over all calls; a chunk that would pass `budget` is refused. */
   receiving: { bytes: number; readonly budget: number };
+  /** The per-call auth check (src/security), before any of the body is read; absent: every call is DEFAULT_TENANT. */
+  authenticate?(headers: IncomingHttpHeaders, remoteAddress: string | undefined): { ok: true; tenant: string } | { ok: false; error: BraidError };
 }
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, NGHTTP2_NO_ERROR } = constants;
@@ -75,8 +77,8 @@ class UnaryCall {
   private readonly handler: UnaryHandler | undefined;
   /** This call's share of ctx.receiving. */
   private reserved = 0;
-  /** The caller's tenant; the per-call auth check (issue 14, src/security) sets it. */
-  private readonly tenant: string = DEFAULT_TENANT;
+  /** The caller's tenant, from the per-call auth check. */
+  private tenant: string = DEFAULT_TENANT;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -88,6 +90,11 @@ class UnaryCall {
   }
 
   start(): void {
+    if (this.ctx.authenticate) {
+      const auth = this.ctx.authenticate(this.headers, this.stream.session?.socket?.remoteAddress);
+      if (!auth.ok) return this.fail(auth.error);
+      this.tenant = auth.tenant;
+    }
     const path = String(this.headers[HTTP2_HEADER_PATH]);
     if (!this.handler) return this.fail(new BraidError('BRAID_ERR_GRPC_UNIMPLEMENTED', unknownMethod(path, this.ctx.routes)));
     const encoding = String(this.headers['grpc-encoding'] ?? 'identity');

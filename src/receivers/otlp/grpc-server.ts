@@ -1,13 +1,15 @@
 /**
- * A gRPC server for unary methods on node:http2 (cleartext HTTP/2 with prior knowledge, as gRPC
- * clients speak it without TLS). One function creates the HTTP/2 server, so TLS
- * (http2.createSecureServer) and a per-call metadata check can be added in one place later.
- * HTTP/1.x connections get a plain 505 answer instead of HTTP/2 bytes; close() sends GOAWAY,
- * waits for calls in flight and forces after `forceAfterMs`.
+ * A gRPC server for unary methods on node:http2: cleartext HTTP/2 with prior knowledge, as gRPC
+ * clients speak it without TLS, or TLS with ALPN h2 when the process has server TLS (its
+ * certificate reloaded by setSecureContext). Each call's `authorization` metadata is checked
+ * before its body is read (UNAUTHENTICATED otherwise). HTTP/1.x connections get a plain 505
+ * answer instead of HTTP/2 bytes; close() sends GOAWAY, waits for calls in flight and forces
+ * after `forceAfterMs`.
  */
 import { createServer as createNetServer, type Socket } from 'node:net';
-import { createServer as createHttp2Server, type Http2Server, type Http2Session, type ServerOptions } from 'node:http2';
+import { createSecureServer, createServer as createHttp2Server, type Http2SecureServer, type Http2Server, type Http2Session, type ServerOptions } from 'node:http2';
 import type { BraidError } from '../../errors.js';
+import type { ListenerSecurity } from '../../security/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { handleCall, type CallContext, type UnaryHandler } from './grpc-call.js';
 
@@ -22,6 +24,8 @@ export interface GrpcServerSettings {
   forceAfterMs: number;
   /** Bytes all calls together may hold while their messages arrive (default 32 x maxRecvMsgBytes). */
   receivingBudgetBytes?: number;
+  /** Per-call auth and server TLS (src/security); absent: open, cleartext. */
+  security?: ListenerSecurity;
 }
 
 /** A running gRPC server. */
@@ -49,9 +53,26 @@ function http2Options(s: GrpcServerSettings): ServerOptions {
   };
 }
 
-/** The one place the HTTP/2 server is created (issue 14: TLS goes here). */
-function createTransport(s: GrpcServerSettings): Http2Server {
-  return createHttp2Server(http2Options(s));
+/** The one place the HTTP/2 server is created: TLS with ALPN h2 when the process has server TLS. */
+function createTransport(s: GrpcServerSettings): Http2Server | Http2SecureServer {
+  const tls = s.security?.tls;
+  if (!tls) return createHttp2Server(http2Options(s));
+  const server = createSecureServer({ ...http2Options(s), ...tls.options(), ALPNProtocols: ['h2'], allowHTTP1: false });
+  tls.attach(server);
+  // A TLS client that does not offer h2 (curl --http1.1, say) is told in HTTP/1.1 words.
+  server.on('unknownProtocol', (socket) => refuseHttp1(socket));
+  return server;
+}
+
+/** The per-call check of `security`, counting refusals as listener otlp-grpc. */
+function callAuth(security: ListenerSecurity | undefined): CallContext['authenticate'] {
+  if (!security || security.auth.open) return undefined;
+  return (headers, remoteAddress) => {
+    const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+    const r = security.auth.authenticate({ authorization: one(headers.authorization), scopeOrgId: one(headers['x-scope-orgid']), remoteAddress });
+    if (!r.ok) security.refused('otlp-grpc', r.reason);
+    return r;
+  };
 }
 
 /** Starts a gRPC server with `routes` (path -> unary handler). */
@@ -60,11 +81,13 @@ export async function startGrpcServer(settings: GrpcServerSettings, routes: Read
   const sessions = new Set<Http2Session>();
   const pending = new Set<Socket>();
   const running = new Set<Promise<unknown>>();
+  const authenticate = callAuth(settings.security);
   const ctx: CallContext = {
     routes,
     maxRecvMsgBytes: settings.maxRecvMsgBytes,
     receiving: { bytes: 0, budget: settings.receivingBudgetBytes ?? 32 * settings.maxRecvMsgBytes },
     refused: hooks.refused,
+    ...(authenticate ? { authenticate } : {}),
     track(done) {
       running.add(done);
       void done.finally(() => running.delete(done));
@@ -77,8 +100,8 @@ export async function startGrpcServer(settings: GrpcServerSettings, routes: Read
     session.setLocalWindowSize(CONNECTION_WINDOW);
   });
   h2.on('stream', (stream, headers) => handleCall(stream, headers, ctx));
-  // Cleartext HTTP/2 starts with the client preface; anything else is answered as HTTP/1.1.
-  const tcp = createNetServer((socket) => {
+  // TLS: the secure server listens itself (ALPN picks h2). Cleartext: the preface decides below.
+  const tcp = settings.security?.tls ? (h2 as Http2SecureServer) : createNetServer((socket) => {
     pending.add(socket);
     socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
@@ -109,7 +132,7 @@ function refuseHttp1(socket: Socket): void {
 }
 
 /** Stops listening, sends GOAWAY, waits for calls in flight; after `forceAfterMs` drops what is left. */
-async function closeAll(tcp: ReturnType<typeof createNetServer>, sessions: Set<Http2Session>, pending: Set<Socket>, running: Set<Promise<unknown>>, forceAfterMs: number): Promise<void> {
+async function closeAll(tcp: { close(cb: () => void): unknown }, sessions: Set<Http2Session>, pending: Set<Socket>, running: Set<Promise<unknown>>, forceAfterMs: number): Promise<void> {
   const listening = new Promise<void>((resolve) => tcp.close(() => resolve()));
   for (const s of pending) s.destroy();
   const closed = [...sessions].map((s) => new Promise<void>((resolve) => (s.closed ? resolve() : s.close(resolve))));
