@@ -20,6 +20,7 @@ import { toBraidError } from '../http-errors.js';
 import type { ReceiverMetrics } from '../metrics.js';
 import { parseNdjsonLogs } from '../ndjson/parse.js';
 import { exportLogs } from '../otlp/export-logs.js';
+import { requestTenant, type ReceiverTenancy, type RequestTenant } from '../tenancy.js';
 import { newDocumentId, parseBulk, type BulkItem } from './bulk.js';
 
 const TRANSPORT = 'elasticsearch';
@@ -30,6 +31,8 @@ export const COMPATIBLE_VERSION = '8.17.0';
 export interface ElasticsearchReceiverDeps {
   queue: Queue;
   metrics: ReceiverMetrics;
+  /** Per-tenant ingest rates (absent: none). */
+  tenancy?: ReceiverTenancy | undefined;
 }
 
 const handshake = {
@@ -64,7 +67,7 @@ function itemResult(item: BulkItem, status: number, error?: { type: string; reas
  * Reads the storable items as log records, grouped per index, and queues them in one send.
  * Returns each item's error (undefined when accepted).
  */
-async function ingest(items: BulkItem[], deps: ElasticsearchReceiverDeps): Promise<Array<{ type: string; reason: string } | undefined>> {
+async function ingest(items: BulkItem[], deps: ElasticsearchReceiverDeps, who: RequestTenant): Promise<Array<{ type: string; reason: string } | undefined>> {
   const errors = items.map((i) => i.error);
   const byIndex = new Map<string, number[]>();
   items.forEach((item, n) => {
@@ -87,7 +90,7 @@ async function ingest(items: BulkItem[], deps: ElasticsearchReceiverDeps): Promi
     }
   }
   const rejected = errors.filter((e) => e !== undefined).length;
-  await exportLogs({ data, rejected, errors: [] }, TRANSPORT, deps.queue, deps.metrics);
+  await exportLogs({ data, rejected, errors: [] }, TRANSPORT, deps.queue, deps.metrics, who);
   return errors;
 }
 
@@ -107,7 +110,7 @@ export function registerElasticsearchRoutes(app: FastifyInstance, deps: Elastics
     const started = Date.now();
     const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
     const items = parseBulk(body, req.params.index);
-    const errors = await ingest(items, deps);
+    const errors = await ingest(items, deps, requestTenant(req, deps.tenancy));
     const results = items.map((item, n) => {
       const error = errors[n];
       return itemResult(item, error ? 400 : 201, error);
@@ -122,7 +125,7 @@ export function registerElasticsearchRoutes(app: FastifyInstance, deps: Elastics
   const single = async (req: FastifyRequest<{ Params: { index: string; id?: string } }>, reply: FastifyReply) => {
     const source = Buffer.isBuffer(req.body) ? req.body.toString('utf8').replace(/\r?\n/g, ' ').trim() : '';
     const item: BulkItem = { action: 'index', index: req.params.index, id: req.params.id ?? newDocumentId(), source };
-    const [error] = await ingest([source === '' ? { ...item, error: { type: 'parse_exception', reason: 'request body is required' } } : item], deps);
+    const [error] = await ingest([source === '' ? { ...item, error: { type: 'parse_exception', reason: 'request body is required' } } : item], deps, requestTenant(req, deps.tenancy));
     reply.header('x-elastic-product', 'Elasticsearch');
     if (error) return reply.code(400).send({ error: { root_cause: [error], ...error }, status: 400 });
     const { status: _status, ...doc } = itemResult(item, 201).index as Record<string, unknown>;

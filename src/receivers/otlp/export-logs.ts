@@ -7,13 +7,14 @@ import { countLogRecords } from '../../model/logs.js';
 import type { LenientLogs, LogsPartialSuccess } from '../../model/otlp/logs-common.js';
 import type { Queue } from '../../queue/queue.js';
 import { logRecords } from '../log-records.js';
+import { DEFAULT_REQUEST, sendForTenant, type RequestTenant } from '../tenancy.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 import { rejectionMessage } from './export.js';
 
-/** Exports one decoded logs request to the queue. Rejects with the queue's retryable errors. */
-export async function exportLogs(req: LenientLogs, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<{ partial?: LogsPartialSuccess }> {
+/** Exports one decoded logs request to the queue under `who`'s tenant. Rejects with the queue's retryable errors, or BRAID_ERR_LIMIT_RATE. */
+export async function exportLogs(req: LenientLogs, transport: string, queue: Queue, metrics: OtlpReceiverMetrics, who: RequestTenant = DEFAULT_REQUEST): Promise<{ partial?: LogsPartialSuccess }> {
   const n = countLogRecords(req.data);
-  if (n > 0) await queue.send('logs', logRecords(req.data, queue.maxRecordBytes('logs')));
+  if (n > 0) await sendForTenant(queue, 'logs', () => logRecords(req.data, queue.maxRecordBytes('logs')), n, who);
   metrics.acceptedLogRecords.inc({ transport }, n);
   if (req.rejected === 0) return {};
   metrics.rejectedLogRecords.inc({ transport }, req.rejected);

@@ -6,6 +6,7 @@
 import { countDataPoints, type MetricsData } from '../../model/metrics.js';
 import type { Queue } from '../../queue/queue.js';
 import { metricRecords } from '../metric-records.js';
+import { DEFAULT_REQUEST, sendForTenant, type RequestTenant } from '../tenancy.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 import { rejectionMessage } from './export.js';
 
@@ -16,10 +17,10 @@ export interface LenientMetricsRequest {
   errors: string[];
 }
 
-/** Exports one decoded metrics request to the queue. Rejects with the queue's retryable errors. */
-export async function exportMetrics(req: LenientMetricsRequest, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<{ partial?: { rejectedDataPoints: number; errorMessage: string } }> {
+/** Exports one decoded metrics request to the queue under `who`'s tenant. Rejects with the queue's retryable errors, or BRAID_ERR_LIMIT_RATE. */
+export async function exportMetrics(req: LenientMetricsRequest, transport: string, queue: Queue, metrics: OtlpReceiverMetrics, who: RequestTenant = DEFAULT_REQUEST): Promise<{ partial?: { rejectedDataPoints: number; errorMessage: string } }> {
   const n = countDataPoints(req.data);
-  if (n > 0) await queue.send('metrics', metricRecords(req.data, queue.maxRecordBytes('metrics')));
+  if (n > 0) await sendForTenant(queue, 'metrics', () => metricRecords(req.data, queue.maxRecordBytes('metrics')), n, who);
   metrics.acceptedDataPoints.inc({ transport }, n);
   if (req.rejected === 0) return {};
   metrics.rejectedDataPoints.inc({ transport }, req.rejected);

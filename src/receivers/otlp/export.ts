@@ -8,6 +8,7 @@ import { splitTraceRequestWire } from '../../model/otlp/trace-wire.js';
 import type { TracesData } from '../../model/trace.js';
 import { countSpans } from '../../model/trace.js';
 import type { Queue, QueueRecord } from '../../queue/queue.js';
+import { DEFAULT_REQUEST, sendForTenant, type RequestTenant } from '../tenancy.js';
 import { traceRecords } from '../trace-records.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 
@@ -31,22 +32,22 @@ export interface TraceRecords {
   errors: string[];
 }
 
-/** Exports one decoded request to the queue. Rejects with the queue's retryable errors. */
-export async function exportTraces(req: LenientTraces, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<ExportResult> {
+/** Exports one decoded request to the queue under `who`'s tenant. Rejects with the queue's retryable errors, or BRAID_ERR_LIMIT_RATE. */
+export async function exportTraces(req: LenientTraces, transport: string, queue: Queue, metrics: OtlpReceiverMetrics, who: RequestTenant = DEFAULT_REQUEST): Promise<ExportResult> {
   const spans = countSpans(req.data);
-  if (spans > 0) await queue.send('spans', traceRecords(req.data, queue.maxRecordBytes('spans')));
+  if (spans > 0) await sendForTenant(queue, 'spans', () => traceRecords(req.data, queue.maxRecordBytes('spans')), spans, who);
   return report(spans, req.rejected, req.errors, transport, metrics);
 }
 
 /** Exports a request's records as they are. Rejects with the queue's retryable errors. */
-export async function exportTraceRecords(req: TraceRecords, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<ExportResult> {
-  if (req.spans > 0) await queue.send('spans', req.records);
+export async function exportTraceRecords(req: TraceRecords, transport: string, queue: Queue, metrics: OtlpReceiverMetrics, who: RequestTenant = DEFAULT_REQUEST): Promise<ExportResult> {
+  if (req.spans > 0) await sendForTenant(queue, 'spans', req.records, req.spans, who);
   return report(req.spans, req.rejected, req.errors, transport, metrics);
 }
 
 /** Splits an OTLP/protobuf body by trace ID on the wire and exports the records; throws BRAID_ERR_OTLP_DECODE on wire corruption. */
-export async function exportTraceProtobuf(body: Uint8Array, transport: string, queue: Queue, metrics: OtlpReceiverMetrics): Promise<ExportResult> {
-  return exportTraceRecords(splitTraceRequestWire(body, queue.maxRecordBytes('spans')), transport, queue, metrics);
+export async function exportTraceProtobuf(body: Uint8Array, transport: string, queue: Queue, metrics: OtlpReceiverMetrics, who: RequestTenant = DEFAULT_REQUEST): Promise<ExportResult> {
+  return exportTraceRecords(splitTraceRequestWire(body, queue.maxRecordBytes('spans')), transport, queue, metrics, who);
 }
 
 /** Counts accepted and rejected spans, and words the partial success of a request with rejected spans. */

@@ -3,7 +3,8 @@
  * opentelemetry.proto.collector) on Braid's own gRPC server over node:http2 (grpc-server.ts;
  * docs/adr/0014-otlp-grpc-on-http2.md). Messages are handled as raw bytes and split by trace ID
  * on the wire by Braid's own codec. Retryable failures answer UNAVAILABLE with a
- * google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP spec asks.
+ * google.rpc.RetryInfo in grpc-status-details-bin, as the OTLP spec asks; a tenant over its ingest
+ * rate answers RESOURCE_EXHAUSTED, with RetryInfo too (retryable only with it, says OTLP).
  */
 import { BraidError, GrpcStatus } from '../../errors.js';
 import { decodeLogsRequestLenient, encodeLogsResponse } from '../../model/otlp/logs-proto.js';
@@ -15,7 +16,8 @@ import type { ListenerSecurity } from '../../security/index.js';
 import { exportLogs } from './export-logs.js';
 import { exportMetrics } from './export-metrics.js';
 import { exportTraceProtobuf } from './export.js';
-import type { UnaryHandler } from './grpc-call.js';
+import type { CallInfo, UnaryHandler } from './grpc-call.js';
+import { requestTenant, type ReceiverTenancy } from '../tenancy.js';
 import { startGrpcServer, type GrpcServer } from './grpc-server.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 
@@ -37,12 +39,13 @@ export type OtlpGrpcServer = GrpcServer;
 const FORCE_CLOSE_MS = 5_000;
 
 /** Starts the OTLP/gRPC receiver. */
-export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Queue; metrics: OtlpReceiverMetrics; log: Logger }): Promise<OtlpGrpcServer> {
-  const { queue, metrics, log } = deps;
+export async function startOtlpGrpc(settings: OtlpGrpcSettings, deps: { queue: Queue; metrics: OtlpReceiverMetrics; log: Logger; tenancy?: ReceiverTenancy | undefined }): Promise<OtlpGrpcServer> {
+  const { queue, metrics, log, tenancy } = deps;
+  const who = (call: CallInfo) => requestTenant(call, tenancy);
   const routes = new Map<string, UnaryHandler>([
-    ['/opentelemetry.proto.collector.trace.v1.TraceService/Export', async (req) => encodeTraceResponse((await exportTraceProtobuf(req, 'grpc', queue, metrics)).partial)],
-    ['/opentelemetry.proto.collector.logs.v1.LogsService/Export', async (req) => encodeLogsResponse((await exportLogs(decodeLogsRequestLenient(req), 'grpc', queue, metrics)).partial)],
-    ['/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', async (req) => encodeMetricsResponse((await exportMetrics(decodeMetricsRequestLenient(req), 'grpc', queue, metrics)).partial)],
+    ['/opentelemetry.proto.collector.trace.v1.TraceService/Export', async (req, call) => encodeTraceResponse((await exportTraceProtobuf(req, 'grpc', queue, metrics, who(call))).partial)],
+    ['/opentelemetry.proto.collector.logs.v1.LogsService/Export', async (req, call) => encodeLogsResponse((await exportLogs(decodeLogsRequestLenient(req), 'grpc', queue, metrics, who(call))).partial)],
+    ['/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', async (req, call) => encodeMetricsResponse((await exportMetrics(decodeMetricsRequestLenient(req), 'grpc', queue, metrics, who(call))).partial)],
   ]);
   const refused = (e: BraidError) => {
     metrics.refusedRequests.inc({ transport: 'grpc', code: e.code });

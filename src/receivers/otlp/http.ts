@@ -18,6 +18,7 @@ import { exportLogs } from './export-logs.js';
 import { exportMetrics } from './export-metrics.js';
 import { exportTraceProtobuf, exportTraces, rejectionMessage, type LenientTraces } from './export.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
+import { requestTenant, type ReceiverTenancy } from '../tenancy.js';
 import { encodeStatus, statusJson } from './status.js';
 
 const PROTOBUF = 'application/x-protobuf';
@@ -29,6 +30,8 @@ const ERROR_CONTEXT = { decodeCode: 'BRAID_ERR_OTLP_DECODE', contentTypes: `${PR
 export interface OtlpHttpDeps {
   queue: Queue;
   metrics: OtlpReceiverMetrics;
+  /** Per-tenant ingest rates (absent: none). */
+  tenancy?: ReceiverTenancy | undefined;
 }
 
 type Body = Buffer;
@@ -51,10 +54,10 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
       decoded = parseTraceRequestJsonLenient(parseJsonBody(body));
     } else {
       // Split by trace ID on the wire, without a full decode: the ingester decodes each record once.
-      const result = await exportTraceProtobuf(body, 'http/protobuf', deps.queue, deps.metrics);
+      const result = await exportTraceProtobuf(body, 'http/protobuf', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
       return reply.type(PROTOBUF).send(Buffer.from(encodeTraceResponse(result.partial)));
     }
-    const result = await exportTraces(decoded, 'http/json', deps.queue, deps.metrics);
+    const result = await exportTraces(decoded, 'http/json', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
     return reply.type(JSON_TYPE).send(traceResponseJson(result.partial));
   });
 
@@ -67,15 +70,15 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
         deps.metrics.rejectedLogRecords.inc({ transport: 'http/ndjson' }, errors.length);
         throw new BraidError('BRAID_ERR_NDJSON_INVALID', `no valid log line: ${rejectionMessage(errors.length, 'lines', errors)}`);
       }
-      const result = await exportLogs({ data: parsed.data, rejected: errors.length, errors }, 'http/ndjson', deps.queue, deps.metrics);
+      const result = await exportLogs({ data: parsed.data, rejected: errors.length, errors }, 'http/ndjson', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
       return reply.type(JSON_TYPE).send(logsResponseJson(result.partial));
     }
     if (isJson(req)) {
-      const result = await exportLogs(parseLogsRequestJsonLenient(parseJsonBody(body)), 'http/json', deps.queue, deps.metrics);
+      const result = await exportLogs(parseLogsRequestJsonLenient(parseJsonBody(body)), 'http/json', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
       return reply.type(JSON_TYPE).send(logsResponseJson(result.partial));
     }
     if (isProtobuf(req)) {
-      const result = await exportLogs(decodeLogsRequestLenient(body), 'http/protobuf', deps.queue, deps.metrics);
+      const result = await exportLogs(decodeLogsRequestLenient(body), 'http/protobuf', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
       return reply.type(PROTOBUF).send(Buffer.from(encodeLogsResponse(result.partial)));
     }
     throw new BraidError('BRAID_ERR_HTTP_CONTENT_TYPE', `unsupported Content-Type "${req.headers['content-type'] ?? ''}": use ${PROTOBUF}, ${JSON_TYPE} or ${NDJSON}`);
@@ -84,11 +87,11 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
   app.post<{ Body: Body }>('/v1/metrics', { errorHandler }, async (req, reply) => {
     const body = req.body ?? Buffer.alloc(0);
     if (isJson(req)) {
-      const result = await exportMetrics(parseMetricsRequestJsonLenient(parseJsonBody(body)), 'http/json', deps.queue, deps.metrics);
+      const result = await exportMetrics(parseMetricsRequestJsonLenient(parseJsonBody(body)), 'http/json', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
       return reply.type(JSON_TYPE).send(metricsResponseJson(result.partial));
     }
     if (isProtobuf(req)) {
-      const result = await exportMetrics(decodeMetricsRequestLenient(body), 'http/protobuf', deps.queue, deps.metrics);
+      const result = await exportMetrics(decodeMetricsRequestLenient(body), 'http/protobuf', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
       return reply.type(PROTOBUF).send(Buffer.from(encodeMetricsResponse(result.partial)));
     }
     throw new BraidError('BRAID_ERR_HTTP_CONTENT_TYPE', `unsupported Content-Type "${req.headers['content-type'] ?? ''}": use ${PROTOBUF} or ${JSON_TYPE}`);

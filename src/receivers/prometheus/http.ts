@@ -4,7 +4,8 @@
  * Series become OTLP metrics (remote-write.ts) and travel the queue like every other metric.
  * 204 once the queue acknowledged. A body that cannot be read is 400, which Prometheus does not
  * retry; overload and an unreachable queue are both 503 with Retry-After, because Prometheus
- * retries every 5xx but a 429 only when `retry_on_http_429` is set.
+ * retries every 5xx but a 429 only when `retry_on_http_429` is set. A tenant over its ingest rate
+ * (BRAID_ERR_LIMIT_RATE) is the exception: 429 with Retry-After, as Mimir answers it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BraidError } from '../../errors.js';
@@ -13,13 +14,14 @@ import { REMOTE_WRITE_PATH } from '../http-body.js';
 import { toBraidError } from '../http-errors.js';
 import type { ReceiverMetrics } from '../metrics.js';
 import { exportMetrics } from '../otlp/export-metrics.js';
+import { requestTenant, type ReceiverTenancy } from '../tenancy.js';
 import { decodeRemoteWrite, remoteWriteToOtlp, type MetricMetadata } from './remote-write.js';
 
 const TRANSPORT = 'remote_write';
 const MAX_METADATA = 100_000;
 
 /** Registers POST /api/v1/write on a fastify instance whose body handling is registered. */
-export function registerRemoteWrite(app: FastifyInstance, deps: { queue: Queue; metrics: ReceiverMetrics; maxBodyBytes: number }): void {
+export function registerRemoteWrite(app: FastifyInstance, deps: { queue: Queue; metrics: ReceiverMetrics; maxBodyBytes: number; tenancy?: ReceiverTenancy | undefined }): void {
   // Prometheus sends metric metadata (types) in requests of its own, every minute: remember it,
   // so the samples of later requests keep their type. Bounded: past the bound it starts afresh.
   const metadata = new Map<string, MetricMetadata>();
@@ -35,7 +37,7 @@ export function registerRemoteWrite(app: FastifyInstance, deps: { queue: Queue; 
     const request = decodeRemoteWrite(body, { maxDecodedBytes: deps.maxBodyBytes });
     if (metadata.size + request.metadata.length > MAX_METADATA) metadata.clear();
     for (const md of request.metadata) metadata.set(md.metricFamilyName, md);
-    await exportMetrics({ data: remoteWriteToOtlp(request, { metadata }), rejected: 0, errors: [] }, TRANSPORT, deps.queue, deps.metrics);
+    await exportMetrics({ data: remoteWriteToOtlp(request, { metadata }), rejected: 0, errors: [] }, TRANSPORT, deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
     return reply.code(204).send();
   });
 }
@@ -45,6 +47,7 @@ function sendError(err: unknown, req: FastifyRequest, reply: FastifyReply, metri
   metrics.refusedRequests.inc({ transport: TRANSPORT, code: e.code });
   if (e.httpStatus >= 500 && !e.transient) req.log.error({ err }, 'request failed');
   if (e.transient && e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
-  const status = e.transient ? 503 : e.httpStatus;
+  // A tenant over its ingest rate is 429, as Mimir answers it: senders that retry 429s slow down.
+  const status = e.transient && e.code !== 'BRAID_ERR_LIMIT_RATE' ? 503 : e.httpStatus;
   return reply.code(status).type('text/plain; charset=utf-8').send(`${e.code}: ${e.message}\n`);
 }

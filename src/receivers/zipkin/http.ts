@@ -11,6 +11,7 @@ import { countSpans } from '../../model/trace.js';
 import type { Queue } from '../../queue/queue.js';
 import { toBraidError } from '../http-errors.js';
 import type { ReceiverMetrics } from '../metrics.js';
+import { requestTenant, sendForTenant, type ReceiverTenancy } from '../tenancy.js';
 import { traceRecords } from '../trace-records.js';
 import { parseZipkinSpans } from './decode.js';
 
@@ -24,6 +25,8 @@ const MAX_REASONS = 10;
 export interface ZipkinHttpDeps {
   queue: Queue;
   metrics: ReceiverMetrics;
+  /** Per-tenant ingest rates (absent: none). */
+  tenancy?: ReceiverTenancy | undefined;
 }
 
 /**
@@ -52,7 +55,7 @@ export function registerZipkinRoutes(app: FastifyInstance, deps: ZipkinHttpDeps)
       throw new BraidError('BRAID_ERR_ZIPKIN_INVALID', `${result.rejected} of ${total} spans invalid, none accepted: ${shown}${more}`);
     }
     const spans = countSpans(result.data);
-    if (spans > 0) await deps.queue.send('spans', traceRecords(result.data, deps.queue.maxRecordBytes('spans')));
+    if (spans > 0) await sendForTenant(deps.queue, 'spans', () => traceRecords(result.data, deps.queue.maxRecordBytes('spans')), spans, requestTenant(req, deps.tenancy));
     deps.metrics.acceptedSpans.inc({ transport: TRANSPORT }, spans);
     return reply.code(202).send();
   });
