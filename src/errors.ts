@@ -58,6 +58,10 @@ export const ErrorCodes = {
   BRAID_ERR_QUEUE_MESSAGE_TOO_LARGE: spec(413, GrpcStatus.RESOURCE_EXHAUSTED),
   BRAID_ERR_STORE_UNAVAILABLE: spec(503, GrpcStatus.UNAVAILABLE, true),
   BRAID_ERR_STORE_REJECTED: spec(500, GrpcStatus.INTERNAL),
+  // Kafka or Elasticsearch refused Braid's credentials, or TLS trust failed either way: retrying
+  // cannot help until the config changes, so start-up stops (the message names the settings, never a secret).
+  BRAID_ERR_QUEUE_AUTH: spec(500, GrpcStatus.INTERNAL),
+  BRAID_ERR_STORE_AUTH: spec(500, GrpcStatus.INTERNAL),
   BRAID_ERR_QUERY_INVALID: spec(400, GrpcStatus.INVALID_ARGUMENT),
   BRAID_ERR_QUERY_NOT_FOUND: spec(404, GrpcStatus.NOT_FOUND),
   // Prometheus's API answers bad_data (400) for parse errors and execution errors with 422.
