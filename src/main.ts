@@ -15,6 +15,7 @@ import type { BraidConfig } from './config/schema.js';
 import type { Ingester } from './ingest/ingester.js';
 import type { Head } from './promql/head/index.js';
 import type { HeadFeed } from './promql/head/feed.js';
+import type { TenantHeads } from './promql/head/tenants.js';
 import { createMemoryQueue } from './queue/memory/memory-queue.js';
 import { createQueueMetrics } from './queue/metrics.js';
 import { startLagReader, type LagReader } from './queue/lag.js';
@@ -29,7 +30,6 @@ import { remoteWriteToOtlp, type WriteRequest } from './receivers/prometheus/rem
 import type { Scraper } from './receivers/prometheus/scrape/manager.js';
 import { exportMetrics } from './receivers/otlp/export-metrics.js';
 import { registerZipkinRoutes } from './receivers/zipkin/http.js';
-import { createReceiverTenancy } from './receivers/tenancy.js';
 import { BraidError } from './errors.js';
 import type { Store } from './storage/store.js';
 import { closeHttpServer, createHttpServer } from './telemetry/http-server.js';
@@ -53,8 +53,10 @@ export interface BraidAddresses {
 export interface RunningBraid {
   addresses: BraidAddresses;
   registry: Registry;
-  /** The head of recent samples (query and alerter targets, when a metrics stream reaches this process). */
+  /** The default tenant's head of recent samples (query and alerter targets, when a metrics stream reaches this process). */
   head?: Head;
+  /** Every tenant's head (the default tenant's is `head`). */
+  heads?: TenantHeads;
   /** Resolves once the head holds everything of its window (Kafka: rebuilt from the metrics topic). */
   headReady?: Promise<void>;
   /** Re-reads the alerter's rule files (SIGHUP, POST /-/reload); a bad file keeps the old rules. */
@@ -151,13 +153,19 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   }
 
   let head: Head | undefined;
+  let heads: TenantHeads | undefined;
   let headFeed: HeadFeed | undefined;
   if (wantsHead && queue && (queue.kind === 'kafka' || has('collector'))) {
-    const [{ createHead }, { startHeadFeed }, { decodeMetricsRequest }] = await Promise.all([import('./promql/head/index.js'), import('./promql/head/feed.js'), import('./model/otlp/metrics-proto.js')]);
-    head = createHead({ windowMs: config.head.window, maxBytes: config.head.max_bytes }, registry);
+    const [{ createTenantHeads }, { startHeadFeed }, { decodeMetricsRequest }, { limitsFor }] = await Promise.all([import('./promql/head/tenants.js'), import('./promql/head/feed.js'), import('./model/otlp/metrics-proto.js'), import('./tenancy/limits.js')]);
+    // A head per tenant, each bounded by its tenant's series limit (src/promql/head/tenants.ts).
+    heads = createTenantHeads({
+      headSettings: (tenant) => ({ windowMs: config.head.window, maxBytes: config.head.max_bytes, maxSeries: limitsFor(config, tenant).max_series_per_tenant }),
+      onCreate: (tenant) => log.info({ tenant }, 'head created for a tenant'),
+    }, registry);
+    head = heads.defaultHead;
     // Kafka holds the window: rebuild from it. The in-process queue holds nothing older than this process.
     const fromMs = queue.kind === 'kafka' ? Date.now() - config.head.window : Date.now();
-    headFeed = await startHeadFeed(head, (from, handler) => queue.read(['metrics'], from, handler, new AbortController().signal), decodeMetricsRequest, fromMs);
+    headFeed = await startHeadFeed(heads, (from, handler) => queue.read(['metrics'], from, handler, new AbortController().signal), decodeMetricsRequest, fromMs);
     void headFeed.ready.then(() => log.info({ fromMs, series: head?.stats().series }, 'head ready'));
   }
 
@@ -176,30 +184,28 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let scraper: Scraper | undefined;
   if (has('collector') && queue) {
     const metrics = createReceiverMetrics(registry);
-    // Per-tenant ingest rates, shared by every receiver of this process.
-    const tenancy = createReceiverTenancy(config);
     const h = config.receivers.otlp.http;
     const z = config.receivers.zipkin;
     if (h.enabled) {
       otlpHttp = createHttpServer(log, 'otlp-http', { bodyLimit: h.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(otlpHttp);
-      registerOtlpHttp(otlpHttp, { queue, metrics, tenancy });
-      registerRemoteWrite(otlpHttp, { queue, metrics, tenancy, maxBodyBytes: h.max_request_body_size_mib * 1024 * 1024 });
+      registerOtlpHttp(otlpHttp, { queue, metrics });
+      registerRemoteWrite(otlpHttp, { queue, metrics, maxBodyBytes: h.max_request_body_size_mib * 1024 * 1024 });
       // Zipkin's path on the OTLP port too, so one endpoint takes both formats.
-      if (z.enabled) registerZipkinRoutes(otlpHttp, { queue, metrics, tenancy });
+      if (z.enabled) registerZipkinRoutes(otlpHttp, { queue, metrics });
       addresses.otlpHttp = await listen(otlpHttp, h.endpoint, secure);
     }
     if (z.enabled) {
       zipkin = createHttpServer(log, 'zipkin', { bodyLimit: z.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(zipkin);
-      registerZipkinRoutes(zipkin, { queue, metrics, tenancy });
+      registerZipkinRoutes(zipkin, { queue, metrics });
       addresses.zipkin = await listen(zipkin, z.endpoint, secure);
     }
     const e = config.receivers.elasticsearch;
     if (e.enabled) {
       esReceiver = createHttpServer(log, 'elasticsearch-receiver', { bodyLimit: e.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(esReceiver);
-      registerElasticsearchRoutes(esReceiver, { queue, metrics, tenancy });
+      registerElasticsearchRoutes(esReceiver, { queue, metrics });
       addresses.elasticsearch = await listen(esReceiver, e.endpoint, secure);
     }
     const p = config.receivers.prometheus;
@@ -212,17 +218,17 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     const g = config.receivers.otlp.grpc;
     if (g.enabled) {
       const { host, port } = parseEndpoint(g.endpoint);
-      otlpGrpc = await startOtlpGrpc({ host, port, maxRecvMsgSizeMiB: g.max_recv_msg_size_mib, security }, { queue, metrics, tenancy, log: log.child({ component: 'otlp-grpc' }) });
+      otlpGrpc = await startOtlpGrpc({ host, port, maxRecvMsgSizeMiB: g.max_recv_msg_size_mib, security }, { queue, metrics, log: log.child({ component: 'otlp-grpc' }) });
       addresses.otlpGrpc = `${host}:${otlpGrpc.port}`;
     }
   }
 
   const maxSamples = config.query.prometheus.max_samples;
-  if (has('alerter') && head && queue) {
+  if (has('alerter') && heads && queue) {
     const [{ startAlerter }, { recentSeriesSource }] = await Promise.all([import('./alerter.js'), import('./query/prometheus/recent.js')]);
     alerter = await startAlerter({
-      config, head, headReady: headFeed?.ready ?? Promise.resolve(), queue, registry, log,
-      source: store ? recentSeriesSource(store, maxSamples, head) : head,
+      config, heads, headReady: headFeed?.ready ?? Promise.resolve(), queue, registry, log,
+      sourceFor: (tenant, h) => (store ? recentSeriesSource(store.forTenant(tenant), maxSamples, h) : h),
       ...(store ? { store } : {}),
     });
   } else if (has('alerter')) {
@@ -233,13 +239,15 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let snapshotReader: SnapshotReader | undefined;
   if (has('query') && store) {
     const a = config.alerting;
-    const m = alerter?.manager;
-    const [{ createRuleFilesProvider }, { startSnapshotReader }, { createQueryServer }] = await Promise.all([import('./alerting/evaluator/index.js'), import('./alerting/snapshot/index.js'), import('./query/server.js')]);
-    const files = createRuleFilesProvider({ ruleFiles: a.rule_files, evaluationIntervalMs: a.evaluation_interval }, log);
-    // Distributed: the alerter runs elsewhere and publishes its answers on the state topic.
-    if (!m && queue?.kind === 'kafka') snapshotReader = startSnapshotReader({ intervalMs: a.evaluation_interval }, { load: (keys) => queue.loadStates(keys), fallback: files, registry, log: log.child({ component: 'alerter-snapshot' }) });
-    const rules = m ? { rules: m.rulesApi, alerts: m.alertsApi } : (snapshotReader ?? files);
-    query = createQueryServer(store, log, { maxSamples, rules }, head, {}, security);
+    const [{ createTenantRuleFilesProvider, tenantRuleFiles }, { startSnapshotReader }, { createQueryServer }] = await Promise.all([import('./alerting/evaluator/index.js'), import('./alerting/snapshot/index.js'), import('./query/server.js')]);
+    const ruleFiles = tenantRuleFiles(a);
+    const files = createTenantRuleFilesProvider(ruleFiles, { evaluationIntervalMs: a.evaluation_interval }, log);
+    // Distributed: the alerter runs elsewhere and publishes each tenant's answers on the state topic.
+    if (!alerter && queue?.kind === 'kafka') snapshotReader = startSnapshotReader({ intervalMs: a.evaluation_interval, tenants: [...ruleFiles.keys()] }, { load: (keys) => queue.loadStates(keys), fallback: files.of, registry, log: log.child({ component: 'alerter-snapshot' }) });
+    // Each request reads its tenant's rules and alerts, and its tenant's head.
+    const rules = alerter ? alerter.answers : (snapshotReader ?? files);
+    const tenantHead = heads ? (tenant: string) => heads?.get(tenant) : undefined;
+    query = createQueryServer(store, log, { maxSamples, rules }, tenantHead, {}, security);
     addresses.query = await listen(query, config.query.endpoint, secure);
   }
   started = true;
@@ -264,13 +272,13 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     await Promise.all([query ? closeHttpServer(query, 1_000) : undefined, admin ? closeHttpServer(admin, 1_000) : undefined]);
     await snapshotReader?.stop();
     await headFeed?.stop();
-    head?.close();
+    heads?.close();
     await Promise.allSettled([queue?.close(), store?.close(), stopTracing()]);
     security.close();
     log.info({ drained }, 'stopped');
     return drained;
   }
-  return { addresses, registry, stop, reload, readiness: () => processReadiness(checks, phase()), ...(head ? { head } : {}), ...(headFeed ? { headReady: headFeed.ready } : {}) };
+  return { addresses, registry, stop, reload, readiness: () => processReadiness(checks, phase()), ...(head ? { head } : {}), ...(heads ? { heads } : {}), ...(headFeed ? { headReady: headFeed.ready } : {}) };
 }
 
 /** Deletes indices past retention now and every hour until `signal` aborts. */

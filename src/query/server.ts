@@ -1,4 +1,9 @@
-/** The query target's HTTP server (port 16686): the Jaeger API (/api), the Prometheus API (/prometheus/api/v1), Braid's native API (/braid/v1) and the explorer page (/, /assets). */
+/**
+ * The query target's HTTP server (port 16686): the Jaeger API (/api), the Prometheus API
+ * (/prometheus/api/v1), Braid's native API (/braid/v1) and the explorer page (/, /assets). Every
+ * API answers from the caller's tenant's data only (`request.tenant`, set by the auth hook); the
+ * page is static and reads those APIs.
+ */
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../telemetry/http-server.js';
 import { BraidError } from '../errors.js';
@@ -7,8 +12,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { ListenerSecurity } from '../security/index.js';
 import { registerBraidRoutes } from './braid/routes.js';
 import { registerJaegerRoutes } from './jaeger/routes.js';
-import type { RecentSamples } from './prometheus/recent.js';
-import { registerPrometheusRoutes, type PrometheusApiSettings } from './prometheus/routes.js';
+import { registerPrometheusRoutes, type PrometheusApiSettings, type TenantHead } from './prometheus/routes.js';
 import { registerWebRoutes, type WebSettings } from './web.js';
 
 /** Prometheus's errorType for an HTTP status. */
@@ -19,8 +23,8 @@ export function createQueryServer(
   store: Store,
   log: Logger,
   prometheus: Pick<PrometheusApiSettings, 'maxSamples' | 'rules'> = { maxSamples: 1_000_000 },
-  /** The in-memory head: the Prometheus API reads it where it covers the range. */
-  head?: RecentSamples,
+  /** The in-memory heads (a tenant's, or one head for the default tenant): the Prometheus API reads them where they cover the range. */
+  head?: TenantHead,
   /** The explorer page's build folder (default dist/web). */
   web: Omit<WebSettings, 'log'> = {},
   /** Auth and TLS of the listener (src/security): API clients send a Bearer token, browsers Basic auth. */

@@ -12,7 +12,7 @@ import type { ExampleTraceFinder, NotifiableAlert, OutputSample } from '../types
 import type { AlertsAnswer, RulesAnswer } from '../../model/alerter-api.js';
 import { alertsData, rulesData, type RulesFilters } from './api.js';
 import { Group, type GroupDeps } from './group.js';
-import { createRuleMetrics } from './metrics.js';
+import { createRuleMetrics, type RuleMetrics } from './metrics.js';
 import { sourceQueryFunc } from './query.js';
 
 /** Settings of the rule manager. */
@@ -38,6 +38,8 @@ export interface RuleManagerDeps {
   exampleTraces?: ExampleTraceFinder;
   log: Logger;
   registry?: Registry;
+  /** Metrics shared by several managers (one per tenant); default: made on `registry` for this manager alone. */
+  metrics?: RuleMetrics;
   now?: () => number;
 }
 
@@ -49,6 +51,8 @@ export interface RuleManager {
   evaluateAt(tsMs: number): Promise<void>;
   rulesApi(filters: RulesFilters): RulesAnswer;
   alertsApi(): AlertsAnswer;
+  /** Active alerts by state. */
+  countAlerts(): Record<'pending' | 'firing', number>;
 }
 
 /** Where in its interval a group runs: Prometheus spreads groups by a hash of file and name. */
@@ -78,7 +82,7 @@ export function createRuleManager(settings: RuleManagerSettings, deps: RuleManag
     send: (a) => deps.send(a),
     ...(deps.exampleTraces === undefined ? {} : { exampleTraces: deps.exampleTraces }),
     log: deps.log,
-    metrics: createRuleMetrics(registry, count),
+    metrics: deps.metrics ?? createRuleMetrics(registry, count),
     resendDelayMs: settings.resendDelayMs ?? 60_000,
     outageToleranceMs: settings.outageToleranceMs ?? 3_600_000,
     forGracePeriodMs: settings.forGracePeriodMs ?? 600_000,
@@ -159,6 +163,7 @@ export function createRuleManager(settings: RuleManagerSettings, deps: RuleManag
     },
     rulesApi: (filters) => rulesData(groups, filters),
     alertsApi: () => alertsData(groups),
+    countAlerts: count,
   };
 }
 

@@ -2,7 +2,8 @@
  * Braid's native query API (/braid/v1): the correlated record. A trace comes back as a tree of
  * spans, each with the log records that carry its span ID; logs with only the trace ID (or a span
  * ID the trace does not have) hang off the trace itself. Log search filters, then pages newest
- * first with an opaque cursor. Samples: filters, newest first.
+ * first with an opaque cursor. Samples: filters, newest first. Every route reads the caller's
+ * tenant's store (`store.forTenant(request.tenant)`).
  */
 import type { FastifyInstance } from 'fastify';
 import { BraidError } from '../../errors.js';
@@ -172,9 +173,10 @@ export function parseLogQuery(q: Record<string, QueryValue>, nowMs: number): Log
 }
 
 /** Registers the /braid/v1 routes. */
-export function registerBraidRoutes(app: FastifyInstance, store: Store, now: () => number = Date.now): void {
+export function registerBraidRoutes(app: FastifyInstance, root: Store, now: () => number = Date.now): void {
   app.get<{ Params: { traceId: string } }>('/braid/v1/traces/:traceId', async (req, reply) => {
     const traceId = normaliseTraceId(req.params.traceId);
+    const store = root.forTenant(req.tenant);
     const [spans, logs, summaries, exemplars] = await Promise.all([store.getTrace(traceId), store.getTraceLogs(traceId), store.getSummaries([traceId]), store.getTraceExemplars(traceId)]);
     if (spans.length === 0 && logs.length === 0 && exemplars.length === 0) throw new BraidError('BRAID_ERR_QUERY_NOT_FOUND', `trace ${traceId} not found`);
     return reply.send(traceView(traceId, spans, logs, summaries[0] ?? null, exemplars));
@@ -189,7 +191,7 @@ export function registerBraidRoutes(app: FastifyInstance, store: Store, now: () 
     const labels = keyValues(q.label, 'label');
     const metric = oneParam(q.metric);
     const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
-    const samples = await store.searchSamples({ labels, start: iso(startMs), end: iso(endMs), limit, ...(metric ? { metric } : {}) });
+    const samples = await root.forTenant(req.tenant).searchSamples({ labels, start: iso(startMs), end: iso(endMs), limit, ...(metric ? { metric } : {}) });
     return {
       samples: samples.map((d) => ({
         metric: d['metric.name'], type: d['metric.type'], labels: d.labels, value: d.value ?? d['nonfinite'] ?? null, timestamp: d['@timestamp'],
@@ -199,7 +201,7 @@ export function registerBraidRoutes(app: FastifyInstance, store: Store, now: () 
   });
 
   app.get<{ Querystring: Record<string, QueryValue> }>('/braid/v1/logs', async (req) => {
-    const page = await store.searchLogs(parseLogQuery(req.query, now()));
+    const page = await root.forTenant(req.tenant).searchLogs(parseLogQuery(req.query, now()));
     return { logs: page.logs.map(logView), ...(page.next ? { next: page.next } : {}) };
   });
 }

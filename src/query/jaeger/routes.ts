@@ -1,4 +1,8 @@
-/** The Jaeger query HTTP API routes (jaegertracing/jaeger cmd/query/app/http_handler.go). */
+/**
+ * The Jaeger query HTTP API routes (jaegertracing/jaeger cmd/query/app/http_handler.go). Every
+ * route reads the caller's tenant's store (`store.forTenant(request.tenant)`): another tenant's
+ * traces, services and dependencies are not there to find.
+ */
 import type { FastifyInstance } from 'fastify';
 import { BraidError } from '../../errors.js';
 import type { SpanDocument, Store } from '../../storage/store.js';
@@ -38,15 +42,16 @@ async function fetchTraces(store: Store, ids: string[]): Promise<JaegerTrace[]> 
 }
 
 /** Registers the Jaeger API routes under /api. */
-export function registerJaegerRoutes(app: FastifyInstance, store: Store, now: () => number = Date.now): void {
+export function registerJaegerRoutes(app: FastifyInstance, root: Store, now: () => number = Date.now): void {
   app.get<{ Params: { traceId: string } }>('/api/traces/:traceId', async (req, reply) => {
     const traceId = normaliseTraceId(req.params.traceId);
-    const docs = await store.getTrace(traceId);
+    const docs = await root.forTenant(req.tenant).getTrace(traceId);
     if (docs.length === 0) return reply.code(404).send(envelope(null, [{ code: 404, msg: 'trace not found' }]));
     return envelope([toJaegerTrace(traceId, docs)]);
   });
 
   app.get<{ Querystring: Record<string, QueryValue> }>('/api/traces', async (req, reply) => {
+    const store = root.forTenant(req.tenant);
     const ids = traceIdsParam(req.query).map(normaliseTraceId);
     if (ids.length > 0) return envelope(await fetchTraces(store, ids));
     const query = parseTraceQuery(req.query, now() * 1000);
@@ -54,10 +59,10 @@ export function registerJaegerRoutes(app: FastifyInstance, store: Store, now: ()
     return envelope(await fetchTraces(store, await store.findTraceIds(query)));
   });
 
-  app.get('/api/services', async () => envelope(await store.services()));
+  app.get('/api/services', async (req) => envelope(await root.forTenant(req.tenant).services()));
 
   app.get<{ Params: { service: string } }>('/api/services/:service/operations', async (req) => {
-    const ops = await store.operations(req.params.service);
+    const ops = await root.forTenant(req.tenant).operations(req.params.service);
     return envelope([...new Set(ops.map((o) => o.name))].sort());
   });
 
@@ -65,14 +70,14 @@ export function registerJaegerRoutes(app: FastifyInstance, store: Store, now: ()
     const service = oneParam(req.query.service);
     if (!service) return reply.code(400).send(envelope(null, [{ code: 400, msg: 'parameter \'service\' is required' }]));
     const kind = oneParam(req.query.spanKind);
-    const ops = await store.operations(service, kind ? kind : undefined);
+    const ops = await root.forTenant(req.tenant).operations(service, kind ? kind : undefined);
     return envelope(ops.map((o) => ({ name: o.name, spanKind: jaegerKind(o.spanKind) })));
   });
 
   app.get<{ Querystring: Record<string, QueryValue> }>('/api/dependencies', async (req) => {
     const endMs = integerParam(req.query.endTs, 'endTs') ?? now();
     const lookbackMs = integerParam(req.query.lookback, 'lookback') ?? 24 * 3_600_000;
-    const links = await store.dependencies((endMs - lookbackMs) * 1000, endMs * 1000);
+    const links = await root.forTenant(req.tenant).dependencies((endMs - lookbackMs) * 1000, endMs * 1000);
     return envelope(links.map((l) => ({ parent: l.parent, child: l.child, callCount: l.callCount })));
   });
 }

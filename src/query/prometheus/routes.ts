@@ -3,16 +3,19 @@
  * source at http://<braid>:16686/prometheus): /api/v1/query, query_range, series, labels,
  * label/<name>/values, metadata, query_exemplars, status/buildinfo. GET and POST (form-encoded)
  * alike, answers and errors in Prometheus's envelope, evaluated by Braid's PromQL engine over the
- * in-memory head where it covers the range and the store before it (recent.ts).
+ * in-memory head where it covers the range and the store before it (recent.ts). Every route reads
+ * the caller's tenant's head and store (`store.forTenant(request.tenant)`), and the rules and
+ * alerts of the caller's tenant.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BraidError } from '../../errors.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
 import { instantQuery, rangeQuery } from '../../promql/engine.js';
 import { parseExpr } from '../../promql/parse.js';
-import type { LabelMatcher } from '../../promql/types.js';
+import type { LabelMatcher, SeriesSource } from '../../promql/types.js';
 import type { Store } from '../../storage/store.js';
-import { recentMetaReader, recentSeriesSource, storeMetaReader, type RecentSamples } from './recent.js';
+import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
+import { recentMetaReader, recentSeriesSource, storeMetaReader, type MetaReader, type RecentSamples } from './recent.js';
 import type { RulesFilters } from '../../model/alerter-api.js';
 
 /** Settings of the Prometheus API. */
@@ -31,10 +34,26 @@ export interface PrometheusApiSettings {
 /** Filters of /api/v1/rules, as Prometheus reads them (the model's: the alerter applies them too). */
 export type { RulesFilters };
 
-/** What the rules and alerts endpoints read; the alerter implements it, the composition root passes it in. */
+/** What the rules and alerts endpoints read, for one tenant; the alerter implements it, the composition root passes it in. */
 export interface RulesProvider {
-  rules(filters: RulesFilters): unknown;
-  alerts(): unknown;
+  rules(filters: RulesFilters, tenant: string): unknown;
+  alerts(tenant: string): unknown;
+}
+
+/** The head a tenant's queries read: one head (the default tenant's; others have none), or a head per tenant. */
+export type TenantHead = RecentSamples | ((tenant: string) => RecentSamples | undefined);
+
+/** The head of `tenant` from a `TenantHead`. */
+export function headOf(head: TenantHead | undefined, tenant: string): RecentSamples | undefined {
+  if (typeof head === 'function') return head(tenant);
+  return tenant === DEFAULT_TENANT ? head : undefined;
+}
+
+/** What one request reads: its tenant's series (head, then store) and metadata. */
+interface TenantReaders {
+  source: SeriesSource;
+  meta: MetaReader;
+  tenant: string;
 }
 
 type Params = Record<string, string[]>;
@@ -42,23 +61,26 @@ type Params = Record<string, string[]>;
 const MAX_POINTS = 11_000;
 
 /** Registers the API under /prometheus/api/v1. */
-export function registerPrometheusRoutes(app: FastifyInstance, store: Store, settings: PrometheusApiSettings, now: () => number = Date.now, head?: RecentSamples): void {
-  const source = recentSeriesSource(store, settings.maxSamples, head);
-  const meta = recentMetaReader(storeMetaReader(store, settings.maxSamples), head);
+export function registerPrometheusRoutes(app: FastifyInstance, root: Store, settings: PrometheusApiSettings, now: () => number = Date.now, head?: TenantHead): void {
+  const readers = (tenant: string): TenantReaders => {
+    const store = root.forTenant(tenant);
+    const h = headOf(head, tenant);
+    return { source: recentSeriesSource(store, settings.maxSamples, h), meta: recentMetaReader(storeMetaReader(store, settings.maxSamples), h), tenant };
+  };
   void app.register(
     async (api) => {
       api.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-      const handle = (path: string, fn: (p: Params) => Promise<unknown>) => {
-        const route = async (req: FastifyRequest) => ({ status: 'success', data: await fn(params(req)) });
+      const handle = (path: string, fn: (p: Params, t: TenantReaders) => Promise<unknown>) => {
+        const route = async (req: FastifyRequest) => ({ status: 'success', data: await fn(params(req), readers(req.tenant)) });
         api.get(path, route);
         api.post(path, route);
       };
 
-      handle('/query', async (p) => {
+      handle('/query', async (p, { source }) => {
         const timeMs = time(p, 'time') ?? now();
         return instantQuery(source, required(p, 'query'), timeMs);
       });
-      handle('/query_range', async (p) => {
+      handle('/query_range', async (p, { source }) => {
         const startMs = time(p, 'start') ?? bad('missing parameter "start"');
         const endMs = time(p, 'end') ?? bad('missing parameter "end"');
         const stepMs = duration(required(p, 'step'), 'step');
@@ -67,37 +89,37 @@ export function registerPrometheusRoutes(app: FastifyInstance, store: Store, set
         if ((endMs - startMs) / stepMs > MAX_POINTS) bad('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
         return rangeQuery(source, required(p, 'query'), startMs, endMs, stepMs);
       });
-      handle('/series', async (p) => {
+      handle('/series', async (p, { meta }) => {
         if ((p['match[]'] ?? []).length === 0) bad('no match[] parameter provided');
         const { startMs, endMs } = range(p);
         return meta.series(matchGroups(p), startMs, endMs);
       });
-      handle('/labels', async (p) => {
+      handle('/labels', async (p, { meta }) => {
         const { startMs, endMs } = range(p);
         return meta.labelNames(matchGroups(p), startMs, endMs);
       });
       api.get<{ Params: { name: string } }>('/label/:name/values', async (req) => {
         const p = params(req);
         const { startMs, endMs } = range(p);
-        return { status: 'success', data: await meta.labelValues(req.params.name, matchGroups(p), startMs, endMs) };
+        return { status: 'success', data: await readers(req.tenant).meta.labelValues(req.params.name, matchGroups(p), startMs, endMs) };
       });
-      handle('/metadata', async (p) => {
+      handle('/metadata', async (p, { meta }) => {
         const { startMs, endMs } = range(p);
         const out: Record<string, Array<{ type: string; help: string; unit: string }>> = {};
         for (const [name, type] of await meta.metadata(p.metric?.at(-1) || undefined, startMs, endMs)) out[name] = [{ type, help: '', unit: '' }];
         return out;
       });
-      handle('/query_exemplars', async (p) => {
+      handle('/query_exemplars', async (p, { meta }) => {
         const { startMs, endMs } = range(p);
         return meta.exemplars(selectors(parseExpr(required(p, 'query')).expr).map((vs) => vs.matchers), startMs, endMs);
       });
-      handle('/rules', async (p) => {
+      handle('/rules', async (p, { tenant }) => {
         const f: RulesFilters = { rule_name: p['rule_name[]'] ?? [], rule_group: p['rule_group[]'] ?? [], file: p['file[]'] ?? [] };
         if (p.type?.at(-1) !== undefined) f.type = p.type.at(-1)!;
         if (p.exclude_alerts?.at(-1) !== undefined) f.exclude_alerts = p.exclude_alerts.at(-1)!;
-        return settings.rules === undefined ? { groups: [] } : settings.rules.rules(f);
+        return settings.rules === undefined ? { groups: [] } : settings.rules.rules(f, tenant);
       });
-      handle('/alerts', async () => (settings.rules === undefined ? { alerts: [] } : settings.rules.alerts()));
+      handle('/alerts', async (_p, { tenant }) => (settings.rules === undefined ? { alerts: [] } : settings.rules.alerts(tenant)));
       api.get('/status/buildinfo', async () => ({
         status: 'success',
         data: { version: '2.42.0', revision: 'braid', branch: 'braid', buildUser: 'braid', buildDate: '', goVersion: 'braid (TypeScript)' },
