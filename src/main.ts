@@ -30,6 +30,7 @@ import { remoteWriteToOtlp, type WriteRequest } from './receivers/prometheus/rem
 import type { Scraper } from './receivers/prometheus/scrape/manager.js';
 import { exportMetrics } from './receivers/otlp/export-metrics.js';
 import { registerZipkinRoutes } from './receivers/zipkin/http.js';
+import { createReceiverTenancy } from './receivers/tenancy.js';
 import { BraidError } from './errors.js';
 import type { Store } from './storage/store.js';
 import { closeHttpServer, createHttpServer } from './telemetry/http-server.js';
@@ -184,28 +185,30 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
   let scraper: Scraper | undefined;
   if (has('collector') && queue) {
     const metrics = createReceiverMetrics(registry);
+    // Per-tenant ingest rates, shared by every receiver of this process.
+    const tenancy = createReceiverTenancy(config);
     const h = config.receivers.otlp.http;
     const z = config.receivers.zipkin;
     if (h.enabled) {
       otlpHttp = createHttpServer(log, 'otlp-http', { bodyLimit: h.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(otlpHttp);
-      registerOtlpHttp(otlpHttp, { queue, metrics });
-      registerRemoteWrite(otlpHttp, { queue, metrics, maxBodyBytes: h.max_request_body_size_mib * 1024 * 1024 });
+      registerOtlpHttp(otlpHttp, { queue, metrics, tenancy });
+      registerRemoteWrite(otlpHttp, { queue, metrics, tenancy, maxBodyBytes: h.max_request_body_size_mib * 1024 * 1024 });
       // Zipkin's path on the OTLP port too, so one endpoint takes both formats.
-      if (z.enabled) registerZipkinRoutes(otlpHttp, { queue, metrics });
+      if (z.enabled) registerZipkinRoutes(otlpHttp, { queue, metrics, tenancy });
       addresses.otlpHttp = await listen(otlpHttp, h.endpoint, secure);
     }
     if (z.enabled) {
       zipkin = createHttpServer(log, 'zipkin', { bodyLimit: z.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(zipkin);
-      registerZipkinRoutes(zipkin, { queue, metrics });
+      registerZipkinRoutes(zipkin, { queue, metrics, tenancy });
       addresses.zipkin = await listen(zipkin, z.endpoint, secure);
     }
     const e = config.receivers.elasticsearch;
     if (e.enabled) {
       esReceiver = createHttpServer(log, 'elasticsearch-receiver', { bodyLimit: e.max_request_body_size_mib * 1024 * 1024, security });
       registerHttpBody(esReceiver);
-      registerElasticsearchRoutes(esReceiver, { queue, metrics });
+      registerElasticsearchRoutes(esReceiver, { queue, metrics, tenancy });
       addresses.elasticsearch = await listen(esReceiver, e.endpoint, secure);
     }
     const p = config.receivers.prometheus;
@@ -218,7 +221,7 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     const g = config.receivers.otlp.grpc;
     if (g.enabled) {
       const { host, port } = parseEndpoint(g.endpoint);
-      otlpGrpc = await startOtlpGrpc({ host, port, maxRecvMsgSizeMiB: g.max_recv_msg_size_mib, security }, { queue, metrics, log: log.child({ component: 'otlp-grpc' }) });
+      otlpGrpc = await startOtlpGrpc({ host, port, maxRecvMsgSizeMiB: g.max_recv_msg_size_mib, security }, { queue, metrics, tenancy, log: log.child({ component: 'otlp-grpc' }) });
       addresses.otlpGrpc = `${host}:${otlpGrpc.port}`;
     }
   }
