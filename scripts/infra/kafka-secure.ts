@@ -8,7 +8,7 @@
  * Key and trust stores are PEM files (ssl.keystore.type=PEM). Each call starts its own broker on
  * free ports with its state under `dir`; `stop` ends it. Nothing is reused between test files.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fetchKafkaLibs, type Logger, requireTools } from './fetch.js';
@@ -59,7 +59,7 @@ const listen = (): Promise<Server> =>
   });
 
 /** `n` distinct ports that were free a moment ago on 127.0.0.1 (all held open together while chosen). */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: n }, listen));
   const ports = servers.map((s) => {
     const a = s.address();
@@ -119,6 +119,7 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
     serverLog: join(opts.dir, 'logs', 'server.log'),
     pidFile: join(opts.dir, 'kafka.pid'),
   };
+  mkdirSync(opts.dir, { recursive: true });
   const ports = await freePorts(4);
   const keystore = join(opts.dir, 'keystore.pem');
   // A PEM keystore file holds the (unencrypted PKCS#8) key and the certificate chain.

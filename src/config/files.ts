@@ -52,3 +52,36 @@ export function connectionFiles(config: BraidConfig): Array<[string, string]> {
   }
   return out.filter((e): e is [string, string] => e[1] !== undefined);
 }
+
+/** Node's codes for a server certificate that does not verify against the CA Braid trusts. */
+const SERVER_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+/** OpenSSL alerts of a server that wanted a (valid) client certificate. */
+const CLIENT_CERT_CODE = /^ERR_SSL_(TLSV13_ALERT_CERTIFICATE_REQUIRED|SSLV3_ALERT_BAD_CERTIFICATE|TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_CERTIFICATE_UNKNOWN|TLSV1_ALERT_ACCESS_DENIED)$/;
+
+/** The `code` of `err` or of an error it wraps (`cause`, kafkajs's `originalError`), up to a few levels. */
+function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  let e = err as { code?: unknown; cause?: unknown; originalError?: unknown } | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
+    if (typeof e.code === 'string') codes.push(e.code);
+    e = (e.cause ?? e.originalError) as typeof e;
+  }
+  return codes;
+}
+
+/**
+ * When `err` (or an error it wraps) is a failed TLS handshake that retrying cannot fix, a one-line
+ * reason naming the settings under `setting` to check; otherwise undefined.
+ */
+export function tlsTrustFailure(err: unknown, setting: string): string | undefined {
+  const codes = errorCodes(err);
+  const server = codes.find((c) => SERVER_CERT_CODES.has(c));
+  if (server === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's TLS certificate does not name the host Braid dials (${server})`;
+  if (server) return `the server's TLS certificate is not trusted (${server}); check ${setting}.ca_file`;
+  const client = codes.find((c) => CLIENT_CERT_CODE.test(c));
+  if (client) return `the server refused the TLS handshake for want of a trusted client certificate (${client}); check ${setting}.cert_file and ${setting}.key_file`;
+  return undefined;
+}

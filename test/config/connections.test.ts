@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { connectionFiles, readConfigFile } from '../../src/config/files.js';
+import { connectionFiles, readConfigFile, tlsTrustFailure } from '../../src/config/files.js';
 import { applyEnv, validateConfig } from '../../src/config/load.js';
 import { BraidError } from '../../src/errors.js';
 import { kafkaConnectionOptions } from '../../src/queue/kafka/kafka-queue.js';
@@ -76,5 +76,16 @@ describe('connection settings for Kafka and Elasticsearch', () => {
     expect(bad({}, { sasl: { mechanism: 'plain', username: 'u' } })).toContain('queue.kafka.sasl: set one of password');
     expect(bad({}, { sasl: { mechanism: 'gssapi', username: 'u', password: 'p' } })).toContain('queue.kafka.sasl.mechanism');
     expect(bad({ tls: { cert_file: '/c' } })).toContain('storage.elasticsearch.tls: cert_file and key_file go together');
+  });
+
+  it('tells a TLS trust failure (server or client certificate) from other connection errors, through wrapping errors', () => {
+    const tlsError = (code: string) => Object.assign(new Error('handshake'), { code });
+    // kafkajs: NumberOfRetriesExceeded -> cause: ConnectionError { code }; undici: cause chain.
+    const wrapped = new Error('retries exceeded', { cause: Object.assign(new Error('Connection error'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }) });
+    expect(tlsTrustFailure(wrapped, 'queue.kafka.tls')).toBe("the server's TLS certificate is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE); check queue.kafka.tls.ca_file");
+    expect(tlsTrustFailure({ originalError: tlsError('SELF_SIGNED_CERT_IN_CHAIN') }, 'storage.elasticsearch.tls')).toContain('check storage.elasticsearch.tls.ca_file');
+    expect(tlsTrustFailure(tlsError('ERR_TLS_CERT_ALTNAME_INVALID'), 'queue.kafka.tls')).toContain('does not name the host');
+    expect(tlsTrustFailure(tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'queue.kafka.tls')).toContain('check queue.kafka.tls.cert_file and queue.kafka.tls.key_file');
+    for (const other of [tlsError('ECONNREFUSED'), tlsError('ERR_SSL_WRONG_VERSION_NUMBER'), new Error('no code'), undefined, 'text']) expect(tlsTrustFailure(other, 'queue.kafka.tls')).toBeUndefined();
   });
 });

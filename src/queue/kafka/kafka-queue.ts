@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import './crc32c.js';
 import { AssignerProtocol, Kafka, Partitioners, logLevel, type KafkaConfig, type PartitionAssigner, type Admin, type Producer, type EachBatchPayload, type LogEntry } from 'kafkajs';
 import { BraidError } from '../../errors.js';
-import { clientTlsOptions, readConfigFile, type ClientTlsSettings } from '../../config/files.js';
+import { clientTlsOptions, readConfigFile, tlsTrustFailure, type ClientTlsSettings } from '../../config/files.js';
 import { backoffDelay, sleep } from '../../backoff.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { QueueMetrics } from '../metrics.js';
@@ -48,6 +48,21 @@ export function kafkaConnectionOptions(settings: Pick<KafkaQueueSettings, 'tls' 
     out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password } as KafkaConfig['sasl'];
   }
   return out;
+}
+
+/**
+ * A permanent error when the brokers refused the SASL login or TLS trust failed (retrying cannot
+ * help until the config changes); undefined for anything else. Names the user, never the password.
+ */
+export function refusedConnection(err: unknown, settings: Pick<KafkaQueueSettings, 'brokers' | 'sasl'>): BraidError | undefined {
+  const where = `kafka ${settings.brokers.join(',')}`;
+  const tls = tlsTrustFailure(err, 'queue.kafka.tls');
+  if (tls) return new BraidError('BRAID_ERR_QUEUE_AUTH', `${where}: ${tls}`, { cause: err });
+  if (err instanceof Error && err.name === 'KafkaJSSASLAuthenticationError' && settings.sasl) {
+    const { mechanism, username } = settings.sasl;
+    return new BraidError('BRAID_ERR_QUEUE_AUTH', `${where} refused the SASL ${mechanism.toUpperCase()} login of user ${username} (queue.kafka.sasl): ${err.message}`, { cause: err });
+  }
+  return undefined;
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
@@ -333,9 +348,13 @@ export function createKafkaQueue(settings: KafkaQueueSettings, metrics: QueueMet
   return {
     kind: 'kafka',
     async start() {
-      await admin.connect();
-      await ensureTopics();
-      await producer.connect();
+      try {
+        await admin.connect();
+        await ensureTopics();
+        await producer.connect();
+      } catch (err) {
+        throw refusedConnection(err, settings) ?? err;
+      }
       log.info({ brokers: settings.brokers }, 'connected to kafka');
     },
     send,
