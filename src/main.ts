@@ -146,9 +146,9 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
 
   let ingester: Ingester | undefined;
   if (has('ingester') && queue && store) {
-    const [{ startIngester }, { createIngestMetrics }, { derivedSettings }] = await Promise.all([import('./ingest/ingester.js'), import('./ingest/metrics.js'), import('./ingest/derived/settings.js')]);
+    const [{ startIngester }, { createIngestMetrics }, { derivedSettings }, tenantLimits] = await Promise.all([import('./ingest/ingester.js'), import('./ingest/metrics.js'), import('./ingest/derived/settings.js'), import('./tenancy/limits.js')]);
     ingester = await startIngester(
-      { groupId: config.queue.kafka.group_id, derived: derivedSettings(config.ingest) },
+      { groupId: config.queue.kafka.group_id, derived: derivedSettings(config.ingest), limits: (tenant) => tenantLimits.limitsFor(config, tenant) },
       { queue, store, metrics: createIngestMetrics(registry), log: log.child({ component: 'ingester' }) },
     );
   }

@@ -7,9 +7,11 @@
  */
 import { BraidError } from '../../errors.js';
 import { bytesToHex } from '../hex.js';
+import type { RecordLimits } from '../limits.js';
 import { ProtoReader } from '../protobuf/reader.js';
 import { varintSize } from '../protobuf/writer.js';
 import { TRACE_SCHEMAS, asDecodeError, rejectedSpanMessage } from './trace-proto.js';
+import { spanPath } from './trace-common.js';
 import { checkResource, checkScope, checkSpan } from './trace-wire-check.js';
 
 const { REQUEST, RESOURCE_SPANS, SCOPE_SPANS } = TRACE_SCHEMAS;
@@ -56,21 +58,24 @@ export interface TraceRequestLayout {
   errors: string[];
 }
 
-/** Splits `buf` into per-trace requests of at most `maxBytes` each; throws BRAID_ERR_OTLP_DECODE on wire corruption. */
-export function splitTraceRequestWire(buf: Uint8Array, maxBytes: number): WireSplit {
-  const layout = scanTraceRequest(buf);
+/**
+ * Splits `buf` into per-trace requests of at most `maxBytes` each; throws BRAID_ERR_OTLP_DECODE on
+ * wire corruption. With `limits`, spans past them (or whose resource is) are rejected like invalid ones.
+ */
+export function splitTraceRequestWire(buf: Uint8Array, maxBytes: number, limits?: RecordLimits): WireSplit {
+  const layout = scanTraceRequest(buf, limits);
   return { records: assembleRecords(layout, maxBytes), spans: layout.spanStart.length, rejected: layout.rejected, errors: layout.errors };
 }
 
 /** Walks and checks a whole request, recording the byte ranges `assembleRecords` copies; throws BRAID_ERR_OTLP_DECODE on wire corruption. */
-export function scanTraceRequest(bytes: Uint8Array): TraceRequestLayout {
+export function scanTraceRequest(bytes: Uint8Array, limits?: RecordLimits): TraceRequestLayout {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const l: TraceRequestLayout = {
     buf, rsRanges: [], rsFirst: [], rsLast: [], rsHeaderBytes: [], ssRanges: [], ssResource: [], ssFirst: [], ssLast: [], ssHeaderBytes: [],
     spanStart: [], spanEnd: [], spanScope: [], traces: [], rejected: 0, errors: [],
   };
   const r = new ProtoReader(buf);
-  const scan: Scan = { l, byId: new Map(), last: undefined, lastStart: -1 };
+  const scan: Scan = { l, byId: new Map(), last: undefined, lastStart: -1, limits };
   try {
     while (r.pos < r.limit) {
       const tag = r.tag();
@@ -89,6 +94,7 @@ interface Scan {
   // The trace of the previous valid span and where its ID is: consecutive spans often share a trace.
   last: WireTrace | undefined;
   lastStart: number;
+  limits: RecordLimits | undefined;
 }
 
 /** Appends header bytes [start, end) to `ranges`, merging with the last pair (from pair `first` on) when contiguous. */
@@ -105,10 +111,11 @@ function scanResourceSpans(r: ProtoReader, scan: Scan): void {
   let headerBytes = 0;
   let ssIndex = 0;
   const outer = r.enter();
+  const resourceProblem = scan.limits === undefined ? undefined : peekResource(r, scan.limits);
   while (r.pos < r.limit) {
     const tag = r.tag();
     if (tag === TAG_SCOPE_SPANS) {
-      scanScopeSpans(r, scan, rs, ssIndex++);
+      scanScopeSpans(r, scan, rs, ssIndex++, resourceProblem);
       continue;
     }
     const start = r.tagPos;
@@ -123,7 +130,27 @@ function scanResourceSpans(r: ProtoReader, scan: Scan): void {
   l.rsHeaderBytes.push(headerBytes);
 }
 
-function scanScopeSpans(r: ProtoReader, scan: Scan, rs: number, ssIndex: number): void {
+/**
+ * Why the Resource of the ResourceSpans `r` is in breaks the limits, read ahead of its spans (it may
+ * come after them on the wire); `r` is left where it was. Corruption is left to the main walk to report.
+ */
+function peekResource(r: ProtoReader, limits: RecordLimits): string | undefined {
+  const start = r.pos;
+  let problem: string | undefined;
+  try {
+    while (r.pos < r.limit) {
+      const tag = r.tag();
+      if (tag === 10) problem = checkResource(r, limits) ?? problem;
+      else r.skip(tag);
+    }
+  } catch {
+    problem = undefined;
+  }
+  r.pos = start;
+  return problem;
+}
+
+function scanScopeSpans(r: ProtoReader, scan: Scan, rs: number, ssIndex: number, resourceProblem: string | undefined): void {
   const l = scan.l;
   const ss = l.ssFirst.length;
   const first = l.ssRanges.length / 2;
@@ -134,10 +161,10 @@ function scanScopeSpans(r: ProtoReader, scan: Scan, rs: number, ssIndex: number)
     const tag = r.tag();
     const start = r.tagPos;
     if (tag === TAG_SPANS) {
-      const checked = checkSpan(r);
-      if (typeof checked === 'number') addSpan(scan, ss, start, r.pos, checked);
+      const checked = checkSpan(r, scan.limits);
+      if (typeof checked === 'number' && resourceProblem === undefined) addSpan(scan, ss, start, r.pos, checked);
       else {
-        l.errors.push(rejectedSpanMessage(rs, ssIndex, spanIndex, checked));
+        l.errors.push(typeof checked === 'string' ? rejectedSpanMessage(rs, ssIndex, spanIndex, checked) : `${spanPath(rs, ssIndex, spanIndex)}: resource.attributes: ${resourceProblem}`);
         l.rejected++;
       }
       spanIndex++;
