@@ -5,6 +5,10 @@
  * store outage rejects the batch so the queue delivers it again. A record that cannot be decoded,
  * or a document the store refuses for good, goes to the dead-letter topic with the reason, and
  * the partition moves on.
+ *
+ * Records carry their tenant (src/queue: absent = the default tenant): a batch's documents are
+ * written through the tenant's store (`store.forTenant`), each tenant has its own trace tracker,
+ * and spans past the tenant's limits.max_spans_per_trace are discarded and counted.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 import { backoffDelay, sleep } from '../backoff.js';
@@ -18,6 +22,8 @@ import type { TracesData } from '../model/trace.js';
 import type { ConsumedBatch, ConsumedRecord, DeadLetter, Queue, QueueConsumer } from '../queue/queue.js';
 import { derivedFromItems, derivedItems, type LogDocument, type SampleGroupDocument, type SpanDocument, type Store, type WriteOutcome } from '../storage/store.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Limits } from '../tenancy/limits.js';
+import { DEFAULT_TENANT } from '../tenancy/tenant.js';
 import { braidTracer } from '../telemetry/tracing.js';
 import { spanDocuments } from './documents.js';
 import type { IngestMetrics } from './metrics.js';
@@ -35,6 +41,8 @@ export interface IngesterSettings {
   maxWriteAttempts?: number;
   /** Span- and log-derived series (ADR 0007); absent: none derived. */
   derived?: DerivedSettings;
+  /** The limits of a tenant (limitsFor(config, tenant)); absent: no cap on spans per trace. */
+  limits?: (tenant: string) => Pick<Limits, 'max_spans_per_trace'>;
 }
 
 /** A running ingester. */
@@ -60,6 +68,15 @@ interface Decoded<D, X> {
   records: Array<DerivedRecord<X>>;
 }
 
+/** What the ingester keeps per tenant: its store view, its recent traces, when it was last warned about. */
+interface TenantState {
+  tenant: string;
+  store: Store;
+  tracker: TraceTracker;
+  /** When spans past max_spans_per_trace were last logged (at most once a minute). */
+  warnedAtMs: number;
+}
+
 /** How one stream's records become documents and are written. */
 interface Stream<D, X> {
   decode(value: Buffer): X;
@@ -67,19 +84,63 @@ interface Stream<D, X> {
   /** Counts the batch into the derived series (saved before the batch commits). */
   derive(partition: number, records: Array<DerivedRecord<X>>): Promise<void>;
   traceId(doc: D): string | undefined;
-  observe(docs: D[]): Derived;
-  write(docs: D[]): Promise<WriteOutcome>;
+  /** The documents the tenant's limits let through (after its traces are seeded). */
+  limit(t: TenantState, docs: D[]): D[];
+  observe(t: TenantState, docs: D[]): Derived;
+  write(t: TenantState, docs: D[]): Promise<WriteOutcome>;
   /** Counts what the store acknowledged. */
   written(docs: D[]): void;
 }
 
+/** A minute: how often spans discarded for one tenant are warned about at most. */
+const WARN_INTERVAL_MS = 60_000;
+
 const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
+
+/** A batch's documents by tenant (first appearance order), each with the records they came from and the last of those. */
+function byTenant<D>(docs: D[], origins: ConsumedRecord[]): Array<{ tenant: string; docs: D[]; origins: ConsumedRecord[]; last: ConsumedRecord }> {
+  const parts = new Map<string, { tenant: string; docs: D[]; origins: ConsumedRecord[]; last: ConsumedRecord }>();
+  docs.forEach((doc, i) => {
+    const origin = origins[i] as ConsumedRecord;
+    const tenant = origin.tenant ?? DEFAULT_TENANT;
+    let part = parts.get(tenant);
+    if (part === undefined) parts.set(tenant, (part = { tenant, docs: [], origins: [], last: origin }));
+    part.docs.push(doc);
+    part.origins.push(origin);
+    part.last = origin;
+  });
+  return [...parts.values()];
+}
 
 /** Starts consuming spans, logs and metrics into the store. */
 export async function startIngester(settings: IngesterSettings, deps: IngesterDeps): Promise<Ingester> {
   const { queue, store, metrics, log } = deps;
   const maxAttempts = settings.maxWriteAttempts ?? 8;
-  const tracker = new TraceTracker({ maxSpans: settings.trackedSpans ?? 500_000, maxOperations: 100_000 });
+  const tenants = new Map<string, TenantState>();
+  const tenantOf = (tenant: string): TenantState => {
+    let t = tenants.get(tenant);
+    if (t === undefined) {
+      t = { tenant, store: store.forTenant(tenant), tracker: new TraceTracker({ maxSpans: settings.trackedSpans ?? 500_000, maxOperations: 100_000 }), warnedAtMs: -Infinity };
+      tenants.set(tenant, t);
+    }
+    return t;
+  };
+
+  /** The spans within the tenant's max_spans_per_trace; the rest are counted, and warned about at most once a minute. */
+  function capSpans(t: TenantState, docs: SpanDocument[]): SpanDocument[] {
+    const max = settings.limits?.(t.tenant).max_spans_per_trace;
+    if (max === undefined) return docs;
+    const { kept, discarded } = t.tracker.capSpans(docs, max);
+    if (discarded > 0) {
+      metrics.discardedSpans.inc({ reason: 'max_spans_per_trace', tenant: t.tenant }, discarded);
+      const now = Date.now();
+      if (now - t.warnedAtMs >= WARN_INTERVAL_MS) {
+        t.warnedAtMs = now;
+        log.warn({ tenant: t.tenant, discarded, max_spans_per_trace: max }, 'spans past limits.max_spans_per_trace discarded (logged at most once a minute per tenant; braid_ingest_discarded_spans_total counts them all)');
+      }
+    }
+    return kept;
+  }
 
   const noDerived: Derived = { summaries: [], edges: [], operations: [] };
   const derived = settings.derived ? new DerivedSeries(settings.derived, { queue, metrics, log }) : undefined;
@@ -89,8 +150,9 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       toDocuments: spanDocuments,
       derive: async (p, records) => derived?.count('spans', p, records),
       traceId: (d) => d['trace.id'],
-      observe: (docs) => tracker.observe(docs),
-      write: (docs) => store.writeSpans(docs),
+      limit: capSpans,
+      observe: (t, docs) => t.tracker.observe(docs),
+      write: (t, docs) => t.store.writeSpans(docs),
       written: (docs) => metrics.spans.inc(docs.length),
     },
     logs: {
@@ -98,8 +160,9 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       toDocuments: logDocuments,
       derive: async (p, records) => derived?.count('logs', p, records),
       traceId: (d) => d['trace.id'],
-      observe: (docs) => tracker.observeLogs(docs),
-      write: (docs) => store.writeLogs(docs),
+      limit: (_t, docs) => docs,
+      observe: (t, docs) => t.tracker.observeLogs(docs),
+      write: (t, docs) => t.store.writeLogs(docs),
       written: (docs) => metrics.logs.inc(docs.length),
     },
     metrics: {
@@ -108,8 +171,9 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
       derive: async () => undefined,
       // Exemplars point at traces, but a sample changes no trace's summary.
       traceId: () => undefined,
+      limit: (_t, docs) => docs,
       observe: () => noDerived,
-      write: (docs) => store.writeSamples(docs),
+      write: (t, docs) => t.store.writeSamples(docs),
       written: (groups) => metrics.samples.inc(groups.reduce((n, g) => n + g.samples.length, 0)),
     },
   };
@@ -117,7 +181,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
   function decode<D, X>(batch: ConsumedBatch, stream: Stream<D, X>): Decoded<D, X> {
     const out: Decoded<D, X> = { docs: [], origins: [], letters: [], records: [] };
     for (const record of batch.records) {
-      const entry: DerivedRecord<X> = { offset: record.offset };
+      const entry: DerivedRecord<X> = record.tenant === undefined ? { offset: record.offset } : { offset: record.offset, tenant: record.tenant };
       out.records.push(entry);
       try {
         const data = stream.decode(record.value);
@@ -129,7 +193,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
         }
       } catch (err) {
         const reason = `undecodable ${batch.kind} record: ${(err as Error).message}`;
-        out.letters.push({ kind: batch.kind, key: record.key, value: record.value, contentType: 'application/x-protobuf', stage: 'decode', reason, partition: record.partition, offset: record.offset });
+        out.letters.push({ kind: batch.kind, key: record.key, value: record.value, contentType: 'application/x-protobuf', stage: 'decode', reason, partition: record.partition, offset: record.offset, tenant: record.tenant });
       }
     }
     if (out.letters.length > 0) {
@@ -169,14 +233,14 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
     }
   }
 
-  /** Seeds the tracker with traces it lost (restart, eviction) that the store already has. */
-  async function seedUnknown(traceIds: Array<string | undefined>): Promise<void> {
-    const unknown = tracker.unknown(traceIds.filter((id): id is string => id !== undefined));
+  /** Seeds the tenant's tracker with traces it lost (restart, eviction) that the tenant's store already has. */
+  async function seedUnknown(t: TenantState, traceIds: Array<string | undefined>): Promise<void> {
+    const unknown = t.tracker.unknown(traceIds.filter((id): id is string => id !== undefined));
     if (unknown.length === 0) return;
-    for (const summary of await store.getSummaries(unknown)) {
+    for (const summary of await t.store.getSummaries(unknown)) {
       const id = summary['trace.id'];
-      const [spans, logs] = await Promise.all([store.getTrace(id), summary['log.count'] ? store.getTraceLogs(id) : Promise.resolve([])]);
-      tracker.seed(id, spans, logs);
+      const [spans, logs] = await Promise.all([t.store.getTrace(id), summary['log.count'] ? t.store.getTraceLogs(id) : Promise.resolve([])]);
+      t.tracker.seed(id, spans, logs);
     }
   }
 
@@ -207,12 +271,11 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
 
   async function handleStream<D extends object, X>(batch: ConsumedBatch, stream: Stream<D, X>, signal: AbortSignal): Promise<number> {
     const { docs, origins, letters, records } = decode(batch, stream);
-    const last = batch.records[batch.records.length - 1] as ConsumedRecord;
     const refused = new Set<unknown>();
     const refusedBy = (origin: (doc: never) => ConsumedRecord) => (doc: unknown, reason: string) => {
       refused.add(doc);
       const from = origin(doc as never);
-      letters.push({ kind: batch.kind, key: from.key, value: json(doc), contentType: 'application/json', stage: 'index', reason, partition: from.partition, offset: from.offset });
+      letters.push({ kind: batch.kind, key: from.key, value: json(doc), contentType: 'application/json', stage: 'index', reason, partition: from.partition, offset: from.offset, tenant: from.tenant });
     };
     // Counting reads the decoded records, writing only the documents: counting (and saving the
     // counters) while Elasticsearch writes leaves the decoded records garbage during the write,
@@ -220,12 +283,17 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
     const counting = stream.derive(batch.partition, records);
     counting.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     try {
-      await seedUnknown(docs.map(stream.traceId));
-      const derived = stream.observe(docs);
-      const originOf = new Map<D, ConsumedRecord>(docs.map((d, i) => [d, origins[i] as ConsumedRecord]));
-      await write(docs, (d) => stream.write(d), refusedBy((d: D) => originOf.get(d) ?? last), signal);
-      stream.written(refused.size === 0 ? docs : docs.filter((d) => !refused.has(d)));
-      await write(derivedItems(derived), (items) => store.writeDerived(derivedFromItems(items)), refusedBy(() => last), signal);
+      // One tenant after the other, each through its own store and tracker.
+      for (const part of byTenant(docs, origins)) {
+        const t = tenantOf(part.tenant);
+        await seedUnknown(t, part.docs.map(stream.traceId));
+        const kept = stream.limit(t, part.docs);
+        const derived = stream.observe(t, kept);
+        const originOf = new Map<D, ConsumedRecord>(part.docs.map((d, i) => [d, part.origins[i] as ConsumedRecord]));
+        await write(kept, (d) => stream.write(t, d), refusedBy((d: D) => originOf.get(d) ?? part.last), signal);
+        stream.written(refused.size === 0 ? kept : kept.filter((d) => !refused.has(d)));
+        await write(derivedItems(derived), (items) => t.store.writeDerived(derivedFromItems(items)), refusedBy(() => part.last), signal);
+      }
       if (letters.length > 0) {
         log.error({ partition: batch.partition, letters: letters.length, first: letters[0]?.reason }, 'records that can never be stored go to the dead-letter topic');
         await queue.sendDeadLetters(letters);
@@ -234,7 +302,7 @@ export async function startIngester(settings: IngesterSettings, deps: IngesterDe
     } catch (err) {
       // The batch comes again; forget what it taught the tracker so nothing is derived twice
       // or skipped: the redelivery re-seeds from the store.
-      tracker.clear();
+      for (const t of tenants.values()) t.tracker.clear();
       throw err;
     }
     metrics.records.inc({ kind: batch.kind }, batch.records.length);

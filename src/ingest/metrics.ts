@@ -20,6 +20,7 @@ export interface IngestMetrics {
   derivedRestores: Counter<'found'>;
   derivedPoints: Counter;
   derivedEmitFailures: Counter;
+  discardedSpans: Counter<'reason' | 'tenant'>;
 }
 
 /** Registers the ingester's metrics. */
@@ -42,6 +43,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     derivedStateBytes: new Gauge({ name: 'braid_derived_state_bytes', help: 'Size of the last derived-series state saved (gzipped).', registers: r }),
     derivedRestores: new Counter({ name: 'braid_derived_state_restores_total', help: 'Partitions whose derived-series state was restored (found=no: none saved yet).', labelNames: ['found'], registers: r }),
     derivedPoints: new Counter({ name: 'braid_derived_points_emitted_total', help: 'Data points of derived series sent to the metrics topic.', registers: r }),
+    discardedSpans: new Counter({ name: 'braid_ingest_discarded_spans_total', help: 'Spans not stored, by reason (max_spans_per_trace: past limits.max_spans_per_trace of their trace) and tenant.', labelNames: ['reason', 'tenant'], registers: r }),
     derivedEmitFailures: new Counter({ name: 'braid_derived_emit_failures_total', help: 'Emissions of derived series the queue refused (the next carries the same totals).', registers: r }),
   };
 }

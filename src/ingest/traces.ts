@@ -90,6 +90,36 @@ export class TraceTracker {
     for (const doc of storedLogs) this.addLog(state, doc);
   }
 
+  /**
+   * The spans of `docs` to store under a cap of `maxSpansPerTrace` spans per trace (Tempo's
+   * max_spans_per_trace): a span the trace already holds (a replay) is kept, a new one only while
+   * the trace holds fewer than the cap, counting the new spans before it in `docs`. Traces must be
+   * seeded first; the tracker is not changed (observe the kept spans after).
+   */
+  capSpans(docs: SpanDocument[], maxSpansPerTrace: number): { kept: SpanDocument[]; discarded: number } {
+    const added = new Map<string, Set<string>>();
+    const kept: SpanDocument[] = [];
+    let discarded = 0;
+    for (const doc of docs) {
+      const traceId = doc['trace.id'];
+      const id = doc['span.id'];
+      const held = this.traces.get(traceId)?.spans;
+      let fresh = added.get(traceId);
+      if (held?.has(id) || fresh?.has(id)) {
+        kept.push(doc);
+        continue;
+      }
+      if ((held?.size ?? 0) + (fresh?.size ?? 0) >= maxSpansPerTrace) {
+        discarded++;
+        continue;
+      }
+      if (fresh === undefined) added.set(traceId, (fresh = new Set()));
+      fresh.add(id);
+      kept.push(doc);
+    }
+    return { kept, discarded };
+  }
+
   /** Adds a batch's log records; returns the summaries of the traces they belong to. */
   observeLogs(docs: LogDocument[]): Derived {
     const touched = new Set<string>();

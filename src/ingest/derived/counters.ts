@@ -7,6 +7,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { LogsData } from '../../model/logs.js';
 import type { AnyValue, Attributes, TracesData } from '../../model/trace.js';
+import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
 
 /** An extra span-metrics dimension: a span attribute, else a resource attribute, else `default`. */
 export interface DimensionSettings {
@@ -43,6 +44,8 @@ export interface Series {
   exemplars?: Array<BucketExemplar | undefined>;
   /** The saved form while unchanged: a save re-encodes only the series that changed. */
   saved?: string;
+  /** Whose records it counts; absent: the default tenant's. */
+  tenant?: string;
 }
 
 /** The counters of one source partition, and the offset after the last counted record. */
@@ -96,13 +99,17 @@ export interface CountOutcome {
   dropped: number;
 }
 
-/** Finds or creates the series of `labels`; undefined when the budget is spent. */
-function seriesOf(map: Map<string, Series>, labels: string[], buckets: number, nowMs: number, budget: SeriesBudget): Series | undefined {
-  const key = labels.join('\u0000');
+/** The key of a series in its map: its labels, after its tenant for another tenant than the default. */
+const seriesKey = (labels: string[], tenant: string | undefined): string => (tenant === undefined || tenant === DEFAULT_TENANT ? labels.join('\u0000') : `${tenant}\u0001${labels.join('\u0000')}`);
+
+/** Finds or creates the series of `labels` of `tenant`; undefined when the budget is spent. */
+function seriesOf(map: Map<string, Series>, labels: string[], buckets: number, nowMs: number, budget: SeriesBudget, tenant: string | undefined): Series | undefined {
+  const key = seriesKey(labels, tenant);
   let s = map.get(key);
   if (s === undefined) {
     if (!budget.take()) return undefined;
     s = { labels, count: 0, sum: 0, buckets: new Array<number>(buckets).fill(0), createdMs: nowMs, zeroSent: false };
+    if (tenant !== undefined && tenant !== DEFAULT_TENANT) s.tenant = tenant;
     map.set(key, s);
   }
   return s;
@@ -118,15 +125,15 @@ function spanLabels(service: string, name: string, kind: number, status: number,
   return labels;
 }
 
-/** Counts the spans of one record into `c` (the caller decides the record is not yet counted). */
-export function countSpans(c: PartitionCounters, data: TracesData, settings: DerivationSettings['spans'], nowMs: number, budget: SeriesBudget): CountOutcome {
+/** Counts the spans of one record of `tenant` into `c` (the caller decides the record is not yet counted). */
+export function countSpans(c: PartitionCounters, data: TracesData, settings: DerivationSettings['spans'], nowMs: number, budget: SeriesBudget, tenant?: string): CountOutcome {
   const out = { counted: 0, dropped: 0 };
   for (const rs of data.resourceSpans) {
     const res = rs.resource.attributes;
     const service = text(res['service.name']) ?? '';
     for (const ss of rs.scopeSpans) {
       for (const span of ss.spans) {
-        const s = seriesOf(c.spans, spanLabels(service, span.name, span.kind, span.status.code, span.attributes, res, settings.dimensions), c.bounds.length + 1, nowMs, budget);
+        const s = seriesOf(c.spans, spanLabels(service, span.name, span.kind, span.status.code, span.attributes, res, settings.dimensions), c.bounds.length + 1, nowMs, budget, tenant);
         if (s === undefined) {
           out.dropped++;
           continue;
@@ -148,14 +155,14 @@ export function countSpans(c: PartitionCounters, data: TracesData, settings: Der
   return out;
 }
 
-/** Counts the log records of one record into `c` by service and severity text. */
-export function countLogs(c: PartitionCounters, data: LogsData, nowMs: number, budget: SeriesBudget): CountOutcome {
+/** Counts the log records of one record of `tenant` into `c` by service and severity text. */
+export function countLogs(c: PartitionCounters, data: LogsData, nowMs: number, budget: SeriesBudget, tenant?: string): CountOutcome {
   const out = { counted: 0, dropped: 0 };
   for (const rl of data.resourceLogs) {
     const service = text(rl.resource.attributes['service.name']) ?? '';
     for (const sl of rl.scopeLogs) {
       for (const r of sl.logRecords) {
-        const s = seriesOf(c.logs, ['service.name', service, 'severity_text', r.severityText], 0, nowMs, budget);
+        const s = seriesOf(c.logs, ['service.name', service, 'severity_text', r.severityText], 0, nowMs, budget, tenant);
         if (s === undefined) out.dropped++;
         else {
           s.count++;
@@ -168,8 +175,8 @@ export function countLogs(c: PartitionCounters, data: LogsData, nowMs: number, b
   return out;
 }
 
-/** Saved form of a series: labels, count, sum, buckets, created, zero sent. */
-type SavedSeries = [string[], number, number, number[], number, 0 | 1];
+/** Saved form of a series: labels, count, sum, buckets, created, zero sent, and its tenant unless the default (states saved before tenancy have none). */
+type SavedSeries = [string[], number, number, number[], number, 0 | 1] | [string[], number, number, number[], number, 0 | 1, string];
 interface SavedCounters {
   v: 1;
   next: string;
@@ -179,14 +186,16 @@ interface SavedCounters {
 }
 
 /** A series' saved JSON, cached until it changes (counting and the zero flag clear `saved`). */
-const save = (s: Series): string => (s.saved ??= JSON.stringify([s.labels, s.count, s.sum, s.buckets, s.createdMs, s.zeroSent ? 1 : 0]));
+const save = (s: Series): string => (s.saved ??= JSON.stringify([s.labels, s.count, s.sum, s.buckets, s.createdMs, s.zeroSent ? 1 : 0, ...(s.tenant === undefined ? [] : [s.tenant])]));
 const list = (m: Map<string, Series>): string => {
   const parts: string[] = [];
   for (const s of m.values()) parts.push(save(s));
   return `[${parts.join(',')}]`;
 };
 const load = (map: Map<string, Series>, rows: SavedSeries[]) => {
-  for (const [labels, count, sum, buckets, createdMs, zero] of rows) map.set(labels.join('\u0000'), { labels, count, sum, buckets, createdMs, zeroSent: zero === 1 });
+  for (const [labels, count, sum, buckets, createdMs, zero, tenant] of rows) {
+    map.set(seriesKey(labels, tenant), { labels, count, sum, buckets, createdMs, zeroSent: zero === 1, ...(tenant === undefined ? {} : { tenant }) });
+  }
 };
 
 /** The saved form of `c`: gzipped JSON (label sets repeat, so it packs about tenfold). */

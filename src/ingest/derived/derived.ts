@@ -11,6 +11,7 @@ import type { LogsData } from '../../model/logs.js';
 import type { TracesData } from '../../model/trace.js';
 import type { Queue, RecordKind, StreamPartition } from '../../queue/queue.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
 import type { IngestMetrics } from '../metrics.js';
 import { countLogs, countSpans, decodeCounters, emptyCounters, encodeCounters, type DerivationSettings, type PartitionCounters, type Series } from './counters.js';
 import { appendPoints, noPoints, toRequests } from './points.js';
@@ -26,6 +27,8 @@ export interface DerivedSettings extends DerivationSettings {
 export interface DerivedRecord<T> {
   offset: string;
   data?: T;
+  /** The record's tenant; absent: the default tenant. */
+  tenant?: string;
 }
 
 interface Entry {
@@ -107,7 +110,7 @@ export class DerivedSeries {
         continue;
       }
       if (r.data !== undefined) {
-        const o = kind === 'spans' ? countSpans(c, r.data as TracesData, this.settings.spans, now, this.budget) : countLogs(c, r.data as LogsData, now, this.budget);
+        const o = kind === 'spans' ? countSpans(c, r.data as TracesData, this.settings.spans, now, this.budget, r.tenant) : countLogs(c, r.data as LogsData, now, this.budget, r.tenant);
         counted += o.counted;
         dropped += o.dropped;
       }
@@ -149,14 +152,19 @@ export class DerivedSeries {
     await Promise.all([...this.entries.values()].map((e) => e.saving));
   }
 
-  /** Sends the saved counters of every owned partition as samples at `atMs`. */
+  /** Sends the saved counters of every owned partition as samples at `atMs`, each tenant's series as records of that tenant. */
   async emit(atMs: number): Promise<void> {
     if (this.rebalancing) return;
-    const points = noPoints();
+    const byTenant = new Map<string, ReturnType<typeof noPoints>>();
+    const pointsOf = (tenant: string) => {
+      let p = byTenant.get(tenant);
+      if (p === undefined) byTenant.set(tenant, (p = noPoints()));
+      return p;
+    };
     const unshown: Array<[Entry, Series[]]> = [];
     for (const e of this.entries.values()) {
       if (e.pending > 0) continue; // not durable yet: the next emission shows it
-      appendPoints(points, e.counters, e.partition, atMs);
+      appendPoints(pointsOf, e.counters, e.partition, atMs);
       const fresh: Series[] = [];
       for (const s of [...e.counters.spans.values(), ...e.counters.logs.values()]) {
         s.exemplars = undefined;
@@ -164,11 +172,13 @@ export class DerivedSeries {
       }
       if (fresh.length > 0) unshown.push([e, fresh]);
     }
-    const n = points.calls.length + points.duration.length + points.logs.length;
+    let n = 0;
+    for (const p of byTenant.values()) n += p.calls.length + p.duration.length + p.logs.length;
     if (n === 0) return;
     const { queue, metrics, log } = this.deps;
     try {
-      await queue.send('metrics', this.records(points));
+      // One send per tenant: its records carry the tenant, so its series land in its head.
+      await Promise.all([...byTenant].map(([tenant, points]) => queue.send('metrics', this.records(points).map((r) => (tenant === DEFAULT_TENANT ? r : { ...r, tenant })))));
     } catch (err) {
       metrics.derivedEmitFailures.inc();
       log.warn({ err: (err as Error).message }, 'derived series not emitted; the next emission carries the same totals');

@@ -8,6 +8,7 @@
 import { Temporality, type Exemplar, type HistogramDataPoint, type Metric, type MetricsData, type NumberDataPoint } from '../../model/metrics.js';
 import type { Attributes } from '../../model/trace.js';
 import type { PartitionCounters, Series } from './counters.js';
+import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
 
 /** The label that keeps each source partition's counters apart. */
 export const PARTITION_LABEL = 'braid.partition';
@@ -32,12 +33,15 @@ function attributes(s: Series, partition: number): Attributes {
 }
 
 /**
- * Appends the points of `c` at `atMs`. A series not yet shown gets a zero point at its creation
- * time first (before `atMs`), so `increase()` over a range that holds its birth counts all of it
- * rather than extrapolating from its first value.
+ * Appends the points of `c` at `atMs` to the points of each series' tenant (`out`: one list for
+ * all, or a list per tenant). A series not yet shown gets a zero point at its creation time first
+ * (before `atMs`), so `increase()` over a range that holds its birth counts all of it rather than
+ * extrapolating from its first value.
  */
-export function appendPoints(out: DerivedPoints, c: PartitionCounters, partition: number, atMs: number): void {
+export function appendPoints(into: DerivedPoints | ((tenant: string) => DerivedPoints), c: PartitionCounters, partition: number, atMs: number): void {
+  const pointsOf = typeof into === 'function' ? (s: Series) => into(s.tenant ?? DEFAULT_TENANT) : () => into;
   for (const s of c.spans.values()) {
+    const out = pointsOf(s);
     const attrs = attributes(s, partition);
     const start = ms(s.createdMs);
     if (!s.zeroSent) {
@@ -52,6 +56,7 @@ export function appendPoints(out: DerivedPoints, c: PartitionCounters, partition
     });
   }
   for (const s of c.logs.values()) {
+    const out = pointsOf(s);
     const attrs = attributes(s, partition);
     if (!s.zeroSent) {
       const zeroAt = ms(Math.min(s.createdMs, atMs - 1));
