@@ -129,6 +129,9 @@ export async function startGrpcServer(settings: GrpcServerSettings, routes: Read
 function refuseHttp1(socket: Socket): void {
   const body = 'This port speaks gRPC (HTTP/2 with prior knowledge); HTTP/1.x is not served here.\n';
   socket.end(`HTTP/1.1 505 HTTP Version Not Supported\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  // Read (and drop) what the client still sends, so its close is seen; a peer that never closes is cut after a second.
+  socket.resume();
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 /** Stops listening, sends GOAWAY, waits for calls in flight; after `forceAfterMs` drops what is left. */
