@@ -22,6 +22,8 @@ export const ENV_OVERRIDES = {
   BRAID_SCRAPE_SHARD_INDEX: 'receivers.prometheus.shard.index',
   BRAID_SCRAPE_SHARD_COUNT: 'receivers.prometheus.shard.count',
   BRAID_WORKERS: 'cluster.workers',
+  // Wins over auth.tokens_file, as every BRAID_* variable wins over its key (a Secret mounted by the chart).
+  BRAID_AUTH_TOKENS_FILE: 'auth.tokens_file',
 } as const;
 
 /** Reads and validates a config file (or none: all defaults), applying environment overrides. */
