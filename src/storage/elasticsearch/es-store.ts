@@ -244,7 +244,8 @@ function createView(client: Client, settings: ElasticsearchStoreSettings, log: L
       let after: unknown;
       for (;;) {
         const r = await search('series aggregation', samplesIndex, seriesPageBody(filter, SERIES_PAGE, after));
-        const agg = r.aggregations.s as { buckets: Array<{ key: { id: string } }>; after_key?: unknown };
+        // No sample index yet (a tenant without samples): no aggregation in the answer.
+        const agg = (r.aggregations.s ?? { buckets: [] }) as { buckets: Array<{ key: { id: string } }>; after_key?: unknown };
         for (const b of agg.buckets) keep(b.key.id, parseSeriesId(b.key.id));
         if (agg.buckets.length < SERIES_PAGE || agg.after_key === undefined) return;
         after = agg.after_key;
