@@ -43,16 +43,22 @@ export async function idCounts(url: string, prefix: string, kind: 'spans' | 'log
   // span.id has doc values; logs sort by log.id (doc values) and carry the load's ID in the message.
   const sortField = kind === 'spans' ? 'span.id' : 'log.id';
   const counts: IdCounts = new Map();
-  let after: unknown[] | undefined;
-  for (;;) {
-    const body = { size: 5_000, query: byService(service), _source: [field], sort: [{ [sortField]: 'asc' }, { _shard_doc: 'asc' }], ...(after ? { search_after: after } : {}) };
-    const r = await es<{ hits: { hits: Hit[] } }>(url, `/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, body);
-    for (const h of r.hits.hits) {
-      const id = kind === 'spans' ? (h._source?.['span.id'] ?? h._source?.span?.id) : h._source?.message;
-      if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+  // A point in time: search_after with its _shard_doc tiebreaker skips no document, duplicates included.
+  const pit = await es<{ id: string }>(url, `/${index}/_pit?keep_alive=1m&ignore_unavailable=true&allow_no_indices=true`, undefined, 'POST');
+  try {
+    let after: unknown[] | undefined;
+    for (;;) {
+      const body = { size: 5_000, query: byService(service), _source: [field], pit: { id: pit.id, keep_alive: '1m' }, sort: [{ [sortField]: 'asc' }, { _shard_doc: 'asc' }], ...(after ? { search_after: after } : {}) };
+      const r = await es<{ hits: { hits: Hit[] } }>(url, '/_search', body);
+      for (const h of r.hits.hits) {
+        const id = kind === 'spans' ? (h._source?.['span.id'] ?? h._source?.span?.id) : h._source?.message;
+        if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      if (r.hits.hits.length < 5_000) return counts;
+      after = r.hits.hits[r.hits.hits.length - 1]?.sort;
     }
-    if (r.hits.hits.length < 5_000) return counts;
-    after = r.hits.hits[r.hits.hits.length - 1]?.sort;
+  } finally {
+    await es(url, '/_pit', { id: pit.id }, 'DELETE').catch(() => undefined);
   }
 }
 

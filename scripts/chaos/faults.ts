@@ -69,11 +69,11 @@ const ingesterKill: Fault = {
 
 const esPause: Fault = {
   name: 'elasticsearch stopped',
-  describe: (short) => `SIGSTOP every Elasticsearch process for ${short ? 15 : 60} s, then SIGCONT`,
+  describe: (short) => `SIGSTOP every Elasticsearch process for ${short ? 10 : 60} s, then SIGCONT`,
   async inject(ctx) {
     await sleep(2_000);
     ctx.infra.es.pause();
-    await sleep(ctx.short ? 15_000 : 60_000);
+    await sleep(ctx.short ? 10_000 : 60_000);
     ctx.infra.es.resume();
     return { liftedAt: Date.now(), notes: [], failures: [] };
   },
@@ -107,14 +107,14 @@ async function diskWatermarks(url: string, need: string | null): Promise<void> {
       'cluster.routing.allocation.disk.watermark.low': need,
       'cluster.routing.allocation.disk.watermark.high': need,
       'cluster.routing.allocation.disk.watermark.flood_stage': need,
-      'cluster.info.update.interval': need === null ? null : '1s',
+      'cluster.info.update.interval': need === null ? null : '10s', // its least
     },
   }, 'PUT');
 }
 
 const esWatermark: Fault = {
   name: 'elasticsearch disk full',
-  describe: (short) => `disk watermarks above the free space: indices read_only_allow_delete for ${short ? 10 : 30} s, then lifted`,
+  describe: (short) => `disk watermarks above the free space: indices read_only_allow_delete for ${short ? 5 : 30} s, then lifted`,
   async inject(ctx) {
     const url = ctx.infra.es.url;
     await sleep(2_000);
@@ -127,7 +127,7 @@ const esWatermark: Fault = {
       const b = await blockedIndices(url, ctx.prefix);
       return b.length > 0 ? b : undefined;
     });
-    await sleep(ctx.short ? 10_000 : 30_000);
+    await sleep(ctx.short ? 5_000 : 30_000);
     const liftedAt = Date.now();
     await diskWatermarks(url, null);
     // With the threshold off the monitor no longer releases the block itself: the operator does.

@@ -119,6 +119,17 @@ async function runFault(fault: Fault, ctx: FaultContext, o: ChaosOptions): Promi
   return row;
 }
 
+/** One request of each kind through the whole pipeline, so the first fault does not start on a cold one. */
+async function warmUp(collector: BraidProcess, esUrl: string, prefix: string): Promise<void> {
+  const service = 'chaos-warm-up';
+  const load = await runLoad({ otlpHttp: collector.otlpHttp, service, requestsPerSender: 1, senders: 1, tracesPerRequest: 10, pauseMs: 0 });
+  if (load.spansAcked.size === 0 || load.logsAcked.size === 0) throw new Error(`the collector refused the warm-up request: ${load.failed.join('; ')}`);
+  await waitFor('the warm-up request in Elasticsearch', 120_000, async () => {
+    const [spans, logs] = await Promise.all([countDocs(esUrl, prefix, 'spans', service), countDocs(esUrl, prefix, 'logs', service)]);
+    return spans >= load.spansAcked.size && logs >= load.logsAcked.size ? true : undefined;
+  });
+}
+
 /** Checks that the dead-letter topic holds the poison record and nothing else. */
 async function deadLetterCheck(brokers: string, prefix: string, poisoned: boolean): Promise<string[]> {
   const letters = await readTopic(brokers, `${prefix}.deadletter.v1`);
@@ -154,6 +165,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     log(`starting Braid: collector, ingester, query, alerter (configs and logs in ${dir})`);
     await collector.start();
     await Promise.all([ingester.start(), query.start(), alerter.start()]);
+    await warmUp(collector, infra.es.url, prefix);
+    log('pipeline warm: a first request is stored');
     const rows: ChaosRow[] = [];
     for (const fault of faults) {
       log(`fault: ${fault.name}: ${fault.describe(o.short)}`);
