@@ -123,17 +123,19 @@ const esWatermark: Fault = {
     // Watermarks given as free space: demanding twice what is free puts the node past all three.
     const need = `${Math.ceil((free * 2) / 1024 ** 2)}mb`;
     await diskWatermarks(url, need);
+    const setAt = Date.now();
     const blocked = await waitFor('the flood-stage block on our indices', 60_000, async () => {
       const b = await blockedIndices(url, ctx.prefix);
       return b.length > 0 ? b : undefined;
     });
+    const blockedAt = Date.now();
     await sleep(ctx.short ? 5_000 : 30_000);
     const liftedAt = Date.now();
     await diskWatermarks(url, null);
     // With the threshold off the monitor no longer releases the block itself: the operator does.
     await es(url, `/${ctx.prefix}-*/_settings`, { 'index.blocks.read_only_allow_delete': null }, 'PUT');
     await waitFor('the block lifted', 30_000, async () => ((await blockedIndices(url, ctx.prefix)).length === 0 ? true : undefined));
-    return { liftedAt, notes: [`${blocked.length} indices blocked`], failures: [] };
+    return { liftedAt, notes: [`${blocked.length} indices read_only_allow_delete ${((blockedAt - setAt) / 1000).toFixed(0)} s after the settings, for ${((liftedAt - blockedAt) / 1000).toFixed(0)} s`], failures: [] };
   },
 };
 

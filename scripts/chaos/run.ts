@@ -179,7 +179,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const poisonRow = rows.find((r) => r.fault === 'poison record') ?? rows[rows.length - 1];
     if (poisonRow) {
       poisonRow.failures.push(...dlq);
-      if (dlq.length === 0) poisonRow.notes.push('dead-letter topic: the poison record only');
+      const poisoned = poisonRow.fault === 'poison record';
+      if (dlq.length === 0) poisonRow.notes.push(poisoned ? 'dead-letter topic: the poison record only' : 'dead-letter topic: empty');
     }
     else if (dlq.length > 0) throw new Error(dlq.join('; '));
     const ok = rows.every((r) => r.lost === 0 && r.duplicates === 0 && r.failures.length === 0);
