@@ -12,12 +12,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BraidConfigInput } from '../../src/config/schema.js';
 import type { RunningBraid } from '../../src/main.js';
 import type { AlertsAnswer, RulesAnswer } from '../../src/model/alerter-api.js';
 import { startAlertmanager, type RunningAlertmanager } from '../helpers/alertmanager.js';
-import { bothModes, startTestBraid, testConfig, uniqueName } from '../helpers/braid.js';
+import { bothModes, startTestBraid, uniqueName } from '../helpers/braid.js';
 import { eventually, newSpanId, newTraceId } from '../helpers/otlp.js';
 import { bearer, callAs, counterBody, sendAs, tokensFile } from '../helpers/tenants.js';
 
@@ -151,13 +151,11 @@ describe('rules and alerts per tenant on a query-only process (the alerter\'s sn
   });
 
   it('each tenant reads its own snapshot; before any, its own rule files', { timeout: 120_000 }, async () => {
-    const prefix = uniqueName('tenantsnap');
     const run = uniqueName('r');
+    // The pipeline mode's config (its own topics and indices), shared by both processes.
+    const pipeline0 = bothModes('tenantsnap')[1]![1]();
     const config = (target: string): BraidConfigInput => ({
-      ...testConfig({
-        queue: { kafka: { brokers: [inject('kafkaBrokers')], topic_prefix: `${prefix}.`, group_id: `${prefix}-ingester`, partitions: 2 } },
-        storage: { elasticsearch: { url: inject('elasticsearchUrl'), index_prefix: prefix } },
-      }),
+      ...pipeline0,
       target,
       auth: { tokens_file: file.path },
       alerting: alerting(),
