@@ -6,13 +6,15 @@
  * setting.
  */
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as http2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -25,6 +27,7 @@ import { makeTestPki, type TestPki } from '../helpers/certs.js';
 import { eventually } from '../helpers/otlp.js';
 
 const TOKEN = 'tls-test-token-4d1f0c';
+const run = promisify(execFile);
 const serialOf = (certFile: string) => new X509Certificate(readFileSync(certFile)).serialNumber;
 
 interface TlsAnswer {
@@ -152,6 +155,15 @@ describe('TLS on every listener', () => {
       req.end();
     });
     expect(http1).toBe(505);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/curl'))('curl: https with the CA and basic auth (password = token) gets in; without the CA the handshake fails', async () => {
+    const curl = (args: string[]) => run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', ...args]).then((r) => r.stdout, (e: { code: number }) => `exit ${e.code}`);
+    expect(await curl(['--cacert', pki.caCert, '-u', `acme:${TOKEN}`, `${https().query}/api/services`])).toBe('200');
+    expect(await curl(['--cacert', pki.caCert, '-u', 'acme:wrong', `${https().query}/api/services`])).toBe('401');
+    expect(await curl(['--cacert', pki.caCert, '-H', `Authorization: Bearer ${TOKEN}`, `${https().admin}/metrics`])).toBe('200');
+    // curl 60: the server certificate does not verify against the system roots.
+    expect(await curl([`${https().admin}/healthz`])).toBe('exit 60');
   });
 
   it('a rotated certificate is served to new connections without a restart, on every listener', async () => {
