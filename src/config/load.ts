@@ -47,7 +47,13 @@ function parseYaml(text: string, file: string): unknown {
     const msgs = doc.errors.map((e) => e.message.split('\n')[0]).join('; ');
     throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${file}: invalid YAML: ${msgs}`);
   }
-  const value: unknown = doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS() ?? {};
+  } catch (cause) {
+    // yaml refuses to expand an alias bomb (ReferenceError: Excessive alias count ...).
+    throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${file}: invalid YAML: ${(cause as Error).message}`, { cause });
+  }
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new BraidError('BRAID_ERR_CONFIG_INVALID', `config ${file}: expected a mapping at the top level`);
   }
