@@ -7,6 +7,7 @@
  * hint) before anything of it is queued.
  */
 import { BraidError } from '../errors.js';
+import { recordLimits, type RecordLimits } from '../model/limits.js';
 import type { Queue, QueueRecord, RecordKind } from '../queue/queue.js';
 import { limitsFor, type Limits } from '../tenancy/limits.js';
 import { DEFAULT_TENANT } from '../tenancy/tenant.js';
@@ -75,6 +76,11 @@ export function createReceiverTenancy(config: Pick<BraidConfig, 'limits' | 'tena
 export interface RequestTenant {
   tenant: string;
   tenancy?: ReceiverTenancy | undefined;
+}
+
+/** The record limits of `who`'s tenant (model/limits.ts); none without the receivers' tenancy. */
+export function recordLimitsOf(who: RequestTenant): RecordLimits | undefined {
+  return who.tenancy === undefined ? undefined : recordLimits(who.tenancy.limits(who.tenant));
 }
 
 /** A request of the default tenant with no rate limits: what a caller that knows no tenant passes. */

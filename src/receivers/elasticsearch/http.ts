@@ -20,7 +20,7 @@ import { toBraidError } from '../http-errors.js';
 import type { ReceiverMetrics } from '../metrics.js';
 import { parseNdjsonLogs } from '../ndjson/parse.js';
 import { exportLogs } from '../otlp/export-logs.js';
-import { requestTenant, type ReceiverTenancy, type RequestTenant } from '../tenancy.js';
+import { recordLimitsOf, requestTenant, type ReceiverTenancy, type RequestTenant } from '../tenancy.js';
 import { newDocumentId, parseBulk, type BulkItem } from './bulk.js';
 
 const TRANSPORT = 'elasticsearch';
@@ -79,7 +79,7 @@ async function ingest(items: BulkItem[], deps: ElasticsearchReceiverDeps, who: R
   const data: LogsData = { resourceLogs: [] };
   const now = BigInt(Date.now()) * 1_000_000n;
   for (const [index, positions] of byIndex) {
-    const parsed = parseNdjsonLogs(positions.map((n) => items[n]?.source).join('\n'), now);
+    const parsed = parseNdjsonLogs(positions.map((n) => items[n]?.source).join('\n'), now, recordLimitsOf(who));
     for (const e of parsed.errors) {
       const n = positions[e.line - 1];
       if (n !== undefined) errors[n] = { type: 'document_parsing_exception', reason: e.reason };
@@ -90,7 +90,7 @@ async function ingest(items: BulkItem[], deps: ElasticsearchReceiverDeps, who: R
     }
   }
   const rejected = errors.filter((e) => e !== undefined).length;
-  await exportLogs({ data, rejected, errors: [] }, TRANSPORT, deps.queue, deps.metrics, who);
+  await exportLogs({ data, rejected, errors: [] }, TRANSPORT, deps.queue, deps.metrics, who, null);
   return errors;
 }
 

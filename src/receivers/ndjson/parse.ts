@@ -36,6 +36,7 @@ import { HEX_UPPER, HEX_ZERO, NOT_HEX, hexKind, isHex } from '../../model/hex.js
 import { Severity, type LogRecord, type LogsData, type ScopeLogs } from '../../model/logs.js';
 import { show } from '../../model/otlp/common-json.js';
 import type { AnyValue, KvList } from '../../model/trace.js';
+import { attributesProblem, type RecordLimits } from '../../model/limits.js';
 import { BadLine, LineParser } from './json.js';
 import { MAX_TIME_NS, epochToNs, timeStringToNs } from './time.js';
 
@@ -57,8 +58,8 @@ export const NDJSON_SCOPE_NAME = 'braid.ndjson';
 /** The service of records that name none, as the OTel SDK defaults it. */
 export const UNKNOWN_SERVICE = 'unknown_service';
 
-/** Parses an NDJSON body into log records; `receivedAtNs` becomes every record's observed time. */
-export function parseNdjsonLogs(text: string, receivedAtNs: bigint): NdjsonResult {
+/** Parses an NDJSON body into log records; `receivedAtNs` becomes every record's observed time; a line past `limits` is a bad line. */
+export function parseNdjsonLogs(text: string, receivedAtNs: bigint, limits?: RecordLimits): NdjsonResult {
   const data: LogsData = { resourceLogs: [] };
   const byService = new Map<string, ScopeLogs>();
   const errors: NdjsonLineError[] = [];
@@ -73,6 +74,8 @@ export function parseNdjsonLogs(text: string, receivedAtNs: bigint): NdjsonResul
       const fields = parser.parseLine(start, end);
       if (fields !== undefined) {
         const { service, record } = toRecord(fields, parser.rawNumbers, receivedAtNs, () => text.slice(start, end).trim());
+        const problem = limits === undefined ? undefined : attributesProblem(record.attributes, limits);
+        if (problem !== undefined) throw new BadLine(`attributes: ${problem}`);
         scopeFor(data, byService, service).logRecords.push(record);
         accepted++;
       }

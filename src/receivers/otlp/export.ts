@@ -4,11 +4,12 @@
  * acknowledged every record, so a 2xx or OK means the spans are in the queue. Protobuf bodies are
  * split by trace ID on the wire (docs/adr/0004-wire-level-split.md); JSON is parsed and re-encoded.
  */
+import { limitTraces } from '../../model/limits.js';
 import { splitTraceRequestWire } from '../../model/otlp/trace-wire.js';
 import type { TracesData } from '../../model/trace.js';
 import { countSpans } from '../../model/trace.js';
 import type { Queue, QueueRecord } from '../../queue/queue.js';
-import { DEFAULT_REQUEST, sendForTenant, type RequestTenant } from '../tenancy.js';
+import { DEFAULT_REQUEST, recordLimitsOf, sendForTenant, type RequestTenant } from '../tenancy.js';
 import { traceRecords } from '../trace-records.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
 
@@ -34,6 +35,7 @@ export interface TraceRecords {
 
 /** Exports one decoded request to the queue under `who`'s tenant. Rejects with the queue's retryable errors, or BRAID_ERR_LIMIT_RATE. */
 export async function exportTraces(req: LenientTraces, transport: string, queue: Queue, metrics: OtlpReceiverMetrics, who: RequestTenant = DEFAULT_REQUEST): Promise<ExportResult> {
+  limitTraces(req, recordLimitsOf(who));
   const spans = countSpans(req.data);
   if (spans > 0) await sendForTenant(queue, 'spans', () => traceRecords(req.data, queue.maxRecordBytes('spans')), spans, who);
   return report(spans, req.rejected, req.errors, transport, metrics);
@@ -47,7 +49,7 @@ export async function exportTraceRecords(req: TraceRecords, transport: string, q
 
 /** Splits an OTLP/protobuf body by trace ID on the wire and exports the records; throws BRAID_ERR_OTLP_DECODE on wire corruption. */
 export async function exportTraceProtobuf(body: Uint8Array, transport: string, queue: Queue, metrics: OtlpReceiverMetrics, who: RequestTenant = DEFAULT_REQUEST): Promise<ExportResult> {
-  return exportTraceRecords(splitTraceRequestWire(body, queue.maxRecordBytes('spans')), transport, queue, metrics, who);
+  return exportTraceRecords(splitTraceRequestWire(body, queue.maxRecordBytes('spans'), recordLimitsOf(who)), transport, queue, metrics, who);
 }
 
 /** Counts accepted and rejected spans, and words the partial success of a request with rejected spans. */

@@ -18,7 +18,7 @@ import { exportLogs } from './export-logs.js';
 import { exportMetrics } from './export-metrics.js';
 import { exportTraceProtobuf, exportTraces, rejectionMessage, type LenientTraces } from './export.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
-import { requestTenant, type ReceiverTenancy } from '../tenancy.js';
+import { recordLimitsOf, requestTenant, type ReceiverTenancy } from '../tenancy.js';
 import { encodeStatus, statusJson } from './status.js';
 
 const PROTOBUF = 'application/x-protobuf';
@@ -64,13 +64,14 @@ export function registerOtlpHttp(app: FastifyInstance, deps: OtlpHttpDeps): void
   app.post<{ Body: Body }>('/v1/logs', { errorHandler }, async (req, reply) => {
     const body = req.body ?? Buffer.alloc(0);
     if (isNdjson(req)) {
-      const parsed = parseNdjsonLogs(body.toString('utf8'), BigInt(Date.now()) * 1_000_000n);
+      const who = requestTenant(req, deps.tenancy);
+      const parsed = parseNdjsonLogs(body.toString('utf8'), BigInt(Date.now()) * 1_000_000n, recordLimitsOf(who));
       const errors = parsed.errors.map((e) => `line ${e.line}: ${e.reason}`);
       if (parsed.accepted === 0 && errors.length > 0) {
         deps.metrics.rejectedLogRecords.inc({ transport: 'http/ndjson' }, errors.length);
         throw new BraidError('BRAID_ERR_NDJSON_INVALID', `no valid log line: ${rejectionMessage(errors.length, 'lines', errors)}`);
       }
-      const result = await exportLogs({ data: parsed.data, rejected: errors.length, errors }, 'http/ndjson', deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
+      const result = await exportLogs({ data: parsed.data, rejected: errors.length, errors }, 'http/ndjson', deps.queue, deps.metrics, who, null);
       return reply.type(JSON_TYPE).send(logsResponseJson(result.partial));
     }
     if (isJson(req)) {

@@ -14,7 +14,7 @@ import { REMOTE_WRITE_PATH } from '../http-body.js';
 import { toBraidError } from '../http-errors.js';
 import type { ReceiverMetrics } from '../metrics.js';
 import { exportMetrics } from '../otlp/export-metrics.js';
-import { requestTenant, type ReceiverTenancy } from '../tenancy.js';
+import { recordLimitsOf, requestTenant, type ReceiverTenancy } from '../tenancy.js';
 import { decodeRemoteWrite, remoteWriteToOtlp, type MetricMetadata } from './remote-write.js';
 
 const TRANSPORT = 'remote_write';
@@ -34,10 +34,11 @@ export function registerRemoteWrite(app: FastifyInstance, deps: { queue: Queue; 
     const encoding = String(req.headers['content-encoding'] ?? '').toLowerCase();
     if (encoding !== 'snappy') throw new BraidError('BRAID_ERR_HTTP_ENCODING', `unsupported Content-Encoding "${encoding}": remote write 1.0 sends snappy`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const request = decodeRemoteWrite(body, { maxDecodedBytes: deps.maxBodyBytes });
+    const who = requestTenant(req, deps.tenancy);
+    const request = decodeRemoteWrite(body, { maxDecodedBytes: deps.maxBodyBytes, limits: recordLimitsOf(who) });
     if (metadata.size + request.metadata.length > MAX_METADATA) metadata.clear();
     for (const md of request.metadata) metadata.set(md.metricFamilyName, md);
-    await exportMetrics({ data: remoteWriteToOtlp(request, { metadata }), rejected: 0, errors: [] }, TRANSPORT, deps.queue, deps.metrics, requestTenant(req, deps.tenancy));
+    await exportMetrics({ data: remoteWriteToOtlp(request, { metadata }), rejected: 0, errors: [] }, TRANSPORT, deps.queue, deps.metrics, who);
     return reply.code(204).send();
   });
 }

@@ -7,6 +7,7 @@
  */
 import { uncompress } from 'snappyjs';
 import { BraidError } from '../../errors.js';
+import { labelsProblem, type RecordLimits } from '../../model/limits.js';
 import { DataPointFlags, type Exemplar as OtlpExemplar, type Metric, type MetricsData, type NumberDataPoint, type ResourceMetrics } from '../../model/metrics.js';
 import { ProtoReader, ProtobufError, type MessageSchema } from '../../model/protobuf/reader.js';
 import type { Attributes } from '../../model/trace.js';
@@ -69,6 +70,8 @@ export interface RemoteWriteDecodeSettings {
    * [a-zA-Z_:][a-zA-Z0-9_:]*. `utf8` (Prometheus 3's default scheme): any non-empty name.
    */
   names?: 'legacy' | 'utf8';
+  /** The tenant's label limits: a series past one refuses the request with BRAID_ERR_LIMIT_RECORD (400), as an invalid series does. */
+  limits?: RecordLimits | undefined;
 }
 
 const DEFAULT_MAX_DECODED_BYTES = 20 * 1024 * 1024;
@@ -107,7 +110,7 @@ export function decodeRemoteWrite(body: Buffer, settings: RemoteWriteDecodeSetti
     if (err instanceof ProtobufError) throw decodeError(`malformed WriteRequest: ${err.message}`, err);
     throw decodeError(`body is not snappy-compressed: ${(err as Error).message}`, err);
   }
-  validate(req, settings.names ?? 'legacy');
+  validate(req, settings.names ?? 'legacy', settings.limits);
   return req;
 }
 
@@ -265,7 +268,7 @@ function timestamp(r: ProtoReader): number {
   return Number(ms);
 }
 
-function validate(req: WriteRequest, names: 'legacy' | 'utf8'): void {
+function validate(req: WriteRequest, names: 'legacy' | 'utf8', limits: RecordLimits | undefined): void {
   const labelOk = names === 'legacy' ? (n: string) => LEGACY_LABEL_NAME.test(n) : (n: string) => n.length > 0;
   const metricOk = names === 'legacy' ? (n: string) => LEGACY_METRIC_NAME.test(n) : (n: string) => n.length > 0;
   req.timeseries.forEach((ts, i) => {
@@ -275,6 +278,9 @@ function validate(req: WriteRequest, names: 'legacy' | 'utf8'): void {
     const name = ts.labels.find((l) => l.name === '__name__')?.value;
     if (name === undefined || name === '') throw decodeError(`${where}: missing __name__ label (labels: ${JSON.stringify(labelObject(ts.labels))})`);
     if (!metricOk(name)) throw decodeError(`${where}: invalid metric name ${JSON.stringify(name)}`);
+    const problem = limits === undefined ? undefined : labelsProblem(ts.labels.map((l) => [l.name, l.value] as const), limits);
+    // The metric name as Mimir names the series; a name past the value limit only by its start.
+    if (problem !== undefined) throw new BraidError('BRAID_ERR_LIMIT_RECORD', `${where} (${name.length > 128 ? `${name.slice(0, 128)}...` : name}): ${problem}`);
     ts.exemplars.forEach((ex, j) => {
       const exFault = labelsFault(ex.labels, labelOk);
       if (exFault !== undefined) throw decodeError(`${where} (${name}).exemplars[${j}]: ${exFault}`);

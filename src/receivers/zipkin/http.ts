@@ -11,7 +11,8 @@ import { countSpans } from '../../model/trace.js';
 import type { Queue } from '../../queue/queue.js';
 import { toBraidError } from '../http-errors.js';
 import type { ReceiverMetrics } from '../metrics.js';
-import { requestTenant, sendForTenant, type ReceiverTenancy } from '../tenancy.js';
+import { limitTraces } from '../../model/limits.js';
+import { recordLimitsOf, requestTenant, sendForTenant, type ReceiverTenancy } from '../tenancy.js';
 import { traceRecords } from '../trace-records.js';
 import { parseZipkinSpans } from './decode.js';
 
@@ -46,7 +47,9 @@ export function registerZipkinRoutes(app: FastifyInstance, deps: ZipkinHttpDeps)
     } catch (cause) {
       throw new BraidError('BRAID_ERR_ZIPKIN_DECODE', `request body is not valid JSON: ${(cause as Error).message}`, { cause });
     }
-    const result = parseZipkinSpans(parsed);
+    const who = requestTenant(req, deps.tenancy);
+    // Spans past the tenant's record limits refuse the request as invalid spans do (named by their OTLP path).
+    const result = limitTraces(parseZipkinSpans(parsed), recordLimitsOf(who));
     if (result.rejected > 0) {
       deps.metrics.rejectedSpans.inc({ transport: TRANSPORT }, result.rejected);
       const total = result.rejected + countSpans(result.data);
@@ -55,7 +58,7 @@ export function registerZipkinRoutes(app: FastifyInstance, deps: ZipkinHttpDeps)
       throw new BraidError('BRAID_ERR_ZIPKIN_INVALID', `${result.rejected} of ${total} spans invalid, none accepted: ${shown}${more}`);
     }
     const spans = countSpans(result.data);
-    if (spans > 0) await sendForTenant(deps.queue, 'spans', () => traceRecords(result.data, deps.queue.maxRecordBytes('spans')), spans, requestTenant(req, deps.tenancy));
+    if (spans > 0) await sendForTenant(deps.queue, 'spans', () => traceRecords(result.data, deps.queue.maxRecordBytes('spans')), spans, who);
     deps.metrics.acceptedSpans.inc({ transport: TRANSPORT }, spans);
     return reply.code(202).send();
   });
