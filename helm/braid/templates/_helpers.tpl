@@ -78,6 +78,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* The Secret holding the tokens file (key tokens), or "" when Braid runs open. */}}
+{{- define "braid.authSecret" -}}
+{{- if .Values.auth.existingSecret -}}
+{{- .Values.auth.existingSecret -}}
+{{- else if .Values.auth.tokens -}}
+{{- printf "%s-auth" (include "braid.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "braid.credentialsSecret" -}}
 {{- default (printf "%s-credentials" (include "braid.fullname" .)) .Values.credentials.existingSecret -}}
 {{- end -}}

@@ -37,6 +37,11 @@ relative paths (alerts/*.yaml, collectors/scrape.yml, tls/kafka/ca.crt) resolve 
   valueFrom:
     secretKeyRef: {name: {{ $secret }}, key: elasticsearch-api-key}
 {{- end }}
+{{- if include "braid.authSecret" $root }}
+# The tokens file, re-read by Braid when the kubelet updates the Secret volume (no restart).
+- name: BRAID_AUTH_TOKENS_FILE
+  value: /etc/braid-auth/tokens
+{{- end }}
 {{- with .values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
@@ -109,6 +114,10 @@ spec:
       volumeMounts:
         - {name: etc, mountPath: /etc/braid, readOnly: true}
         - {name: tmp, mountPath: /tmp}
+        {{- if include "braid.authSecret" $root }}
+        # Its own volume, not a subPath: a subPath mount never sees the Secret's updates.
+        - {name: auth, mountPath: /etc/braid-auth, readOnly: true}
+        {{- end }}
   volumes:
     - name: etc
       projected:
@@ -152,6 +161,14 @@ spec:
           {{- end }}
     - name: tmp
       emptyDir: {sizeLimit: 256Mi}
+    {{- with include "braid.authSecret" $root }}
+    - name: auth
+      secret:
+        secretName: {{ . }}
+        defaultMode: 0444
+        items:
+          - {key: tokens, path: tokens}
+    {{- end }}
   {{- with $v.nodeSelector }}
   nodeSelector:
     {{- toYaml . | nindent 4 }}
