@@ -130,7 +130,10 @@ export async function startAlerter(deps: AlerterDeps): Promise<RunningAlerter> {
     ));
   }
   const loaded = await loadAll(managers);
-  if (!loaded.ok) throw new BraidError('BRAID_ERR_RULES_INVALID', `alerting.rule_files: ${loaded.errors.join('; ')}`);
+  if (!loaded.ok) {
+    const named = loaded.errors.map((e) => (e.startsWith('alerting.tenant_rule_files.') ? e : `alerting.rule_files: ${e}`));
+    throw new BraidError('BRAID_ERR_RULES_INVALID', named.join('; '));
+  }
   const appendLog = outputWriter(queue, heads.defaultHead, DEFAULT_TENANT);
 
   const abort = new AbortController();
