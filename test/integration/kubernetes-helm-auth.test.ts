@@ -76,6 +76,19 @@ describe('chart: auth tokens', () => {
     }
   }, 120_000);
 
+  it('auth.scrapeToken: the self-scrape and the ServiceMonitor send it as a bearer token; it is in the tokens file', async () => {
+    const objs = await render({ auth: { tokens: [{ tenant: 'acme', token: 'tok-acme-1' }], scrapeToken: 'scrape-tok-1' }, serviceMonitor: { enabled: true } });
+    const secret = objs.find((o) => o.kind === 'Secret' && o.metadata.name === 'obs-braid-auth')!;
+    expect(TokenTable.parse(secret.stringData!.tokens!, 'rendered Secret').tenantOf('scrape-tok-1')).toBe('default');
+    expect(secret.stringData!['scrape-token']).toBe('scrape-tok-1');
+    const collectors = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'obs-braid-collectors') as unknown as { data: Record<string, string> };
+    const scrape = parseAllDocuments(collectors.data['scrape.yml']!)[0]!.toJS() as { scrape_configs: Array<{ job_name: string; authorization?: unknown }> };
+    expect(scrape.scrape_configs.find((j) => j.job_name === 'braid')?.authorization).toEqual({ credentials_file: '/etc/braid-auth/scrape-token' });
+    const monitor = objs.find((o) => o.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: Array<{ authorization?: unknown }> } };
+    expect(monitor.spec.endpoints[0]!.authorization).toEqual({ type: 'Bearer', credentials: { name: 'obs-braid-auth', key: 'scrape-token' } });
+    for (const [name, spec] of podSpecs(objs)) expect(spec.volumes.find((v) => v.name === 'auth')?.secret, name).toMatchObject({ items: [{ key: 'tokens', path: 'tokens' }, { key: 'scrape-token', path: 'scrape-token' }] });
+  }, 120_000);
+
   it('values.schema.json refuses a tenant that is not a tenant ID and a token with whitespace', async () => {
     for (const tokens of [[{ tenant: 'Acme', token: 't' }], [{ tenant: 'acme', token: 'two words' }], [{ tenant: 'acme' }]]) {
       await expect(render({ auth: { tokens } })).rejects.toThrow(/at '\/auth\/tokens\/0(\/tenant|\/token)?': /);

@@ -78,6 +78,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
 
+{{/* "true" when the chart's auth Secret holds a scrape-token for Braid's self-scrape and the ServiceMonitor. */}}
+{{- define "braid.scrapeAuth" -}}
+{{- if and .Values.auth.tokens .Values.auth.scrapeToken (not .Values.auth.existingSecret) -}}true{{- end -}}
+{{- end -}}
+
 {{/* The Secret holding the tokens file (key tokens), or "" when Braid runs open. */}}
 {{- define "braid.authSecret" -}}
 {{- if .Values.auth.existingSecret -}}
@@ -247,6 +252,11 @@ scrape_configs:
   # Braid's own metrics, from each pod's admin port.
   - job_name: braid
     scrape_interval: 15s
+    {{- if include "braid.scrapeAuth" . }}
+    # The admin port asks for a token (auth.scrapeToken, mounted from the auth Secret).
+    authorization:
+      credentials_file: /etc/braid-auth/scrape-token
+    {{- end }}
     {{- if eq .Values.mode "all-in-one" }}
     static_configs:
       - targets: ["127.0.0.1:{{ .Values.service.ports.admin }}"]

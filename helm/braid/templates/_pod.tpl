@@ -168,6 +168,9 @@ spec:
         defaultMode: 0444
         items:
           - {key: tokens, path: tokens}
+          {{- if include "braid.scrapeAuth" $root }}
+          - {key: scrape-token, path: scrape-token}
+          {{- end }}
     {{- end }}
   {{- with $v.nodeSelector }}
   nodeSelector:
