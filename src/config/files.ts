@@ -61,12 +61,32 @@ const SERVER_CERT_CODES = new Set([
 /** OpenSSL alerts of a server that wanted a (valid) client certificate. */
 const CLIENT_CERT_CODE = /^ERR_SSL_(TLSV13_ALERT_CERTIFICATE_REQUIRED|SSLV3_ALERT_BAD_CERTIFICATE|TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_CERTIFICATE_UNKNOWN|TLSV1_ALERT_ACCESS_DENIED)$/;
 
-/** The `code` of `err` or of an error it wraps (`cause`, kafkajs's `originalError`), up to a few levels. */
+/**
+ * Node's messages for those codes, for clients that keep only the message (the Elasticsearch
+ * client's ConnectionError): the code each stands for.
+ */
+const CERT_MESSAGES: Array<[RegExp, string]> = [
+  [/unable to verify the first certificate/i, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+  [/self[- ]signed certificate in certificate chain/i, 'SELF_SIGNED_CERT_IN_CHAIN'],
+  [/self[- ]signed certificate/i, 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  [/unable to get (local )?issuer certificate/i, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'],
+  [/certificate has expired/i, 'CERT_HAS_EXPIRED'],
+  [/certificate is not yet valid/i, 'CERT_NOT_YET_VALID'],
+  [/does not match certificate's altnames/i, 'ERR_TLS_CERT_ALTNAME_INVALID'],
+  [/alert certificate required/i, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'],
+  [/alert bad certificate/i, 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE'],
+  [/alert unknown ca/i, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'],
+];
+
+/** The `code`s of `err` and of the errors it wraps (`cause`, kafkajs's `originalError`), and the codes their messages stand for. */
 function errorCodes(err: unknown): string[] {
   const codes: string[] = [];
-  let e = err as { code?: unknown; cause?: unknown; originalError?: unknown } | undefined;
+  let e = err as { code?: unknown; message?: unknown; cause?: unknown; originalError?: unknown } | undefined;
   for (let depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
     if (typeof e.code === 'string') codes.push(e.code);
+    const message = typeof e.message === 'string' ? e.message : '';
+    const known = CERT_MESSAGES.find(([re]) => re.test(message));
+    if (known) codes.push(known[1]);
     e = (e.cause ?? e.originalError) as typeof e;
   }
   return codes;

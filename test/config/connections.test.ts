@@ -86,6 +86,9 @@ describe('connection settings for Kafka and Elasticsearch', () => {
     expect(tlsTrustFailure({ originalError: tlsError('SELF_SIGNED_CERT_IN_CHAIN') }, 'storage.elasticsearch.tls')).toContain('check storage.elasticsearch.tls.ca_file');
     expect(tlsTrustFailure(tlsError('ERR_TLS_CERT_ALTNAME_INVALID'), 'queue.kafka.tls')).toContain('does not name the host');
     expect(tlsTrustFailure(tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'), 'queue.kafka.tls')).toContain('check queue.kafka.tls.cert_file and queue.kafka.tls.key_file');
+    // The Elasticsearch client keeps only the message.
+    expect(tlsTrustFailure(new Error('unable to verify the first certificate'), 'storage.elasticsearch.tls')).toContain('(UNABLE_TO_VERIFY_LEAF_SIGNATURE); check storage.elasticsearch.tls.ca_file');
+    expect(tlsTrustFailure(new Error("Hostname/IP does not match certificate's altnames: IP: 10.0.0.1 is not in the cert's list: 127.0.0.1"), 'storage.elasticsearch.tls')).toContain('does not name the host');
     for (const other of [tlsError('ECONNREFUSED'), tlsError('ERR_SSL_WRONG_VERSION_NUMBER'), new Error('no code'), undefined, 'text']) expect(tlsTrustFailure(other, 'queue.kafka.tls')).toBeUndefined();
   });
 });

@@ -142,7 +142,7 @@ describe('the Kafka queue through a secured broker', () => {
 
   it('runs a whole Braid through SASL_SSL with SCRAM-SHA-512 and the password from BRAID_KAFKA_SASL_PASSWORD', async () => {
     const config = await loadConfig(braidConfigFile({ mechanism: 'scram-sha-512', username: SCRAM.name }), { BRAID_KAFKA_SASL_PASSWORD: SCRAM.password });
-    const braid = await startBraid(config, { log: createLogger('warn') });
+    const braid = await startBraid(config, { log: createLogger('warn'), signal: AbortSignal.timeout(60_000) });
     try {
       const traceId = newTraceId();
       const res = await fetch(`${braid.addresses.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(twoSpanTrace(traceId).body) });
@@ -161,7 +161,7 @@ describe('the Kafka queue through a secured broker', () => {
     const wrong = secret('wrong');
     const config = await loadConfig(braidConfigFile({ mechanism: 'scram-sha-256', username: SCRAM.name }), { BRAID_KAFKA_SASL_PASSWORD: wrong });
     const { log, lines } = captureLog();
-    const err = (await startBraid(config, { log }).catch((e: unknown) => e)) as BraidError;
+    const err = (await startBraid(config, { log, signal: AbortSignal.timeout(60_000) }).catch((e: unknown) => e)) as BraidError;
     expect(err).toBeInstanceOf(BraidError);
     expect(err.code).toBe('BRAID_ERR_QUEUE_AUTH');
     expect(`${err.message}${JSON.stringify(lines)}`).not.toContain(wrong);

@@ -6,7 +6,7 @@
  */
 import { Client, errors as esErrors, type ClientOptions } from '@elastic/elasticsearch';
 import { BraidError } from '../../errors.js';
-import { clientTlsOptions, readConfigFile, type ClientTlsSettings } from '../../config/files.js';
+import { clientTlsOptions, readConfigFile, tlsTrustFailure, type ClientTlsSettings } from '../../config/files.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { createHash } from 'node:crypto';
 import {
@@ -109,6 +109,32 @@ export function elasticsearchConnectionOptions(settings: Pick<ElasticsearchStore
   return out;
 }
 
+/** The text of an error answer; a proxy's HTML page (nginx's 401) as its words, cut short. */
+function answerText(err: Error): string {
+  if (!/^\s*</.test(err.message)) return err.message;
+  return err.message.replace(/<head>[\s\S]*?<\/head>/i, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/**
+ * A permanent error when Elasticsearch (or a proxy in front of it) refused the credentials (401),
+ * the permission (403), or TLS trust failed; undefined otherwise. Names settings, never a secret.
+ */
+export function refusedConnection(what: string, err: unknown, settings: Pick<ElasticsearchStoreSettings, 'url' | 'username' | 'api_key' | 'api_key_file'>): BraidError | undefined {
+  const url = new URL(settings.url);
+  const where = `elasticsearch ${url.protocol}//${url.host}`;
+  const tls = tlsTrustFailure(err, 'storage.elasticsearch.tls');
+  if (tls) return new BraidError('BRAID_ERR_STORE_AUTH', `${where} during ${what}: ${tls}`, { cause: err });
+  const status = err instanceof esErrors.ResponseError ? err.statusCode : undefined;
+  if (status !== 401 && status !== 403) return undefined;
+  const who = settings.api_key !== undefined || settings.api_key_file !== undefined
+    ? 'the API key (storage.elasticsearch.api_key, api_key_file or BRAID_ELASTICSEARCH_API_KEY)'
+    : settings.username !== undefined
+      ? `user ${settings.username} (storage.elasticsearch.username with password, password_file or BRAID_ELASTICSEARCH_PASSWORD)`
+      : 'a request without credentials (set storage.elasticsearch.username and password, or api_key)';
+  const refused = status === 401 ? `refused ${who}` : `denied ${what} to ${who}`;
+  return new BraidError('BRAID_ERR_STORE_AUTH', `${where} ${refused} (${status} during ${what}): ${answerText(err as Error)}`, { cause: err });
+}
+
 /**
  * Creates the Elasticsearch store (the default tenant's); nothing connects until `start`. Each
  * other tenant's view (`forTenant`) shares its client and reads and writes only that tenant's
@@ -138,9 +164,11 @@ function createView(client: Client, settings: ElasticsearchStoreSettings, log: L
     try {
       return await fn();
     } catch (cause) {
+      const refused = refusedConnection(what, cause, settings);
+      if (refused) throw refused;
       const status = cause instanceof esErrors.ResponseError ? cause.statusCode : undefined;
       if (status !== undefined && status < 500 && status !== 429) {
-        throw new BraidError('BRAID_ERR_STORE_REJECTED', `elasticsearch refused ${what}: ${(cause as Error).message}`, { cause });
+        throw new BraidError('BRAID_ERR_STORE_REJECTED', `elasticsearch refused ${what}: ${answerText(cause as Error)}`, { cause });
       }
       throw new BraidError('BRAID_ERR_STORE_UNAVAILABLE', `elasticsearch unavailable during ${what}: ${(cause as Error).message}`, { cause });
     }
