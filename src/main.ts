@@ -250,7 +250,13 @@ export async function startBraid(config: BraidConfig, options: StartOptions): Pr
     // Each request reads its tenant's rules and alerts, and its tenant's head.
     const rules = alerter ? alerter.answers : (snapshotReader ?? files);
     const tenantHead = heads ? (tenant: string) => heads?.get(tenant) : undefined;
-    query = createQueryServer(store, log, { maxSamples, rules }, tenantHead, {}, security);
+    // limits.max_query_length and limits.query_timeout of each request's tenant (src/promql/limits.ts).
+    const { limitsFor } = await import('./tenancy/limits.js');
+    const limits = (tenant: string) => {
+      const l = limitsFor(config, tenant);
+      return { maxQueryLengthMs: l.max_query_length, timeoutMs: l.query_timeout };
+    };
+    query = createQueryServer(store, log, { maxSamples, rules, limits }, tenantHead, {}, security);
     addresses.query = await listen(query, config.query.endpoint, secure);
   }
   started = true;

@@ -22,7 +22,7 @@ const PROMETHEUS_ERROR_TYPES: Record<number, string> = { 400: 'bad_data', 404: '
 export function createQueryServer(
   store: Store,
   log: Logger,
-  prometheus: Pick<PrometheusApiSettings, 'maxSamples' | 'rules'> = { maxSamples: 1_000_000 },
+  prometheus: Pick<PrometheusApiSettings, 'maxSamples' | 'rules' | 'limits'> = { maxSamples: 1_000_000 },
   /** The in-memory heads (a tenant's, or one head for the default tenant): the Prometheus API reads them where they cover the range. */
   head?: TenantHead,
   /** The explorer page's build folder (default dist/web). */
@@ -43,7 +43,7 @@ export function createQueryServer(
     if (e?.transient && e.retryAfterSeconds) reply.header('retry-after', String(e.retryAfterSeconds));
     const msg = e ? `${e.code}: ${e.message}` : (err as Error).message;
     if (req.url.startsWith('/braid/')) return reply.code(code).send({ error: { code, message: msg } });
-    if (req.url.startsWith('/prometheus/')) return reply.code(code).send({ status: 'error', errorType: PROMETHEUS_ERROR_TYPES[code] ?? 'internal', error: e ? e.message : msg });
+    if (req.url.startsWith('/prometheus/')) return reply.code(code).send({ status: 'error', errorType: e?.code === 'BRAID_ERR_QUERY_TIMEOUT' ? 'timeout' : (PROMETHEUS_ERROR_TYPES[code] ?? 'internal'), error: e ? e.message : msg });
     return reply.code(code).send({ data: null, total: 0, limit: 0, offset: 0, errors: [{ code, msg }] });
   });
   return app;

@@ -7,12 +7,15 @@
  * the caller's tenant's head and store (`store.forTenant(request.tenant)`), and the rules and
  * alerts of the caller's tenant.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BraidError } from '../../errors.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
 import { instantQuery, rangeQuery } from '../../promql/engine.js';
+import { successJson } from '../../promql/json.js';
+import type { QueryLimits } from '../../promql/limits.js';
+import { Pacer } from '../../promql/schedule.js';
 import { parseExpr } from '../../promql/parse.js';
-import type { LabelMatcher, SeriesSource } from '../../promql/types.js';
+import type { LabelMatcher, QueryOptions, QueryResult, SeriesSource } from '../../promql/types.js';
 import type { Store } from '../../storage/store.js';
 import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
 import { recentMetaReader, recentSeriesSource, storeMetaReader, type MetaReader, type RecentSamples } from './recent.js';
@@ -22,6 +25,8 @@ import type { RulesFilters } from '../../model/alerter-api.js';
 export interface PrometheusApiSettings {
   /** Samples one query may read from the store (Prometheus's query.max-samples). */
   maxSamples: number;
+  /** limits.max_query_length and limits.query_timeout of a tenant (absent: none). */
+  limits?: (tenant: string) => QueryLimits;
   /** Default range of series/labels/exemplar requests without start (Prometheus: all time). */
   defaultRangeMs: number;
   /**
@@ -75,19 +80,29 @@ export function registerPrometheusRoutes(app: FastifyInstance, root: Store, sett
         api.get(path, route);
         api.post(path, route);
       };
+      // Query answers are written to JSON in pieces that let the event loop turn (promql/json.ts).
+      const handleQuery = (path: string, fn: (p: Params, t: TenantReaders, opts: QueryOptions) => Promise<QueryResult>) => {
+        const route = async (req: FastifyRequest, reply: FastifyReply) => {
+          const opts: QueryOptions = { maxSamples: settings.maxSamples, ...(settings.limits ? { limits: settings.limits(req.tenant) } : {}) };
+          const result = await fn(params(req), readers(req.tenant), opts);
+          return reply.type('application/json; charset=utf-8').send(await successJson(result, new Pacer().fn));
+        };
+        api.get(path, route);
+        api.post(path, route);
+      };
 
-      handle('/query', async (p, { source }) => {
+      handleQuery('/query', async (p, { source }, opts) => {
         const timeMs = time(p, 'time') ?? now();
-        return instantQuery(source, required(p, 'query'), timeMs);
+        return instantQuery(source, required(p, 'query'), timeMs, opts);
       });
-      handle('/query_range', async (p, { source }) => {
+      handleQuery('/query_range', async (p, { source }, opts) => {
         const startMs = time(p, 'start') ?? bad('missing parameter "start"');
         const endMs = time(p, 'end') ?? bad('missing parameter "end"');
         const stepMs = duration(required(p, 'step'), 'step');
         if (endMs < startMs) bad('end timestamp must not be before start time');
         if (stepMs <= 0) bad('zero or negative query resolution step widths are not accepted. Try a positive integer');
         if ((endMs - startMs) / stepMs > MAX_POINTS) bad('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
-        return rangeQuery(source, required(p, 'query'), startMs, endMs, stepMs);
+        return rangeQuery(source, required(p, 'query'), startMs, endMs, stepMs, opts);
       });
       handle('/series', async (p, { meta }) => {
         if ((p['match[]'] ?? []).length === 0) bad('no match[] parameter provided');
