@@ -28,6 +28,10 @@ export function registerHttpBody(app: FastifyInstance): void {
       const inflated = Object.assign(payload.pipe(enc === 'gzip' ? createGunzip() : createInflate()), { receivedEncodedLength: 0 });
       // fastify compares this with Content-Length, which counts the compressed bytes.
       payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength += chunk.length));
+      // A body fastify never reads (an unsupported Content-Type is answered 415 first) still inflates:
+      // without a listener of its own, a broken gzip stream's error was uncaught and ended the process.
+      // fastify's own listener, when it reads the body, still turns the error into a 400.
+      inflated.on('error', () => undefined);
       return inflated;
     }
     throw new BraidError('BRAID_ERR_HTTP_ENCODING', `unsupported Content-Encoding "${enc}": use gzip or none${enc === 'snappy' ? ` (snappy is for ${REMOTE_WRITE_PATH} only)` : ''}`);
