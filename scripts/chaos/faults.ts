@@ -20,6 +20,8 @@ export interface FaultContext {
   /** Durations scaled for the short form. */
   short: boolean;
   log: (line: string) => void;
+  /** Starts the fault's load (once; later calls do nothing). */
+  startLoad: () => void;
 }
 
 /** What a fault reports. */
@@ -57,6 +59,7 @@ const ingesterKill: Fault = {
   name: 'ingester kill -9',
   describe: () => 'SIGKILL the ingester once some of the load is indexed, restart it 2 s later',
   async inject(ctx) {
+    ctx.startLoad();
     await waitFor('the first indexed spans', 60_000, async () => ((await countDocs(ctx.infra.es.url, ctx.prefix, 'spans', ctx.service)) > 0 ? true : undefined));
     await ctx.procs.ingester.kill();
     const killedAt = Date.now();
@@ -71,6 +74,7 @@ const esPause: Fault = {
   name: 'elasticsearch stopped',
   describe: (short) => `SIGSTOP every Elasticsearch process for ${short ? 10 : 60} s, then SIGCONT`,
   async inject(ctx) {
+    ctx.startLoad();
     await sleep(2_000);
     ctx.infra.es.pause();
     await sleep(ctx.short ? 10_000 : 60_000);
@@ -83,6 +87,7 @@ const kafkaStop: Fault = {
   name: 'kafka stopped',
   describe: (short) => `stop the broker for ${short ? 10 : 30} s, start it again`,
   async inject(ctx) {
+    ctx.startLoad();
     await sleep(2_000);
     await ctx.infra.kafka.stop();
     const stoppedAt = Date.now();
@@ -107,7 +112,6 @@ async function diskWatermarks(url: string, need: string | null): Promise<void> {
       'cluster.routing.allocation.disk.watermark.low': need,
       'cluster.routing.allocation.disk.watermark.high': need,
       'cluster.routing.allocation.disk.watermark.flood_stage': need,
-      'cluster.info.update.interval': need === null ? null : '10s', // its least
     },
   }, 'PUT');
 }
@@ -117,7 +121,6 @@ const esWatermark: Fault = {
   describe: (short) => `disk watermarks above the free space: indices read_only_allow_delete for ${short ? 5 : 30} s, then lifted`,
   async inject(ctx) {
     const url = ctx.infra.es.url;
-    await sleep(2_000);
     const fs = (await es(url, '/_nodes/_local/stats/fs')) as { nodes: Record<string, { fs: { total: { available_in_bytes: number } } }> };
     const free = Object.values(fs.nodes)[0]?.fs.total.available_in_bytes ?? 0;
     // Watermarks given as free space: demanding twice what is free puts the node past all three.
@@ -129,6 +132,8 @@ const esWatermark: Fault = {
       return b.length > 0 ? b : undefined;
     });
     const blockedAt = Date.now();
+    // Load while the indices refuse writes: every bulk item answers 429 until the block goes.
+    ctx.startLoad();
     await sleep(ctx.short ? 5_000 : 30_000);
     const liftedAt = Date.now();
     await diskWatermarks(url, null);
@@ -143,6 +148,7 @@ const poison: Fault = {
   name: 'poison record',
   describe: () => 'an undecodable record produced straight to the spans topic',
   async inject(ctx) {
+    ctx.startLoad();
     await sleep(2_000);
     const topic = `${ctx.prefix}.deadletter.v1`;
     const before = (await readTopic(ctx.infra.kafka.brokers, topic)).length;
@@ -168,6 +174,7 @@ const alerterKill: Fault = {
   name: 'alerter kill -9',
   describe: () => 'SIGKILL the alerter while ChaosTrigger (for: 20s) is pending, restart it 2 s later; it must fire once',
   async inject(ctx) {
+    ctx.startLoad();
     const { collector, alerter } = ctx.procs;
     const trigger = new AbortController();
     const sends = emptyLoad();

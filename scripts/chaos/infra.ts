@@ -122,6 +122,12 @@ export async function startChaosInfra(log: Logger): Promise<ChaosInfra> {
     await infra.stop();
     throw (failed as PromiseRejectedResult).reason;
   }
+  // Disk usage read every 10 s (its least; default 30 s), so the disk fault's block comes soon.
+  const res = await fetch(`${es.url}/_cluster/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persistent: { 'cluster.info.update.interval': '10s' } }) });
+  if (res.status !== 200) {
+    await infra.stop();
+    throw new Error(`elasticsearch refused cluster.info.update.interval: ${res.status} ${await res.text()}`);
+  }
   return infra;
 }
 

@@ -90,7 +90,11 @@ async function runFault(fault: Fault, ctx: FaultContext, o: ChaosOptions): Promi
   const load = emptyLoad();
   const stopSending = new AbortController();
   const { collector } = ctx.procs;
-  const loading = runLoad({ otlpHttp: collector.otlpHttp, service: ctx.service, requestsPerSender: o.short ? 400 : 4_000, senders: 2, tracesPerRequest: 10, pauseMs: 200, stop: stopSending.signal }, load);
+  let loading: Promise<LoadResult> | undefined;
+  // The fault starts the load when its moment comes (the disk fault: once the block is on).
+  ctx.startLoad = () => {
+    loading ??= runLoad({ otlpHttp: collector.otlpHttp, service: ctx.service, requestsPerSender: o.short ? 400 : 4_000, senders: 2, tracesPerRequest: o.short ? 5 : 10, pauseMs: 200, stop: stopSending.signal }, load);
+  };
   const row: ChaosRow = { fault: fault.name, description: fault.describe(o.short), sent: 0, acknowledged: 0, stored: 0, duplicates: 0, lost: 0, unacknowledgedStored: 0, retries: {}, recoverySeconds: undefined, notes: [], failures: [] };
   let outcome: FaultOutcome | undefined;
   try {
@@ -98,9 +102,10 @@ async function runFault(fault: Fault, ctx: FaultContext, o: ChaosOptions): Promi
   } catch (err) {
     row.failures.push(`fault: ${(err as Error).message}`);
   }
+  ctx.startLoad();
   stopSending.abort();
   const liftedAt = outcome?.liftedAt ?? Date.now();
-  const caught = await caughtUp(ctx.infra.es.url, ctx.prefix, ctx.service, load, loading, o.short ? 120_000 : 300_000);
+  const caught = await caughtUp(ctx.infra.es.url, ctx.prefix, ctx.service, load, loading ?? Promise.resolve(), o.short ? 120_000 : 300_000);
   await loading;
   if (caught === undefined) row.failures.push('the pipeline did not catch up in time');
   else row.recoverySeconds = Math.max(0, caught - liftedAt) / 1000;
@@ -170,7 +175,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const rows: ChaosRow[] = [];
     for (const fault of faults) {
       log(`fault: ${fault.name}: ${fault.describe(o.short)}`);
-      const ctx: FaultContext = { infra, procs: { collector, ingester, query, alerter }, prefix, webhook, service: `chaos-${slug(fault.name)}`, short: o.short, log };
+      const ctx: FaultContext = { infra, procs: { collector, ingester, query, alerter }, prefix, webhook, service: `chaos-${slug(fault.name)}`, short: o.short, log, startLoad: () => undefined };
       const row = await runFault(fault, ctx, o);
       log(`  sent ${row.sent}, acknowledged ${row.acknowledged}, stored ${row.stored}, duplicates ${row.duplicates}, lost ${row.lost}, recovery ${row.recoverySeconds ?? '-'} s${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}`);
       rows.push(row);
