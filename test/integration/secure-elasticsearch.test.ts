@@ -29,7 +29,8 @@ describe('the Elasticsearch store through a TLS proxy with basic auth and API ke
   const dir = mkdtempSync(join(tmpdir(), 'braid-secure-es-'));
   const pki = makeTestPki('braid-es-pki-');
   const stranger = makeTestPki('braid-es-other-pki-');
-  const prefixes: string[] = [];
+  // One index prefix for the whole file: each Braid finds the indices the one before made (creating indices is the slow part).
+  const prefix = uniqueName('secure-es');
   let proxy: RunningNginx;
 
   beforeAll(async () => {
@@ -37,7 +38,7 @@ describe('the Elasticsearch store through a TLS proxy with basic auth and API ke
   }, 60_000);
   afterAll(async () => {
     await proxy?.stop();
-    await deleteIndices(inject('elasticsearchUrl'), prefixes).catch(() => undefined);
+    await deleteIndices(inject('elasticsearchUrl'), prefix).catch(() => undefined);
     for (const d of [dir, pki.dir, stranger.dir]) rmSync(d, { recursive: true, force: true });
   }, 60_000);
 
@@ -49,9 +50,7 @@ describe('the Elasticsearch store through a TLS proxy with basic auth and API ke
 
   /** A config file of an embedded-queue Braid whose store is Elasticsearch behind the proxy. */
   function configFile(es: Record<string, unknown>, url = proxy.url): string {
-    const prefix = uniqueName('secure-es');
-    prefixes.push(prefix);
-    const file = join(dir, `${prefix}.yaml`);
+    const file = join(dir, `${uniqueName('braid')}.yaml`);
     writeFileSync(file, stringify(testConfig({ storage: { elasticsearch: { url, index_prefix: prefix, tls: { ca_file: pki.caCert }, ...es } } })));
     return file;
   }
@@ -132,13 +131,12 @@ describe('the Elasticsearch store through a TLS proxy with basic auth and API ke
   });
 });
 
-/** Deletes the indices and index templates this file's stores made (Elasticsearch refuses wildcard deletes by default). */
-async function deleteIndices(esUrl: string, prefixes: string[]): Promise<void> {
-  for (const prefix of prefixes) {
-    const res = await fetch(`${esUrl}/_cat/indices/${prefix}-*?format=json&h=index&expand_wildcards=all`);
-    const names = ((await res.json()) as Array<{ index: string }>).map((i) => i.index);
-    if (names.length > 0) await (await fetch(`${esUrl}/${names.join(',')}`, { method: 'DELETE' })).arrayBuffer();
-    const templates = (await (await fetch(`${esUrl}/_index_template/${prefix}-*`)).json()) as { index_templates?: Array<{ name: string }> };
-    for (const t of templates.index_templates ?? []) await (await fetch(`${esUrl}/_index_template/${t.name}`, { method: 'DELETE' })).arrayBuffer();
-  }
+/** Deletes the indices and index templates of `prefix` (Elasticsearch refuses wildcard index deletes by default). */
+async function deleteIndices(esUrl: string, prefix: string): Promise<void> {
+  const res = await fetch(`${esUrl}/_cat/indices/${prefix}-*?format=json&h=index&expand_wildcards=all`);
+  const names = ((await res.json()) as Array<{ index: string }>).map((i) => i.index);
+  if (names.length > 0) await (await fetch(`${esUrl}/${names.join(',')}`, { method: 'DELETE' })).arrayBuffer();
+  const templates = (await (await fetch(`${esUrl}/_index_template/${prefix}-*`)).json()) as { index_templates?: Array<{ name: string }> };
+  const templateNames = (templates.index_templates ?? []).map((t) => t.name);
+  if (templateNames.length > 0) await (await fetch(`${esUrl}/_index_template/${templateNames.join(',')}`, { method: 'DELETE' })).arrayBuffer();
 }
