@@ -1,9 +1,10 @@
 /**
  * A cluster (cluster.workers: 2, ADR 0017) with a tokens file and TLS: the primary's admin port
  * asks for credentials (probes excepted) and serves the configured certificate, as the workers'
- * OTLP/HTTP port does. `braid serve` as a child process on the real Kafka.
+ * OTLP/HTTP and gRPC ports do. `braid serve` as a child process on the real Kafka.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as http2Connect } from 'node:http2';
 import { request } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
@@ -43,7 +44,7 @@ describe('cluster primary with auth and TLS', () => {
   });
 
   it("the primary's admin port and the workers' OTLP port: https with the certificate, credentials required (probes excepted)", async () => {
-    const [http, admin] = await Promise.all([freePort(), freePort()]);
+    const [http, grpc, admin] = await Promise.all([freePort(), freePort(), freePort()]);
     const prefix = uniqueName('authcluster');
     const dir = mkdtempSync(join(tmpdir(), 'braid-auth-cluster-'));
     const tokens = join(dir, 'tokens');
@@ -53,7 +54,7 @@ describe('cluster primary with auth and TLS', () => {
       'target: collector',
       'cluster: { workers: 2 }',
       'receivers:',
-      `  otlp: { http: { endpoint: "127.0.0.1:${http}" }, grpc: { enabled: false } }`,
+      `  otlp: { http: { endpoint: "127.0.0.1:${http}" }, grpc: { endpoint: "127.0.0.1:${grpc}" } }`,
       '  zipkin: { enabled: false }',
       '  elasticsearch: { enabled: false }',
       '  prometheus: { enabled: false }',
@@ -76,6 +77,16 @@ describe('cluster primary with auth and TLS', () => {
     const refused = await get(`https://127.0.0.1:${http}/v1/traces`, pki.caCert, { body });
     expect([refused.status, refused.serial]).toEqual([401, serial]);
     expect((await get(`https://127.0.0.1:${http}/v1/traces`, pki.caCert, { body, token: TOKEN })).status).toBe(200);
+    // The workers' gRPC port: TLS with ALPN h2, a call without a token UNAUTHENTICATED.
+    const session = http2Connect(`https://127.0.0.1:${grpc}`, { ca: readFileSync(pki.caCert) });
+    const answer = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const stream = session.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'content-type': 'application/grpc', te: 'trailers' });
+      stream.on('response', resolve);
+      stream.on('error', reject);
+      stream.end(Buffer.alloc(5));
+    });
+    expect([session.alpnProtocol, answer['grpc-status']]).toEqual(['h2', '16']);
+    session.close();
     run.child.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
     rmSync(dir, { recursive: true, force: true });
