@@ -69,6 +69,11 @@ describe.each(bothModes('tenantread'))('every query API per tenant (%s)', (_mode
     const r = await answers<Jaeger<string[]>>('/api/services', (b, t) => b.data.includes(`${t}-back`));
     for (const t of TENANTS) expect(r[t].data.sort()).toEqual([`${t}-back`, `${t}-front`]);
     expect(r.default.data).toEqual([]);
+    // The explorer page calls the same APIs with the browser's Basic credentials (password = token).
+    for (const t of TENANTS) {
+      const res = await fetch(q('/api/services'), { headers: { authorization: `Basic ${Buffer.from(`someone:${file.tokens[t]}`).toString('base64')}` } });
+      expect(((await res.json()) as Jaeger<string[]>).data.sort()).toEqual([`${t}-back`, `${t}-front`]);
+    }
   });
 
   it('GET /api/services/{service}/operations', async () => {
