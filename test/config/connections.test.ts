@@ -6,7 +6,8 @@ import { connectionFiles, readConfigFile, tlsTrustFailure } from '../../src/conf
 import { applyEnv, validateConfig } from '../../src/config/load.js';
 import { BraidError } from '../../src/errors.js';
 import { kafkaConnectionOptions } from '../../src/queue/kafka/kafka-queue.js';
-import { elasticsearchConnectionOptions } from '../../src/storage/elasticsearch/es-store.js';
+import { errors as esErrors } from '@elastic/elasticsearch';
+import { elasticsearchConnectionOptions, refusedConnection } from '../../src/storage/elasticsearch/es-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'braid-conn-'));
 const file = (name: string, text: string) => {
@@ -90,5 +91,20 @@ describe('connection settings for Kafka and Elasticsearch', () => {
     expect(tlsTrustFailure(new Error('unable to verify the first certificate'), 'storage.elasticsearch.tls')).toContain('(UNABLE_TO_VERIFY_LEAF_SIGNATURE); check storage.elasticsearch.tls.ca_file');
     expect(tlsTrustFailure(new Error("Hostname/IP does not match certificate's altnames: IP: 10.0.0.1 is not in the cert's list: 127.0.0.1"), 'storage.elasticsearch.tls')).toContain('does not name the host');
     for (const other of [tlsError('ECONNREFUSED'), tlsError('ERR_SSL_WRONG_VERSION_NUMBER'), new Error('no code'), undefined, 'text']) expect(tlsTrustFailure(other, 'queue.kafka.tls')).toBeUndefined();
+  });
+
+  it('turns Elasticsearch 401 / 403 answers and TLS trust failures into BRAID_ERR_STORE_AUTH naming the settings, not the secret', () => {
+    const answer = (statusCode: number, body: unknown) => new esErrors.ResponseError({ statusCode, body, headers: {}, warnings: null, meta: {} as never });
+    const settings = { url: 'https://braid:url-secret@es.internal:9243/', username: 'writer', password: 'pw-secret' };
+    const denied = refusedConnection('bulk write', answer(403, { error: { type: 'security_exception', reason: 'action [indices:data/write/bulk] is unauthorized for user [writer]' } }), settings);
+    expect(denied?.code).toBe('BRAID_ERR_STORE_AUTH');
+    expect(denied?.transient).toBe(false);
+    expect(denied?.message).toBe('elasticsearch https://es.internal:9243 denied bulk write to user writer (storage.elasticsearch.username with password, password_file or BRAID_ELASTICSEARCH_PASSWORD) (403 during bulk write): security_exception');
+    const refused = refusedConnection('ping', answer(401, '<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body><h1>401 Authorization Required</h1></body></html>'), { url: 'https://es:9200', api_key_file: '/k' });
+    expect(refused?.message).toBe('elasticsearch https://es:9200 refused the API key (storage.elasticsearch.api_key, api_key_file or BRAID_ELASTICSEARCH_API_KEY) (401 during ping): 401 Authorization Required');
+    expect(refusedConnection('ping', new Error('unable to verify the first certificate'), settings)?.message).toContain('check storage.elasticsearch.tls.ca_file');
+    expect(refusedConnection('ping', answer(400, { error: { type: 'x' } }), settings)).toBeUndefined();
+    expect(refusedConnection('ping', answer(503, 'busy'), settings)).toBeUndefined();
+    for (const e of [denied, refused]) expect(e?.message).not.toMatch(/secret/);
   });
 });
