@@ -85,6 +85,7 @@ describe.each(bothModes('tenantwrite'))('tenants on the write path (%s)', (mode,
     braid = await startTestBraid({
       ...input,
       auth: { tokens_file: tokensPath },
+      ingest: { flush_interval: '1s' },
       tenant_limits: { beta: { max_spans_per_trace: 3 }, slow: { ingestion_rate: 1, ingestion_burst_size: 2 } },
     });
     for (const who of ['acme', 'beta', 'default'] as const) {
@@ -152,6 +153,24 @@ describe.each(bothModes('tenantwrite'))('tenants on the write path (%s)', (mode,
       }
     } finally {
       await es.close();
+    }
+  });
+
+  it('derives span and log series per tenant, each in its own tenant\'s series', async () => {
+    const services = async (who: Who, query: string) => {
+      const res = await fetch(`${braid.addresses.query}/prometheus/api/v1/query?query=${encodeURIComponent(query)}`, { headers: auth(who) });
+      if (res.status !== 200) return undefined;
+      const body = (await res.json()) as { data: { result: Array<{ metric: { service_name?: string } }> } };
+      return body.data.result.map((r) => r.metric.service_name).sort();
+    };
+    for (const [metricName, query] of [['span calls', 'sum by (service_name) (traces_span_metrics_calls_total)'], ['log records', 'sum by (service_name) (braid_log_records_total)']] as const) {
+      for (const who of ['acme', 'beta', 'default'] as const) {
+        const seen = await eventually(async () => {
+          const got = await services(who, query);
+          return got?.includes(`${who}-svc`) ? got : undefined;
+        }, 60_000, `${who}'s ${metricName}`);
+        expect(seen.filter((s) => s?.endsWith('-svc')), `${who}'s ${metricName}`).toEqual([`${who}-svc`]);
+      }
     }
   });
 
