@@ -2,7 +2,7 @@
  * The security of a process's listeners: who may call (the tokens file, trusted proxies) and
  * the server TLS, built once from the config and shared by every server (docs/adr/0018).
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../telemetry/logger.js';
 import { createTokenAuthenticator, OPEN_AUTHENTICATOR, parseTrustedProxies, type AuthFailureReason, type Authenticator } from './authenticator.js';
 import { openServerTls, type ServerTls, type ServerTlsConfig } from './tls.js';
@@ -55,7 +55,9 @@ export function createSecurity(config: SecurityConfig, deps: { log: Logger; regi
   }
   let tls: ServerTls | undefined;
   try {
-    tls = config.tls ? openServerTls(config.tls, log, deps.watch) : undefined;
+    // Alert on it before clients do: expiry is the failure a reloadable certificate still has.
+    const expiry = r && ((r.getSingleMetric('braid_tls_certificate_expiry_timestamp_seconds') as Gauge | undefined) ?? new Gauge({ name: 'braid_tls_certificate_expiry_timestamp_seconds', help: "When the listeners' current TLS certificate expires (notAfter), in seconds since the epoch.", registers: [r] }));
+    tls = config.tls ? openServerTls(config.tls, log, deps.watch, (notAfterMs) => expiry?.set(notAfterMs / 1000)) : undefined;
   } catch (err) {
     tokens?.close();
     throw err;

@@ -38,12 +38,15 @@ export interface ServerTls {
   attach(server: ReloadableTlsServer): void;
   /** The current certificate's serial number (hex). */
   serial(): string;
+  /** When the current certificate expires (ms since the epoch). */
+  notAfterMs(): number;
   close(): void;
 }
 
 interface Loaded {
   options: ServerTlsOptions;
   serial: string;
+  notAfterMs: number;
 }
 
 const read = (setting: string, path: string): string => {
@@ -98,13 +101,14 @@ export function loadServerTls(config: ServerTlsConfig): Loaded {
   } catch (cause) {
     throw invalid('tls.cert_file', config.cert_file, `and its key are not usable: ${(cause as Error).message}`, cause);
   }
-  return { options, serial: cert.serialNumber };
+  return { options, serial: cert.serialNumber, notAfterMs: Date.parse(cert.validTo) };
 }
 
 /** Loads the server TLS of `config` (throws on bad files) and watches its files for changes. */
-export function openServerTls(config: ServerTlsConfig, log: Logger, watchSettings: FileWatchSettings = {}): ServerTls {
+export function openServerTls(config: ServerTlsConfig, log: Logger, watchSettings: FileWatchSettings = {}, onLoad: (notAfterMs: number) => void = () => {}): ServerTls {
   let current = loadServerTls(config);
   const servers: ReloadableTlsServer[] = [];
+  onLoad(current.notAfterMs);
   log.info({ serial: current.serial, clientAuth: current.options.requestCert ? (current.options.rejectUnauthorized ? 'required' : 'if given') : 'none' }, 'tls certificate loaded');
   let lastError = '';
   const reload = () => {
@@ -121,6 +125,7 @@ export function openServerTls(config: ServerTlsConfig, log: Logger, watchSetting
     lastError = '';
     if (next.options.cert === current.options.cert && next.options.key === current.options.key && next.options.ca === current.options.ca) return;
     current = next;
+    onLoad(current.notAfterMs);
     for (const s of servers) s.setSecureContext(current.options);
     log.info({ serial: current.serial, servers: servers.length }, 'tls certificate reloaded');
   };
@@ -129,6 +134,7 @@ export function openServerTls(config: ServerTlsConfig, log: Logger, watchSetting
   return {
     options: () => current.options,
     serial: () => current.serial,
+    notAfterMs: () => current.notAfterMs,
     attach(server) {
       servers.push(server);
       server.on('secureConnection', (socket) => {

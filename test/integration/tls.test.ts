@@ -115,7 +115,10 @@ describe('TLS on every listener', () => {
       expect(plain, name).toBe('ECONNRESET');
     }
     expect((await get(`${https().admin}/healthz`, pki.caCert)).status).toBe(200);
-    expect((await get(`${https().admin}/metrics`, pki.caCert, { token: TOKEN })).status).toBe(200);
+    const metrics = await get(`${https().admin}/metrics`, pki.caCert, { token: TOKEN });
+    expect(metrics.status).toBe(200);
+    const notAfter = Date.parse(new X509Certificate(readFileSync(pki.serverCert)).validTo) / 1000;
+    expect(metrics.text).toContain(`braid_tls_certificate_expiry_timestamp_seconds ${notAfter}\n`);
     const body = JSON.stringify({ resourceSpans: [] });
     expect((await get(`${https().otlpHttp}/v1/traces`, pki.caCert, { token: TOKEN, method: 'POST', body })).status).toBe(200);
   });
@@ -232,6 +235,29 @@ describe('client certificates (mTLS)', () => {
       await expect(get(admin, pki.caCert, { cert: other.clientCert, key: other.clientKey })).rejects.toThrow();
     } finally {
       await braid.stop();
+    }
+  });
+});
+
+describe('tls.min_version', () => {
+  it('TLS13 refuses a client that offers at most TLS 1.2', async () => {
+    const pki = makeTestPki();
+    const braid = await startTestBraid(testConfig({ tls: { cert_file: pki.serverCert, key_file: pki.serverKey, min_version: 'TLS13' } }));
+    try {
+      const [host, port] = [new URL(braid.addresses.admin).hostname, Number(new URL(braid.addresses.admin).port)];
+      const versionWith = (maxVersion: 'TLSv1.2' | 'TLSv1.3') =>
+        new Promise<string>((resolve) => {
+          const s = tlsConnect({ host, port, ca: readFileSync(pki.caCert), servername: 'localhost', maxVersion }, () => {
+            resolve(s.getProtocol() ?? 'none');
+            s.end();
+          });
+          s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        });
+      expect(await versionWith('TLSv1.3')).toBe('TLSv1.3');
+      expect(await versionWith('TLSv1.2')).toMatch(/^ERR_SSL_(TLSV1_ALERT_PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL)$/);
+    } finally {
+      await braid.stop();
+      rmSync(pki.dir, { recursive: true, force: true });
     }
   });
 });
