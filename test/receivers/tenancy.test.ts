@@ -16,6 +16,8 @@ import { createReceiverMetrics } from '../../src/receivers/metrics.js';
 import { registerOtlpHttp } from '../../src/receivers/otlp/http.js';
 import { registerZipkinRoutes } from '../../src/receivers/zipkin/http.js';
 import { registerElasticsearchRoutes } from '../../src/receivers/elasticsearch/http.js';
+import { registerRemoteWrite } from '../../src/receivers/prometheus/http.js';
+import { encode as encodeRemoteWrite, snappy } from '../helpers/remote-write.js';
 import { createReceiverTenancy, takeTokens } from '../../src/receivers/tenancy.js';
 import { parse as parseYaml } from 'yaml';
 import { validateConfig } from '../../src/config/load.js';
@@ -92,6 +94,7 @@ async function receiver(yaml: string) {
   registerOtlpHttp(app, { queue, metrics, tenancy });
   registerZipkinRoutes(app, { queue, metrics, tenancy });
   registerElasticsearchRoutes(app, { queue, metrics, tenancy });
+  registerRemoteWrite(app, { queue, metrics, tenancy, maxBodyBytes: 1 << 20 });
   const seen: Array<{ kind: RecordKind; record: ConsumedRecord }> = [];
   const ac = new AbortController();
   await queue.read(['spans', 'logs', 'metrics'], 0, (b) => void seen.push(...b.records.map((record) => ({ kind: b.kind, record }))), ac.signal);
@@ -126,6 +129,12 @@ describe('receivers queue records under the request\'s tenant', () => {
       await send('acme', '/api/v2/spans', JSON.stringify([zipkinSpan(newTraceId()), zipkinSpan(newTraceId())])),
       await send('acme', '/_bulk', '{"index":{"_index":"x"}}\n{"message":"a"}\n{"index":{"_index":"x"}}\n{"message":"b"}\n', 'application/x-ndjson'),
     ];
+    const write = (tenant: string, samples: number) =>
+      r.app.inject({
+        method: 'POST', url: '/api/v1/write', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-test-tenant': tenant },
+        payload: snappy(encodeRemoteWrite([{ labels: [['__name__', 'up'], ['job', 'j']], samples: Array.from({ length: samples }, (_, i): [number, number] => [1, Date.now() - 10_000 + i]) }])),
+      });
+    refused.push(await write('acme', 2));
     for (const res of refused) {
       expect(res.statusCode).toBe(429);
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -136,9 +145,12 @@ describe('receivers queue records under the request\'s tenant', () => {
     // Another tenant's bucket is untouched.
     expect((await send('free', '/v1/traces', JSON.stringify(twoSpanTrace(newTraceId()).body))).statusCode).toBe(200);
     await expect.poll(() => r.seen.length).toBe(2);
-    expect(r.seen.map((s) => s.record.tenant).sort()).toEqual(['acme', 'free']);
+    expect(r.seen.map((s) => `${s.kind}:${s.record.tenant}`).sort()).toEqual(['spans:acme', 'spans:free']);
     const counted = (await r.registry.getSingleMetric('braid_receiver_refused_requests_total')!.get()).values.filter((v) => v.labels.code === 'BRAID_ERR_LIMIT_RATE');
-    expect(counted.map((v) => [v.labels.transport, v.value]).sort()).toEqual([['elasticsearch', 1], ['http/json', 1], ['zipkin', 1]]);
+    expect(counted.map((v) => [v.labels.transport, v.value]).sort()).toEqual([['elasticsearch', 1], ['http/json', 1], ['remote_write', 1], ['zipkin', 1]]);
+    // Remote write answers a tenant within its rate 204, its other retryable errors still 503.
+    expect((await write('free', 2)).statusCode).toBe(204);
+    await expect.poll(() => r.seen.map((s) => `${s.kind}:${s.record.tenant}`).sort()).toEqual(['metrics:free', 'spans:acme', 'spans:free']);
     r.close();
   });
 });
