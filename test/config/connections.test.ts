@@ -104,6 +104,7 @@ describe('connection settings for Kafka and Elasticsearch', () => {
     expect(refused?.message).toBe('elasticsearch https://es:9200 refused the API key (storage.elasticsearch.api_key, api_key_file or BRAID_ELASTICSEARCH_API_KEY) (401 during ping): 401 Authorization Required');
     expect(refusedConnection('ping', new Error('unable to verify the first certificate'), settings)?.message).toContain('check storage.elasticsearch.tls.ca_file');
     expect(refusedConnection('ping', answer(400, { error: { type: 'x' } }), settings)).toBeUndefined();
+    expect(refusedConnection('bulk write', answer(403, { error: { type: 'cluster_block_exception', reason: 'index [x] blocked by: [FORBIDDEN/8/index write (api)]' } }), settings)).toBeUndefined();
     expect(refusedConnection('ping', answer(503, 'busy'), settings)).toBeUndefined();
     for (const e of [denied, refused]) expect(e?.message).not.toMatch(/secret/);
   });

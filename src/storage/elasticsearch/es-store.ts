@@ -126,6 +126,9 @@ export function refusedConnection(what: string, err: unknown, settings: Pick<Ela
   if (tls) return new BraidError('BRAID_ERR_STORE_AUTH', `${where} during ${what}: ${tls}`, { cause: err });
   const status = err instanceof esErrors.ResponseError ? err.statusCode : undefined;
   if (status !== 401 && status !== 403) return undefined;
+  // Elasticsearch answers 403 for index blocks too (cluster_block_exception): only security's refusals are about credentials.
+  const body = (err as esErrors.ResponseError).body as { error?: { type?: unknown } } | string | undefined;
+  if (status === 403 && typeof body === 'object' && body?.error?.type !== undefined && body.error.type !== 'security_exception') return undefined;
   const who = settings.api_key !== undefined || settings.api_key_file !== undefined
     ? 'the API key (storage.elasticsearch.api_key, api_key_file or BRAID_ELASTICSEARCH_API_KEY)'
     : settings.username !== undefined
