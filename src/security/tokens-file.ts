@@ -15,28 +15,40 @@ export interface TokensFile {
   close(): void;
 }
 
-/** Reads and parses the tokens file; errors name the setting and line, never a token. */
-export function readTokensFile(path: string, setting = 'auth.tokens_file'): TokenTable {
-  let text: string;
+/** Reads the tokens file's text; errors name the setting and path. */
+function readText(path: string, setting: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (cause) {
     throw new BraidError('BRAID_ERR_CONFIG_READ', `${setting}: cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, { cause });
   }
-  return TokenTable.parse(text, `${setting} ${path}`);
+}
+
+/** Reads and parses the tokens file; errors name the setting and line, never a token. */
+export function readTokensFile(path: string, setting = 'auth.tokens_file'): TokenTable {
+  return TokenTable.parse(readText(path, setting), `${setting} ${path}`);
 }
 
 /** Opens the tokens file and watches it; `onReload` learns each reload's outcome. */
 export function openTokensFile(path: string, log: Logger, onReload: (ok: boolean) => void = () => {}, watchSettings: FileWatchSettings = {}): TokensFile {
-  let table = readTokensFile(path);
-  log.info({ file: path, tokenCount: table.size, tenantCount: table.tenants }, 'auth tokens loaded');
+  let text = readText(path, 'auth.tokens_file');
+  let table = TokenTable.parse(text, `auth.tokens_file ${path}`);
+  const loaded = (what: string) => {
+    log.info({ file: path, tokenCount: table.size, tenantCount: table.tenants }, what);
+    if (table.size === 0) log.warn({ file: path }, 'the tokens file holds no token: every request without a trusted proxy is refused');
+  };
+  loaded('auth tokens loaded');
   let lastError = '';
   const reload = () => {
     try {
-      table = readTokensFile(path);
+      const next = readText(path, 'auth.tokens_file');
+      // Events of other files in the folder, or a touch: nothing to do.
+      if (next === text && lastError === '') return;
+      table = TokenTable.parse(next, `auth.tokens_file ${path}`);
+      text = next;
       lastError = '';
       onReload(true);
-      log.info({ file: path, tokenCount: table.size, tenantCount: table.tenants }, 'auth tokens reloaded');
+      loaded('auth tokens reloaded');
     } catch (err) {
       onReload(false);
       const why = (err as Error).message;

@@ -23,7 +23,8 @@ export class TokenTable {
   static parse(text: string, source: string): TokenTable {
     const entries: TokenEntry[] = [];
     const seen = new Map<string, number>();
-    const lines = text.split(/\r?\n/);
+    // A byte-order mark (Windows editors) is not part of the first tenant ID.
+    const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!.trim();
       if (line === '' || line.startsWith('#')) continue;

@@ -25,6 +25,10 @@ describe('tokens file', () => {
     expect(t.tenantOf('')).toBeUndefined();
   });
 
+  it('ignores a byte-order mark before the first tenant', () => {
+    expect(TokenTable.parse('\uFEFFacme:tok', 'f').tenantOf('tok')).toBe('acme');
+  });
+
   it('keeps a colon inside the token (the first colon ends the tenant)', () => {
     expect(TokenTable.parse('acme:a:b:c', 'f').tenantOf('a:b:c')).toBe('acme');
   });
