@@ -93,12 +93,15 @@ describe('the Kafka queue through a secured broker', () => {
     expect(await roundTrip(mtls)).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('refuses for good when the mTLS listener gets no client certificate, saying which settings to set', async () => {
-    const err = (await queueWith(broker.mtls, { tls: trusted() }).start().catch((e: unknown) => e)) as BraidError;
+  it.each([
+    ['no client certificate', {}],
+    ['a client certificate of another CA', { cert_file: stranger.clientCert, key_file: stranger.clientKey }],
+  ])('refuses for good when the mTLS listener gets %s, saying which settings to set', async (_what, client) => {
+    const err = (await queueWith(broker.mtls, { tls: { ...trusted(), ...client } }).start().catch((e: unknown) => e)) as BraidError;
     expect(err).toBeInstanceOf(BraidError);
     expect(err.code).toBe('BRAID_ERR_QUEUE_AUTH');
     expect(err.transient).toBe(false);
-    expect(err.message).toContain('queue.kafka.tls.cert_file');
+    expect(err.message).toContain('check queue.kafka.tls.cert_file and queue.kafka.tls.key_file');
   });
 
   it.each([
