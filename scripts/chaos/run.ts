@@ -96,6 +96,7 @@ async function runFault(fault: Fault, ctx: FaultContext, o: ChaosOptions): Promi
     loading ??= runLoad({ otlpHttp: collector.otlpHttp, service: ctx.service, requestsPerSender: o.short ? 400 : 4_000, senders: 2, tracesPerRequest: o.short ? 5 : 10, pauseMs: 200, stop: stopSending.signal }, load);
   };
   const row: ChaosRow = { fault: fault.name, description: fault.describe(o.short), sent: 0, acknowledged: 0, stored: 0, duplicates: 0, lost: 0, unacknowledgedStored: 0, retries: {}, recoverySeconds: undefined, notes: [], failures: [] };
+  const retriesBefore = await writeRetries(ctx.procs.ingester);
   let outcome: FaultOutcome | undefined;
   try {
     outcome = await fault.inject(ctx);
@@ -112,16 +113,29 @@ async function runFault(fault: Fault, ctx: FaultContext, o: ChaosOptions): Promi
   // Let a late replay show a duplicate before the final count.
   await new Promise((r) => setTimeout(r, 3_000));
   const t = await countLoad(ctx.infra.es.url, ctx.prefix, ctx.service, load);
+  const retriesAfter = await writeRetries(ctx.procs.ingester);
+  // A restarted ingester counts from zero.
+  const ingesterRetries = retriesAfter >= retriesBefore ? retriesAfter - retriesBefore : retriesAfter;
   await outcome?.after?.().catch((err: unknown) => row.failures.push(`after: ${(err as Error).message}`));
   Object.assign(row, {
     sent: load.spansSent.size + load.logsSent.size,
     acknowledged: load.spansAcked.size + load.logsAcked.size,
     ...t,
     retries: Object.fromEntries(load.retries),
-    notes: [...(outcome?.notes ?? []), ...load.failed.slice(0, 3).map((f) => `not acknowledged: ${f}`)],
+    notes: [...(outcome?.notes ?? []), `ingester: ${ingesterRetries} bulk writes retried (braid_ingest_write_retries_total)`, ...load.failed.slice(0, 3).map((f) => `not acknowledged: ${f}`)],
     failures: [...row.failures, ...(outcome?.failures ?? [])],
   });
   return row;
+}
+
+/** The ingester's retried writes so far (its /metrics), 0 when it does not answer. */
+async function writeRetries(ingester: BraidProcess): Promise<number> {
+  try {
+    const text = await (await fetch(`${ingester.admin}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    return Number(/^braid_ingest_write_retries_total (\d+)/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** One request of each kind through the whole pipeline, so the first fault does not start on a cold one. */
