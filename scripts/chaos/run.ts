@@ -96,7 +96,7 @@ async function runFault(fault: Fault, ctx: FaultContext, o: ChaosOptions): Promi
     loading ??= runLoad({ otlpHttp: collector.otlpHttp, service: ctx.service, requestsPerSender: o.short ? 400 : 4_000, senders: 2, tracesPerRequest: o.short ? 5 : 10, pauseMs: 200, stop: stopSending.signal }, load);
   };
   const row: ChaosRow = { fault: fault.name, description: fault.describe(o.short), sent: 0, acknowledged: 0, stored: 0, duplicates: 0, lost: 0, unacknowledgedStored: 0, retries: {}, recoverySeconds: undefined, notes: [], failures: [] };
-  const retriesBefore = await writeRetries(ctx.procs.ingester);
+  const retriesBefore = await ingesterRetries(ctx.procs.ingester);
   let outcome: FaultOutcome | undefined;
   try {
     outcome = await fault.inject(ctx);
@@ -113,28 +113,29 @@ async function runFault(fault: Fault, ctx: FaultContext, o: ChaosOptions): Promi
   // Let a late replay show a duplicate before the final count.
   await new Promise((r) => setTimeout(r, 3_000));
   const t = await countLoad(ctx.infra.es.url, ctx.prefix, ctx.service, load);
-  const retriesAfter = await writeRetries(ctx.procs.ingester);
+  const retriesAfter = await ingesterRetries(ctx.procs.ingester);
   // A restarted ingester counts from zero.
-  const ingesterRetries = retriesAfter >= retriesBefore ? retriesAfter - retriesBefore : retriesAfter;
+  const delta = (k: 'writes' | 'batches') => (retriesAfter[k] >= retriesBefore[k] ? retriesAfter[k] - retriesBefore[k] : retriesAfter[k]);
   await outcome?.after?.().catch((err: unknown) => row.failures.push(`after: ${(err as Error).message}`));
   Object.assign(row, {
     sent: load.spansSent.size + load.logsSent.size,
     acknowledged: load.spansAcked.size + load.logsAcked.size,
     ...t,
     retries: Object.fromEntries(load.retries),
-    notes: [...(outcome?.notes ?? []), `ingester: ${ingesterRetries} bulk writes retried (braid_ingest_write_retries_total)`, ...load.failed.slice(0, 3).map((f) => `not acknowledged: ${f}`)],
+    notes: [...(outcome?.notes ?? []), `ingester: ${delta('writes')} writes of refused documents retried, ${delta('batches')} batches redelivered (braid_ingest_write_retries_total, braid_queue_batch_retries_total)`, ...load.failed.slice(0, 3).map((f) => `not acknowledged: ${f}`)],
     failures: [...row.failures, ...(outcome?.failures ?? [])],
   });
   return row;
 }
 
-/** The ingester's retried writes so far (its /metrics), 0 when it does not answer. */
-async function writeRetries(ingester: BraidProcess): Promise<number> {
+/** The ingester's retries so far (its /metrics): bulk writes of refused documents, and batches handed back to Kafka. */
+async function ingesterRetries(ingester: BraidProcess): Promise<{ writes: number; batches: number }> {
   try {
     const text = await (await fetch(`${ingester.admin}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-    return Number(/^braid_ingest_write_retries_total (\d+)/m.exec(text)?.[1] ?? 0);
+    const sum = (name: string) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+    return { writes: sum('braid_ingest_write_retries_total'), batches: sum('braid_queue_batch_retries_total') };
   } catch {
-    return 0;
+    return { writes: 0, batches: 0 };
   }
 }
 
