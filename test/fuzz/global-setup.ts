@@ -32,7 +32,7 @@ export default function setup(project: TestProject): () => void {
     const lines = counts.map((c) =>
       `  ${c.name.padEnd(width)}  ${String(c.inputs).padStart(9)} inputs  ${String(c.decoded).padStart(9)} decoded  ${String(c.refused).padStart(9)} refused  slowest ${c.slowestMs.toFixed(1)} ms`);
     const total = counts.reduce((n, c) => n + c.inputs, 0);
-    const runs = process.env.FUZZ_RUNS ?? '1000 (default)';
+    const runs = process.env.FUZZ_RUNS ?? '500 (default)';
     process.stdout.write(`\n[fuzz] FUZZ_RUNS=${runs}: ${total} inputs over ${counts.length} decoders and endpoints in ${((Date.now() - started) / 1000).toFixed(0)} s\n${lines.join('\n')}\n`);
   };
 }
