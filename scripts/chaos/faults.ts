@@ -38,6 +38,8 @@ export interface FaultOutcome {
 /** One fault. */
 export interface Fault {
   name: string;
+  /** Run by the short form (npm test) too. */
+  inShortForm: boolean;
   describe(short: boolean): string;
   inject(ctx: FaultContext): Promise<FaultOutcome>;
 }
@@ -57,6 +59,9 @@ export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Prom
 
 const ingesterKill: Fault = {
   name: 'ingester kill -9',
+  // The longest fault (restart, then the dead member's 30 s session): test/integration/crash-replay.test.ts
+  // covers a SIGKILL between write and commit in npm test.
+  inShortForm: false,
   describe: () => 'SIGKILL the ingester once some of the load is indexed, restart it 2 s later',
   async inject(ctx) {
     ctx.startLoad();
@@ -72,6 +77,7 @@ const ingesterKill: Fault = {
 
 const esPause: Fault = {
   name: 'elasticsearch stopped',
+  inShortForm: true,
   describe: (short) => `SIGSTOP every Elasticsearch process for ${short ? 10 : 60} s, then SIGCONT`,
   async inject(ctx) {
     ctx.startLoad();
@@ -85,6 +91,7 @@ const esPause: Fault = {
 
 const kafkaStop: Fault = {
   name: 'kafka stopped',
+  inShortForm: true,
   describe: (short) => `stop the broker for ${short ? 10 : 30} s, start it again`,
   async inject(ctx) {
     ctx.startLoad();
@@ -118,6 +125,7 @@ async function diskWatermarks(url: string, need: string | null): Promise<void> {
 
 const esWatermark: Fault = {
   name: 'elasticsearch disk full',
+  inShortForm: true,
   describe: (short) => `disk watermarks above the free space: indices read_only_allow_delete for ${short ? 5 : 30} s, then lifted`,
   async inject(ctx) {
     const url = ctx.infra.es.url;
@@ -146,6 +154,7 @@ const esWatermark: Fault = {
 
 const poison: Fault = {
   name: 'poison record',
+  inShortForm: true,
   describe: () => 'an undecodable record produced straight to the spans topic',
   async inject(ctx) {
     ctx.startLoad();
@@ -172,6 +181,7 @@ async function alertsInState(admin: string, state: 'pending' | 'firing'): Promis
 
 const alerterKill: Fault = {
   name: 'alerter kill -9',
+  inShortForm: true,
   describe: () => 'SIGKILL the alerter while ChaosTrigger (for: 20s) is pending, restart it 2 s later; it must fire once',
   async inject(ctx) {
     ctx.startLoad();

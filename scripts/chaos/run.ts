@@ -16,7 +16,7 @@ import { startWebhookReceiver } from './webhook.js';
 export interface ChaosOptions {
   /** Shorter outages and less load (the form inside npm test). */
   short: boolean;
-  /** Only these faults (by name); all when absent. */
+  /** Only these faults (by name); absent: all, or those of the short form. */
   only?: string[];
   log?: (line: string) => void;
 }
@@ -163,7 +163,7 @@ async function deadLetterCheck(brokers: string, prefix: string, poisoned: boolea
 /** Runs the faults and returns the table's rows; stops everything it started. */
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const log = o.log ?? ((line: string) => process.stderr.write(`[chaos] ${line}\n`));
-  const faults = o.only ? FAULTS.filter((f) => o.only?.includes(slug(f.name))) : FAULTS;
+  const faults = o.only ? FAULTS.filter((f) => o.only?.includes(slug(f.name))) : FAULTS.filter((f) => !o.short || f.inShortForm);
   const infra = await startChaosInfra(log);
   const dir = mkdtempSync(join(CHAOS_DIR, 'run-'));
   const webhook = await startWebhookReceiver();

@@ -1,8 +1,9 @@
 /**
  * The short form of `npm run chaos`: Braid as four processes (collector, ingester, query,
  * alerter) on a Kafka and an Elasticsearch of the run's own, with load through the collector
- * while each fault happens (ingester kill -9, Elasticsearch paused, Kafka stopped, the disk
- * watermark refusing writes, a poison record, the alerter killed with an alert pending). Every
+ * while each fault happens (Elasticsearch paused, Kafka stopped, the disk watermark refusing
+ * writes, a poison record, the alerter killed with an alert pending; the ingester's SIGKILL is
+ * left to `npm run chaos` and crash-replay.test.ts, for time). Every
  * acknowledged span and log record is in Elasticsearch exactly once, the dead-letter topic holds
  * only the poison record, and the alert fires once.
  */
@@ -14,7 +15,7 @@ describe('chaos, short form (own Kafka and Elasticsearch, Braid as separate proc
   it('loses and duplicates nothing under each fault', { timeout: 420_000 }, async () => {
     const report = await runChaos({ short: true, log: (line) => process.stderr.write(`[chaos] ${line}\n`) });
     process.stderr.write(`${formatTable(report.rows)}\n`);
-    expect(report.rows.map((r) => r.fault)).toEqual(['ingester kill -9', 'elasticsearch stopped', 'kafka stopped', 'elasticsearch disk full', 'poison record', 'alerter kill -9']);
+    expect(report.rows.map((r) => r.fault)).toEqual(['elasticsearch stopped', 'kafka stopped', 'elasticsearch disk full', 'poison record', 'alerter kill -9']);
     for (const r of report.rows) {
       // Load really ran through each fault, and most of it was acknowledged.
       expect(r.acknowledged, r.fault).toBeGreaterThan(0);
