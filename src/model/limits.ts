@@ -9,6 +9,7 @@
 import type { LogsData } from './logs.js';
 import type { MetricsData } from './metrics.js';
 import type { AnyValue, Attributes, Span, TracesData } from './trace.js';
+import { keepReason } from './reasons.js';
 
 /** The limits a decoder checks records against (lengths in UTF-16 code units, as JavaScript counts characters). */
 export interface RecordLimits {
@@ -109,7 +110,7 @@ export function limitTraces<L extends Lenient<TracesData>>(req: L, limits: Recor
       ss.spans = ss.spans.filter((span, k) => {
         const problem = resource === undefined ? spanProblem(span, limits) : `: resource.attributes: ${resource}`;
         if (problem === undefined) return true;
-        req.errors.push(`resourceSpans[${i}].scopeSpans[${j}].spans[${k}]${problem}`);
+        keepReason(req.errors, () => `resourceSpans[${i}].scopeSpans[${j}].spans[${k}]${problem}`);
         req.rejected++;
         return false;
       });
@@ -143,7 +144,7 @@ export function limitLogs<L extends Lenient<LogsData>>(req: L, limits: RecordLim
         const own = resource === undefined ? attributesProblem(rec.attributes, limits) : undefined;
         if (resource === undefined && own === undefined) return true;
         const why = resource === undefined ? `.attributes: ${own}` : `: resource.attributes: ${resource}`;
-        req.errors.push(`resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}]${why}`);
+        keepReason(req.errors, () => `resourceLogs[${i}].scopeLogs[${j}].logRecords[${k}]${why}`);
         req.rejected++;
         return false;
       });
@@ -198,7 +199,7 @@ export function limitMetrics<L extends Lenient<MetricsData>>(req: L, limits: Rec
         const kept = points.filter((p, n) => {
           const problem = labelsProblem(pointLabels(m.name, target, p.attributes), limits);
           if (problem === undefined) return true;
-          req.errors.push(`resourceMetrics[${i}].scopeMetrics[${j}].metrics[${k}] (${m.name}).dataPoints[${n}]: ${problem}`);
+          keepReason(req.errors, () => `resourceMetrics[${i}].scopeMetrics[${j}].metrics[${k}] (${m.name}).dataPoints[${n}]: ${problem}`);
           req.rejected++;
           return false;
         });

@@ -176,23 +176,32 @@ describe('OTLP/protobuf hostile shapes', () => {
     decodeOnce(metricsCount, 'decodeMetricsRequestLenient', () => decodeMetricsRequestLenient(bytes));
   });
 
-  // Known open (issue 14 report): a decoded request holds 88-208 bytes of heap per byte of input
-  // when it is made of empty items (`12 00`: every span rejected, each with its reason kept), so a
-  // 20 MiB body (a few KiB gzipped) can hold gigabytes. `it.fails` until the decoders bound what
-  // they keep (the reasons past the first few, or the items per request); then make it `it`.
-  it.fails('a request of empty items holds at most 32 bytes of heap per byte of input while decoded', () => {
-    const bytes = inScope(Buffer.alloc(128 * 1024, Buffer.from([0x12, 0x00])));
-    const held: Record<string, number> = {};
-    const kept: unknown[] = []; // every result stays reachable, so each delta is one decoder's alone
-    for (const [name, fn] of [['wire split', () => splitTraceRequestWire(bytes, 1 << 20)], ['traces', () => decodeTraceRequestLenient(bytes)], ['logs', () => decodeLogsRequestLenient(bytes)], ['metrics', () => decodeMetricsRequestLenient(bytes)]] as const) {
-      gc();
-      const before = process.memoryUsage().heapUsed;
-      kept.push(fn());
-      gc();
-      held[name] = Math.round((process.memoryUsage().heapUsed - before) / bytes.length);
-    }
-    expect(kept).toHaveLength(4);
+  // Found here: a decoded request held 88-208 bytes of heap per byte of input when it was made of
+  // empty items (`12 00`: every span rejected, each with its reason kept), so a 20 MiB body (a few
+  // KiB gzipped) could hold gigabytes. The decoders now keep MAX_KEPT_REASONS (src/model/reasons.ts).
+  const heldPerInputByte = (fn: () => unknown, bytes: Uint8Array): number => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = fn(); // reachable until measured, so the delta is this decoder's alone
+    gc();
+    const held = Math.round((process.memoryUsage().heapUsed - before) / bytes.length);
+    expect(kept).toBeDefined();
+    return held;
+  };
+  const emptyItems = () => inScope(Buffer.alloc(128 * 1024, Buffer.from([0x12, 0x00])));
+
+  it('a request of empty (rejected) spans or data points holds at most 32 bytes of heap per byte of input while decoded', () => {
+    const bytes = emptyItems();
+    const held = { 'wire split': heldPerInputByte(() => splitTraceRequestWire(bytes, 1 << 20), bytes), traces: heldPerInputByte(() => decodeTraceRequestLenient(bytes), bytes), metrics: heldPerInputByte(() => decodeMetricsRequestLenient(bytes), bytes) };
     expect(Math.max(...Object.values(held)), `bytes of heap per input byte: ${JSON.stringify(held)}`).toBeLessThanOrEqual(32);
+  });
+
+  // Known open: an empty log record is a valid one, so a body of them decodes to one object per
+  // two input bytes (about 89 bytes of heap per input byte). Bounded only by the body limit (20 MiB
+  // -> about 1.8 GB); a per-request record limit would bound it. `it.fails` until then.
+  it.fails('a request of empty log records holds at most 32 bytes of heap per byte of input while decoded', () => {
+    const bytes = emptyItems();
+    expect(heldPerInputByte(() => decodeLogsRequestLenient(bytes), bytes)).toBeLessThanOrEqual(32);
   });
 
   it('hostile shapes leave nothing behind on the heap', () => {

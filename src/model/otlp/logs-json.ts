@@ -13,6 +13,7 @@ import {
 } from './common-json.js';
 import { emptyResource, emptyScope } from './common-proto.js';
 import { SPAN_WITHOUT_TRACE, emptyLogRecord, type LenientLogs } from './logs-common.js';
+import { keepReason } from '../reasons.js';
 
 /** SeverityNumber names of logs.proto: SEVERITY_NUMBER_UNSPECIFIED = 0, SEVERITY_NUMBER_TRACE = 1 ... SEVERITY_NUMBER_FATAL4 = 24. */
 const SEVERITY_NUMBERS: Readonly<Record<string, number>> = Object.fromEntries([
@@ -112,7 +113,7 @@ function parseLogRecordLenient(v: unknown, path: JsonPath, out: LogRecord[], sta
     out.push(parseLogRecord(v, path));
   } catch (err) {
     if (!isBraidError(err, 'BRAID_ERR_OTLP_INVALID')) throw err;
-    errors.push(err.message);
+    keepReason(errors, err.message);
     state.rejected++;
     path.length = depth;
   }

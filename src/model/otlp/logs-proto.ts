@@ -14,6 +14,7 @@ import {
   encodeAttributes, encodeResource, encodeScope, encodeString, encodeUint32,
 } from './common-proto.js';
 import { SPAN_WITHOUT_TRACE, emptyLogRecord, logRecordPath, type LenientLogs, type LogsPartialSuccess } from './logs-common.js';
+import { keepReason } from '../reasons.js';
 
 export type { LenientLogs, LogsPartialSuccess } from './logs-common.js';
 
@@ -94,7 +95,7 @@ function decodeScopeLogs(r: ProtoReader, rlIndex: number, slIndex: number, state
       else {
         const message = `${logRecordPath(rlIndex, slIndex, recordIndex)}.${rec}`;
         if (state.errors === null) throw new BraidError('BRAID_ERR_OTLP_INVALID', message);
-        state.errors.push(message);
+        keepReason(state.errors, message);
         state.rejected++;
       }
       recordIndex++;

@@ -12,6 +12,7 @@ import { DataPointFlags, type HistogramDataPoint, type Metric, type MetricData, 
 import type { Attributes } from '../trace.js';
 import type { ItemPosition } from './common-proto.js';
 import type { ExportLayout } from './split.js';
+import { keepReason } from '../reasons.js';
 
 /** A request decoded leniently: the valid metrics and data points, how many data points were dropped, and why. */
 export interface LenientMetrics {
@@ -102,7 +103,7 @@ export class Rejections {
   /** Rejects `points` data points for `message` (a path, then the problem). */
   add(message: string, points: number): void {
     if (this.strict) throw new BraidError('BRAID_ERR_OTLP_INVALID', message);
-    this.errors.push(message);
+    keepReason(this.errors, message);
     this.rejected += points;
   }
 

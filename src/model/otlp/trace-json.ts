@@ -13,6 +13,7 @@ import {
 } from './common-json.js';
 import { emptyResource, emptyScope } from './common-proto.js';
 import type { LenientTraces } from './trace-common.js';
+import { keepReason } from '../reasons.js';
 
 const SPAN_KINDS: Readonly<Record<string, number>> = {
   SPAN_KIND_UNSPECIFIED: 0, SPAN_KIND_INTERNAL: 1, SPAN_KIND_SERVER: 2, SPAN_KIND_CLIENT: 3, SPAN_KIND_PRODUCER: 4, SPAN_KIND_CONSUMER: 5,
@@ -110,7 +111,7 @@ function parseSpanLenient(v: unknown, path: JsonPath, out: Span[], state: ParseS
     out.push(parseSpan(v, path));
   } catch (err) {
     if (!isBraidError(err, 'BRAID_ERR_OTLP_INVALID')) throw err;
-    errors.push(err.message);
+    keepReason(errors, err.message);
     state.rejected++;
     path.length = depth;
   }

@@ -14,6 +14,7 @@ import {
   encodeString, encodeUint32,
 } from './common-proto.js';
 import { spanPath, type LenientTraces, type PartialSuccess } from './trace-common.js';
+import { keepReason } from '../reasons.js';
 
 export type { LenientTraces, PartialSuccess } from './trace-common.js';
 
@@ -113,7 +114,7 @@ function decodeScopeSpans(r: ProtoReader, rsIndex: number, ssIndex: number, stat
       else {
         const message = rejectedSpanMessage(rsIndex, ssIndex, spanIndex, span);
         if (state.errors === null) throw new BraidError('BRAID_ERR_OTLP_INVALID', message);
-        state.errors.push(message);
+        keepReason(state.errors, message);
         state.rejected++;
       }
       spanIndex++;

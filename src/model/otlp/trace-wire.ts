@@ -13,6 +13,7 @@ import { varintSize } from '../protobuf/writer.js';
 import { TRACE_SCHEMAS, asDecodeError, rejectedSpanMessage } from './trace-proto.js';
 import { spanPath } from './trace-common.js';
 import { checkResource, checkScope, checkSpan } from './trace-wire-check.js';
+import { keepReason } from '../reasons.js';
 
 const { REQUEST, RESOURCE_SPANS, SCOPE_SPANS } = TRACE_SCHEMAS;
 const TAG_RESOURCE_SPANS = 0x0a; // ExportTraceServiceRequest.resource_spans = 1, length-delimited
@@ -164,7 +165,7 @@ function scanScopeSpans(r: ProtoReader, scan: Scan, rs: number, ssIndex: number,
       const checked = checkSpan(r, scan.limits);
       if (typeof checked === 'number' && resourceProblem === undefined) addSpan(scan, ss, start, r.pos, checked);
       else {
-        l.errors.push(typeof checked === 'string' ? rejectedSpanMessage(rs, ssIndex, spanIndex, checked) : `${spanPath(rs, ssIndex, spanIndex)}: resource.attributes: ${resourceProblem}`);
+        keepReason(l.errors, () => (typeof checked === 'string' ? rejectedSpanMessage(rs, ssIndex, spanIndex, checked) : `${spanPath(rs, ssIndex, spanIndex)}: resource.attributes: ${resourceProblem}`));
         l.rejected++;
       }
       spanIndex++;

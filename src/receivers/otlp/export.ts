@@ -9,6 +9,7 @@ import { splitTraceRequestWire } from '../../model/otlp/trace-wire.js';
 import type { TracesData } from '../../model/trace.js';
 import { countSpans } from '../../model/trace.js';
 import type { Queue, QueueRecord } from '../../queue/queue.js';
+import { MAX_KEPT_REASONS } from '../../model/reasons.js';
 import { DEFAULT_REQUEST, recordLimitsOf, sendForTenant, type RequestTenant } from '../tenancy.js';
 import { traceRecords } from '../trace-records.js';
 import type { OtlpReceiverMetrics } from './metrics.js';
@@ -60,9 +61,10 @@ function report(spans: number, rejected: number, errors: string[], transport: st
   return { partial: { rejectedSpans: rejected, errorMessage: rejectionMessage(rejected, 'spans', errors) } };
 }
 
-/** "n <things> rejected: " and the first ten reasons. */
+/** "n <things> rejected: " and the first ten reasons; decoders keep no more (src/model/reasons.ts), so the rest are counted from `rejected`. */
 export function rejectionMessage(rejected: number, noun: string, errors: string[]): string {
-  const shown = errors.slice(0, 10).join('; ');
-  const more = errors.length > 10 ? ` (and ${errors.length - 10} more)` : '';
-  return `${rejected} ${noun} rejected: ${shown}${more}`;
+  const shown = errors.slice(0, MAX_KEPT_REASONS);
+  const rest = Math.max(errors.length, rejected) - shown.length;
+  const more = rest > 0 && (errors.length > MAX_KEPT_REASONS || errors.length === MAX_KEPT_REASONS) ? ` (and ${rest} more)` : '';
+  return `${rejected} ${noun} rejected: ${shown.join('; ')}${more}`;
 }
