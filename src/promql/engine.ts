@@ -10,7 +10,7 @@ import { evaluate, newQueryMemo, type EvalContext } from './eval.js';
 import { keyOf } from './label-cache.js';
 import { Deadline, checkQueryLength, selectorReachMs, tooManySamples } from './limits.js';
 import { parseExpr, type ParsedExpr } from './parse.js';
-import { Pacer, warmSubqueries } from './schedule.js';
+import { Pacer, warmRanges, warmSubqueries } from './schedule.js';
 import type { ApiPoint, Labels, QueryOptions, QueryResult, Series, SeriesSource } from './types.js';
 import { formatFloat, formatValue } from './values.js';
 
@@ -97,6 +97,7 @@ export async function instantQuery(source: SeriesSource, query: string, timeMs: 
   const parsed = parseExpr(query);
   const { pacer, deadline } = schedule(opts);
   const ctx = await prepare(source, parsed, timeMs, timeMs, 0, opts, pacer, deadline);
+  await warmRanges(parsed.expr, ctx, pacer);
   await warmSubqueries(parsed.expr, timeMs, timeMs, 0, ctx, pacer);
   // Loading and the queries before this one may have used the slice up (a rule group runs many).
   await pacer.pace();
@@ -137,6 +138,7 @@ export async function rangeQuery(source: SeriesSource, query: string, startMs: n
   }
   const { pacer, deadline } = schedule(opts);
   const ctx = await prepare(source, parsed, startMs, endMs, stepMs, opts, pacer, deadline);
+  await warmRanges(parsed.expr, ctx, pacer);
   const series = new Map<string, { metric: Labels; values: ApiPoint[] }>();
   for (let t = startMs; t <= endMs; t += stepMs) {
     // Step by step, so that subquery results kept are only those of the windows still ahead.

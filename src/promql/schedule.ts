@@ -6,6 +6,7 @@
  */
 import type { Expr, Subquery } from './ast.js';
 import { subqueryMemo, subqueryWindow, type EvalContext } from './eval.js';
+import { RangeWindows } from './subquery-memo.js';
 import type { Deadline } from './limits.js';
 
 /** How long evaluation runs before it lets the event loop turn. */
@@ -66,6 +67,26 @@ function plan(e: Expr, from: number, to: number, stepMs: number, ctx: EvalContex
     case 'binary':
       plan(e.lhs, from, to, stepMs, ctx, out);
       plan(e.rhs, from, to, stepMs, ctx, out);
+      return;
+    default:
+  }
+}
+
+/** Lays out every range selector's samples for its windows ahead of evaluation, yielding as it goes (the evaluator would do it in one piece at first use). */
+export async function warmRanges(e: Expr, ctx: EvalContext, pacer: Pacer): Promise<void> {
+  switch (e.kind) {
+    case 'matrix':
+      if (!ctx.memo.ranges.has(e.vs)) ctx.memo.ranges.set(e.vs, await RangeWindows.build(ctx.data.get(e.vs) ?? [], pacer.fn));
+      return;
+    case 'subquery': case 'paren': case 'unary': await warmRanges(e.expr, ctx, pacer); return;
+    case 'call': for (const a of e.args) await warmRanges(a, ctx, pacer); return;
+    case 'aggregate':
+      if (e.param !== undefined) await warmRanges(e.param, ctx, pacer);
+      await warmRanges(e.expr, ctx, pacer);
+      return;
+    case 'binary':
+      await warmRanges(e.lhs, ctx, pacer);
+      await warmRanges(e.rhs, ctx, pacer);
       return;
     default:
   }

@@ -176,22 +176,52 @@ function selected(s: Series, cols: Columns, at: number): SelectedSeries {
  * each with its window (start, end] kept as indexes. Steps move forward, so each window moves on
  * from where the last one ended instead of bisecting the series again: one pass per query.
  */
+/** Samples laid out between two chances to yield while windows are built. */
+const BUILD_PIECE_SAMPLES = 16_384;
+
+/** Columns for every sample of `series`. */
+function columns(series: readonly Series[]): Columns {
+  let total = 0;
+  for (const s of series) total += s.samples.length;
+  return { ts: new Float64Array(total), vs: new Float64Array(total), decreases: new Int32Array(total) };
+}
+
 export class RangeWindows {
   /** Every series of the selector, in the order windows list them. */
   readonly series: SelectedSeries[];
   /** Whether the label sets are distinct with their names [0] and without [1], each checked on first use. */
   private readonly distinct: [boolean | undefined, boolean | undefined] = [undefined, undefined];
 
-  constructor(series: readonly Series[]) {
-    let total = 0;
-    for (const s of series) total += s.samples.length;
-    const cols = { ts: new Float64Array(total), vs: new Float64Array(total), decreases: new Int32Array(total) };
+  constructor(series: readonly Series[], built?: SelectedSeries[]) {
+    if (built !== undefined) {
+      this.series = built;
+      return;
+    }
+    const cols = columns(series);
     let at = 0;
     this.series = series.map((s) => {
       const out = selected(s, cols, at);
       at += s.samples.length;
       return out;
     });
+  }
+
+  /** The windows of `series`, built with `pace()` between pieces: a million samples take a few hundred milliseconds to lay out. */
+  static async build(series: readonly Series[], pace: () => Promise<void>): Promise<RangeWindows> {
+    const cols = columns(series);
+    const built: SelectedSeries[] = [];
+    let at = 0;
+    let since = 0;
+    for (const s of series) {
+      built.push(selected(s, cols, at));
+      at += s.samples.length;
+      since += s.samples.length;
+      if (since >= BUILD_PIECE_SAMPLES) {
+        since = 0;
+        await pace();
+      }
+    }
+    return new RangeWindows(series, built);
   }
 
   /**
