@@ -13,13 +13,14 @@ import { fetchTrace, renderTrace } from './trace.js';
 const USAGE = `usage:
   braid serve [--config FILE] [--target all|collector,ingester,query,alerter]
   braid config check FILE [--target T]   validate as serve would load it (environment applied)
-  braid trace <traceId> [--url http://127.0.0.1:16686]
+  braid trace <traceId> [--url http://127.0.0.1:16686] [--token-file F]   (or env BRAID_TOKEN)
   braid rules check FILES...   validate rule files (as promtool check rules)
   braid rules test FILES...    run rule unit tests (promtool test rules format)
 
 environment: BRAID_CONFIG, BRAID_TARGET, BRAID_KAFKA_BROKERS, BRAID_ELASTICSEARCH_URL, BRAID_LOG_LEVEL,
   BRAID_KAFKA_SASL_USERNAME, BRAID_KAFKA_SASL_PASSWORD, BRAID_ELASTICSEARCH_USERNAME, BRAID_ELASTICSEARCH_PASSWORD,
-  BRAID_ELASTICSEARCH_API_KEY, BRAID_SCRAPE_SHARD_INDEX, BRAID_SCRAPE_SHARD_COUNT, BRAID_WORKERS`;
+  BRAID_ELASTICSEARCH_API_KEY, BRAID_SCRAPE_SHARD_INDEX, BRAID_SCRAPE_SHARD_COUNT, BRAID_WORKERS,
+  BRAID_AUTH_TOKENS_FILE (serve), BRAID_TOKEN (trace: the bearer token it sends)`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`braid: ${message}\n`);
@@ -83,6 +84,20 @@ async function configCheck(args: string[]): Promise<void> {
   const { connectionFiles, readConfigFile } = await import('../config/files.js');
   for (const [setting, path] of connectionFiles(config)) readConfigFile(setting, path);
   let scrape = '';
+  let security = '; auth: none (open)';
+  // The listeners' tokens file and TLS files are checked as start-up checks them (never printed).
+  if (config.auth.tokens_file || config.tls) {
+    security = '';
+    const [{ readTokensFile }, { loadServerTls }] = await Promise.all([import('../security/tokens-file.js'), import('../security/tls.js')]);
+    if (config.auth.tokens_file) {
+      const t = readTokensFile(config.auth.tokens_file);
+      security += `; auth: ${t.size} token${t.size === 1 ? '' : 's'}`;
+    }
+    if (config.tls) {
+      loadServerTls(config.tls);
+      security += '; tls: on';
+    }
+  }
   const p = config.receivers.prometheus;
   // The collector reads its scrape file at start-up: check it now, as `promtool check config` would.
   if (p.enabled && config.targets.includes('collector')) {
@@ -100,14 +115,16 @@ async function configCheck(args: string[]): Promise<void> {
     if (errors.length > 0) fail(`alerting.rule_files:\n  ${errors.join('\n  ')}`);
     scrape += `; rules: ${files.length} file${files.length === 1 ? '' : 's'}`;
   }
-  process.stdout.write(`${file}: valid (targets: ${config.targets.join(',')}; queue: ${config.queueKind}; store: ${config.storeKind}${scrape})\n`);
+  process.stdout.write(`${file}: valid (targets: ${config.targets.join(',')}; queue: ${config.queueKind}; store: ${config.storeKind}${scrape}${security})\n`);
 }
 
 async function trace(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string', default: 'http://127.0.0.1:16686' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args, options: { url: { type: 'string', default: 'http://127.0.0.1:16686' }, 'token-file': { type: 'string' } }, allowPositionals: true, strict: true });
   const id = positionals[0];
   if (!id) fail('trace needs a trace ID');
-  const t = await fetchTrace(values.url, id);
+  const { readConfigFile } = await import('../config/files.js');
+  const token = values['token-file'] ? readConfigFile('--token-file', values['token-file'], true) : process.env.BRAID_TOKEN || undefined;
+  const t = await fetchTrace(values.url, id, token);
   if (!t) fail(`trace ${id} not found at ${values.url}`, 1);
   process.stdout.write(`${renderTrace(t).join('\n')}\n`);
 }

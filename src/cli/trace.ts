@@ -58,9 +58,9 @@ export function renderTrace(trace: TraceView): string[] {
   return lines;
 }
 
-/** Fetches a trace from the native query API; undefined when it does not exist. */
-export async function fetchTrace(baseUrl: string, traceId: string): Promise<TraceView | undefined> {
-  const res = await fetch(`${baseUrl.replace(/\/$/, '')}/braid/v1/traces/${encodeURIComponent(traceId)}`);
+/** Fetches a trace from the native query API (with a bearer token when Braid asks for one); undefined when it does not exist. */
+export async function fetchTrace(baseUrl: string, traceId: string, token?: string): Promise<TraceView | undefined> {
+  const res = await fetch(`${baseUrl.replace(/\/$/, '')}/braid/v1/traces/${encodeURIComponent(traceId)}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   if (res.status === 404) return undefined;
   const body = (await res.json()) as TraceView & { error?: { message: string } };
   if (!res.ok) throw new Error(`query API answered ${res.status}: ${body.error?.message ?? ''}`);

@@ -18,7 +18,7 @@ describe('braid CLI', () => {
   it('config check validates without starting', async () => {
     const ok = spawnBraid(['config', 'check', fileURLToPath(new URL('../../config/braid.example.yaml', import.meta.url))]);
     expect((await ok.exited).code).toBe(0);
-    expect(ok.output()).toContain('valid (targets: collector,ingester,query,alerter; queue: memory; store: memory; scrape: collectors/scrape.yml, 1 job; rules: 2 files)');
+    expect(ok.output()).toContain('valid (targets: collector,ingester,query,alerter; queue: memory; store: memory; scrape: collectors/scrape.yml, 1 job; rules: 2 files; auth: none (open))');
     const bad = spawnBraid(['config', 'check', fixture('typo_top_level.yaml')]);
     expect((await bad.exited).code).toBe(2);
     expect(bad.output()).toContain('querry: unknown key');
@@ -53,5 +53,26 @@ describe('braid CLI', () => {
     const run = spawnBraid(['serve', '--target', 'collector,ingestor']);
     expect((await run.exited).code).toBe(2);
     expect(run.output()).toContain('target: unknown target "ingestor"');
+  });
+  it('config check reads the tokens file and the TLS files as start-up does, printing no token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'braid-cli-'));
+    const tokens = join(dir, 'tokens');
+    writeFileSync(tokens, 'acme:s3cret-acme-token\nglobex:s3cret-globex-token\n');
+    const file = join(dir, 'braid.yaml');
+    writeFileSync(file, `receivers: {prometheus: {enabled: false}}\nalerting: {rule_files: []}\nauth: {tokens_file: ${JSON.stringify(tokens)}}\n`);
+    const ok = spawnBraid(['config', 'check', file]);
+    expect((await ok.exited).code).toBe(0);
+    expect(ok.output()).toContain('; auth: 2 tokens)');
+    expect(ok.output()).not.toContain('s3cret');
+    writeFileSync(tokens, 'acme:s3cret-acme-token\nno colon here\n');
+    const bad = spawnBraid(['config', 'check', file]);
+    expect((await bad.exited).code).not.toBe(0);
+    expect(bad.output()).toMatch(/auth\.tokens_file .*line 2/);
+    expect(bad.output()).not.toContain('s3cret');
+    const tls = join(dir, 'tls.yaml');
+    writeFileSync(tls, `receivers: {prometheus: {enabled: false}}\nalerting: {rule_files: []}\ntls: {cert_file: ${JSON.stringify(tokens)}, key_file: ${JSON.stringify(tokens)}}\n`);
+    const badTls = spawnBraid(['config', 'check', tls]);
+    expect((await badTls.exited).code).not.toBe(0);
+    expect(badTls.output()).toContain('tls.cert_file');
   });
 });
