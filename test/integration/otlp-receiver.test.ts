@@ -42,7 +42,7 @@ async function emitTrace(exporter: SpanExporter, service: string): Promise<strin
 describe('OTLP trace receiver (embedded mode)', () => {
   let braid: RunningBraid;
   beforeAll(async () => {
-    const input = testConfig({ queue: { memory: { max_bytes: 64 * 1024 } } });
+    const input = testConfig({ queue: { memory: { max_bytes: 64 * 1024 } }, limits: { max_attribute_value_length: 1024 * 1024 } }); // the 70 KiB attribute below tests the queue's bound, not the attribute limit
     braid = await startTestBraid({ ...input, receivers: { otlp: { http: { endpoint: '127.0.0.1:0', max_request_body_size_mib: 1 }, grpc: { endpoint: '127.0.0.1:0', max_recv_msg_size_mib: 1 } }, zipkin: { endpoint: '127.0.0.1:0' }, elasticsearch: { endpoint: '127.0.0.1:0' } } });
   });
   afterAll(async () => {

@@ -87,7 +87,7 @@ function zipkinSpan(traceId: string, id: string, extra: Record<string, unknown> 
 describe('Zipkin receiver (embedded mode)', () => {
   let braid: RunningBraid;
   beforeAll(async () => {
-    const input = testConfig({ queue: { memory: { max_bytes: 256 * 1024 } } });
+    const input = testConfig({ queue: { memory: { max_bytes: 256 * 1024 } }, limits: { max_attribute_value_length: 1024 * 1024 } }); // the 300 KiB tag below tests the queue's bound, not the attribute limit
     braid = await startTestBraid({ ...input, receivers: { ...input.receivers, zipkin: { endpoint: '127.0.0.1:0', max_request_body_size_mib: 1 } } });
   });
   afterAll(async () => {
