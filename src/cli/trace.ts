@@ -63,6 +63,7 @@ export async function fetchTrace(baseUrl: string, traceId: string, token?: strin
   const res = await fetch(`${baseUrl.replace(/\/$/, '')}/braid/v1/traces/${encodeURIComponent(traceId)}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   if (res.status === 404) return undefined;
   const body = (await res.json()) as TraceView & { error?: { message: string } };
-  if (!res.ok) throw new Error(`query API answered ${res.status}: ${body.error?.message ?? ''}`);
+  const hint = res.status === 401 ? (token ? ' (the token was refused)' : ' (Braid asks for a token: set BRAID_TOKEN or --token-file)') : '';
+  if (!res.ok) throw new Error(`query API answered ${res.status}: ${body.error?.message ?? ''}${hint}`);
   return body;
 }
