@@ -157,6 +157,7 @@ async function deadLetterCheck(brokers: string, prefix: string, poisoned: boolea
   const failures: string[] = [];
   if (letters.length !== want) failures.push(`dead-letter topic holds ${letters.length} records, want ${want}: ${letters.map((l) => l.headers['braid.dlq.reason'] ?? '?').join('; ').slice(0, 300)}`);
   if (poisoned && letters[0] && !letters[0].value?.equals(POISON)) failures.push('the dead letter is not the poison record');
+  if (poisoned && letters[0] && letters[0].headers['braid.dlq.stage'] !== 'decode') failures.push(`the poison record's braid.dlq.stage is ${letters[0].headers['braid.dlq.stage']}, want decode`);
   return failures;
 }
 
