@@ -34,7 +34,7 @@ describe('query and record limits through the HTTP APIs', () => {
     braid = await startTestBraid(testConfig({
       limits: { query_timeout: '1ms', max_query_length: '1h', max_attributes_per_record: 4, max_label_names_per_series: 5 },
     }));
-    ingest = braid.addresses.otlpHttp;
+    ingest = braid.addresses.otlpHttp!;
     prom = `${braid.addresses.query}/prometheus/api/v1`;
     const data = dataset();
     for (let i = 0; i < data.length; i += 50) {
