@@ -68,6 +68,19 @@ describe('rule files', () => {
     }), params(n));
   }, timeoutFor(runs(300), 5));
 
+  it('anchors and aliases decode as what they name (yaml stringify writes &a1 / *a1 for shared objects)', () => {
+    const n = runs(200);
+    fc.assert(fc.property(fc.dictionary(labelName, safeText, { minKeys: 1, maxKeys: 3 }), fc.array(fc.stringMatching(/^[A-Z][a-z]{0,6}$/), { minLength: 2, maxLength: 4 }), (labels, alerts) => {
+      const rule = { alert: 'Shared', expr: 'up == 0', labels };
+      // The same objects more than once: stringify anchors the first and aliases the others.
+      const yaml = stringify({ groups: [{ name: 'g', rules: [...alerts.map((alert) => ({ alert, expr: 'vector(1)', labels })), rule, rule] }] });
+      expect(yaml).toContain('*a');
+      const r = decodeOnce(rules, 'parseRuleFile', () => parseRuleFile(yaml, 'aliases.yaml')).value!;
+      expect(r.errors).toEqual([]);
+      expect(r.groups[0]!.rules.map((x) => [x.alert, x.labels])).toEqual([...alerts.map((a) => [a, labels]), ['Shared', labels], ['Shared', labels]]);
+    }), params(n));
+  }, timeoutFor(runs(200), 5));
+
   const checkRuleFile = (yaml: string) => {
     const r = decodeOnce(rules, 'parseRuleFile', () => parseRuleFile(yaml, 'fuzz.yaml')).value!;
     for (const e of r.errors) expect(e.startsWith('fuzz.yaml: ')).toBe(true);

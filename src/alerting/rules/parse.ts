@@ -3,7 +3,7 @@
  * wrong types are errors, reported as yaml.v3 reports them), then the same validation with the same
  * messages and `line:col` positions.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node, type Pair } from 'yaml';
 import { parseExpr } from '../../promql/parse.js';
 import { parseDurationMs } from '../../promql/literals.js';
 import type { Labels } from '../../promql/types.js';
@@ -213,6 +213,22 @@ function validate(groups: RuleGroupConfig[], nodes: GroupNodes[]): string[] {
   return errs;
 }
 
+/** Most nodes a rule file with aliases may hold once they are expanded; past it the file is refused, as yaml.v3 refuses alias bombs. */
+const MAX_EXPANDED_NODES = 100_000;
+
+/** Puts each alias's anchored node in its place, as yaml.v3 decodes aliases (they read as null otherwise). */
+function resolveAliases(doc: Document): void {
+  let aliases = false;
+  visit(doc, { Alias: () => ((aliases = true), visit.BREAK) });
+  if (!aliases) return;
+  let nodes = 0;
+  // Every node visited is counted: an anchored node shared by many aliases is walked once per alias.
+  visit(doc, (_key, node) => {
+    if (++nodes > MAX_EXPANDED_NODES) throw new FatalDecode('yaml: document contains excessive aliasing');
+    return isAlias(node) ? (node.resolve(doc) ?? undefined) : undefined;
+  });
+}
+
 /** Parses and validates the text of a rule file; every error is prefixed with `file: ` as Prometheus prints it. */
 export function parseRuleFile(content: string, file: string): RuleFile {
   const lc = new LineCounter();
@@ -230,6 +246,7 @@ export function parseRuleFile(content: string, file: string): RuleFile {
   const groups: RuleGroupConfig[] = [];
   const nodes: GroupNodes[] = [];
   try {
+    resolveAliases(doc);
     const root = d.fields(doc.contents, 'rulefmt.RuleGroups', ['groups']).get('groups')?.value;
     if (root != null && !(isScalar(root) && root.value === null)) {
       if (!isSeq(root)) d.typeError(root, '[]rulefmt.RuleGroup');
