@@ -82,3 +82,23 @@ describe('selectors as series queries', () => {
     expect(() => seriesQuery([{ type: '=~', name: 'code', value: '(' }], T0, T0)).toThrow(/invalid regular expression "\("/);
   });
 });
+
+describe('memory store scans', () => {
+  it('yield to the event loop while reading many samples, and find the same', async () => {
+    const store = createMemoryStore({ max_spans: 10, max_logs: 10, max_samples: 200_000 });
+    for (let b = 0; b < 10; b++) {
+      const points = Array.from({ length: 5_000 }, (_, i) => ({ host: `h${b * 5_000 + i}` }));
+      await store.writeSamples(metricSampleGroups(request('api', 'up', T0 + b * 1_000, points)));
+    }
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 0);
+    const t0 = performance.now();
+    const found = await store.searchSamples({ metric: 'up', labels: {}, start: iso(T0), end: iso(T0 + 60_000), limit: 1_000_000 });
+    const ms = performance.now() - t0;
+    clearInterval(ticker);
+    expect(found).toHaveLength(50_000);
+    // Two slices at least: a timer turn came between them (a scan in one piece lets none run).
+    expect(ticks, `${ms.toFixed(0)} ms scan`).toBeGreaterThan(0);
+    expect(found.filter((d) => d.labels.host === 'h49999')).toHaveLength(1);
+  });
+});

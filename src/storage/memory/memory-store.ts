@@ -23,6 +23,9 @@ import {
 } from '../store.js';
 import { DEFAULT_TENANT, checkTenantId } from '../../tenancy/tenant.js';
 
+/** Samples a scan reads between two turns of the event loop (about 2-5 ms). */
+const SCAN_SLICE = 20_000;
+
 /** Settings of the memory store (`storage.memory`). */
 export interface MemoryStoreSettings {
   max_spans: number;
@@ -204,7 +207,10 @@ function createBoundedStore(settings: MemoryStoreSettings): Omit<Store, 'forTena
     },
     async searchSamples(q: SampleQuery) {
       const found: SampleDocument[] = [];
+      let seen = 0;
       for (const doc of samples.values()) {
+        // A scan of millions of samples yields now and then, so it does not hold ingest (ADR 0019).
+        if (++seen % SCAN_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end || !sampleMatches(doc, q)) continue;
         found.push(doc);
       }
@@ -212,7 +218,9 @@ function createBoundedStore(settings: MemoryStoreSettings): Omit<Store, 'forTena
     },
     async sampleMetricNames(q) {
       const types = new Map<string, string>();
+      let seen = 0;
       for (const doc of samples.values()) {
+        if (++seen % SCAN_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         if (doc['@timestamp'] < q.start || doc['@timestamp'] > q.end || !sampleMatches(doc, q)) continue;
         if (!types.has(doc['metric.name'])) types.set(doc['metric.name'], doc['metric.type']);
       }
