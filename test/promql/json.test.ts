@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { successJson } from '../../src/promql/json.js';
+import { successJson, successJsonChunks } from '../../src/promql/json.js';
 import type { QueryResult } from '../../src/promql/types.js';
 
 const matrix = (series: number, points: number): QueryResult => ({
@@ -26,5 +26,15 @@ describe('successJson', () => {
     await successJson(matrix(100, 1000), async () => void paces++);
     // Whole series per piece, at least 4,096 points: five series of 1,000 each time.
     expect(paces).toBe(20);
+  });
+
+  it('cuts a large answer into chunks of about 256 KiB that join to the same JSON', async () => {
+    const result = matrix(400, 1000);
+    const chunks = await successJsonChunks(result, async () => {});
+    expect(chunks.join('')).toBe(JSON.stringify({ status: 'success', data: result }));
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const c of chunks.slice(0, -1)) expect(c.length).toBeGreaterThanOrEqual(256 * 1024);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(256 * 1024 + 40_000);
+    expect(await successJsonChunks(matrix(2, 3), async () => {})).toHaveLength(1);
   });
 });

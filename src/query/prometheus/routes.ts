@@ -7,11 +7,12 @@
  * the caller's tenant's head and store (`store.forTenant(request.tenant)`), and the rules and
  * alerts of the caller's tenant.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BraidError } from '../../errors.js';
 import type { Expr, VectorSelector } from '../../promql/ast.js';
 import { instantQuery, rangeQuery } from '../../promql/engine.js';
-import { successJson } from '../../promql/json.js';
+import { successJsonChunks } from '../../promql/json.js';
 import type { QueryLimits } from '../../promql/limits.js';
 import { Pacer } from '../../promql/schedule.js';
 import { parseExpr } from '../../promql/parse.js';
@@ -85,7 +86,9 @@ export function registerPrometheusRoutes(app: FastifyInstance, root: Store, sett
         const route = async (req: FastifyRequest, reply: FastifyReply) => {
           const opts: QueryOptions = { maxSamples: settings.maxSamples, ...(settings.limits ? { limits: settings.limits(req.tenant) } : {}) };
           const result = await fn(params(req), readers(req.tenant), opts);
-          return reply.type('application/json; charset=utf-8').send(await successJson(result, new Pacer().fn));
+          const chunks = await successJsonChunks(result, new Pacer().fn);
+          // A big answer is streamed a chunk per socket write, not written in one piece (ADR 0019).
+          return reply.type('application/json; charset=utf-8').send(chunks.length === 1 ? chunks[0] : Readable.from(chunks, { objectMode: false }));
         };
         api.get(path, route);
         api.post(path, route);
