@@ -128,11 +128,20 @@ export function distinctExemplars(views: ExemplarView[]): ExemplarView[] {
   });
 }
 
+const MAX_DATE_MS = 8_640_000_000_000_000n;
+
+/** A start that a lookback put before 1970 starts at 1970 (nothing is stored earlier; a lookback of 10^11 hours was a 500). */
+const notBeforeEpoch = (ns: bigint): bigint => (ns < 0n ? 0n : ns);
+
 /** A time bound: RFC 3339, or epoch milliseconds. */
 function timeParam(v: QueryValue, name: string): bigint | undefined {
   const s = oneParam(v);
   if (s === undefined || s === '') return undefined;
-  if (/^\d+$/.test(s)) return BigInt(s) * 1_000_000n;
+  if (/^\d+$/.test(s)) {
+    // Past Date's range (year 275760) a time cannot be written back as RFC 3339: refused, not a 500.
+    if (BigInt(s) > MAX_DATE_MS) throw new BraidError('BRAID_ERR_QUERY_INVALID', `param '${name}': epoch milliseconds ${s} are past the largest time, ${MAX_DATE_MS}`);
+    return BigInt(s) * 1_000_000n;
+  }
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(s);
   const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN;
   if (!m || Number.isNaN(ms)) throw new BraidError('BRAID_ERR_QUERY_INVALID', `unable to parse param '${name}': "${s}" is neither RFC 3339 (2026-11-23T17:00:00Z) nor epoch milliseconds`);
@@ -154,7 +163,7 @@ function keyValues(v: QueryValue, name: string): Record<string, string> {
 export function parseLogQuery(q: Record<string, QueryValue>, nowMs: number): LogQuery {
   const end = timeParam(q.end, 'end') ?? BigInt(nowMs) * 1_000_000n;
   const lookback = oneParam(q.lookback);
-  const start = timeParam(q.start, 'start') ?? end - BigInt(parseGoDuration(lookback || '1h', 'lookback')) * 1_000n;
+  const start = timeParam(q.start, 'start') ?? notBeforeEpoch(end - BigInt(parseGoDuration(lookback || '1h', 'lookback')) * 1_000n);
   const limit = integerParam(q.limit, 'limit') ?? 100;
   if (limit <= 0 || limit > 1_000) throw new BraidError('BRAID_ERR_QUERY_INVALID', `'limit' must be between 1 and 1000, got ${limit}`);
   const attributes = keyValues(q.attribute, 'attribute');
@@ -185,7 +194,7 @@ export function registerBraidRoutes(app: FastifyInstance, root: Store, now: () =
   app.get<{ Querystring: Record<string, QueryValue> }>('/braid/v1/samples', async (req) => {
     const q = req.query;
     const endMs = timeParam(q.end, 'end') ?? BigInt(now()) * 1_000_000n;
-    const startMs = timeParam(q.start, 'start') ?? endMs - BigInt(parseGoDuration(oneParam(q.lookback) || '1h', 'lookback')) * 1_000n;
+    const startMs = timeParam(q.start, 'start') ?? notBeforeEpoch(endMs - BigInt(parseGoDuration(oneParam(q.lookback) || '1h', 'lookback')) * 1_000n);
     const limit = integerParam(q.limit, 'limit') ?? 100;
     if (limit <= 0 || limit > 10_000) throw new BraidError('BRAID_ERR_QUERY_INVALID', `'limit' must be between 1 and 10000, got ${limit}`);
     const labels = keyValues(q.label, 'label');
