@@ -200,7 +200,7 @@ describe('a body no route reads', () => {
 });
 
 describe('query APIs answer bad parameters with a 4xx and a reason', () => {
-  const junk = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('', '-1', '1e400', 'NaN', 'Infinity', '0x10', '2024-13-45T99:99:99Z', '9'.repeat(30), '1h', '-5m', '[]', '{', '{"a":1}', 'null'));
+  const junk = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('', '-1', '1e400', 'NaN', 'Infinity', '0x10', '2024-13-45T99:99:99Z', '9'.repeat(30), '1h', '-5m', '99999999999h', '[]', '{', '{"a":1}', 'null'));
   const promql = fc.oneof(mutatedText(fc.constantFrom('sum by (job) (rate(up[5m]))', 'up{job=~"a|b"} offset 5m', 'histogram_quantile(0.9, x_bucket)', 'topk(3, up)')), fc.string({ maxLength: 40 }));
   const request = fc.oneof(
     fc.tuple(promql, junk).map(([q, t]) => `/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${encodeURIComponent(t)}`),
@@ -210,8 +210,8 @@ describe('query APIs answer bad parameters with a 4xx and a reason', () => {
     fc.tuple(junk, junk, junk, junk).map(([s, t, d, l]) => `/api/traces?service=${encodeURIComponent(s)}&tags=${encodeURIComponent(t)}&minDuration=${encodeURIComponent(d)}&limit=${encodeURIComponent(l)}`),
     junk.map((id) => `/api/traces/${encodeURIComponent(id || 'x')}`),
     fc.tuple(junk, junk).map(([e, l]) => `/api/dependencies?endTs=${encodeURIComponent(e)}&lookback=${encodeURIComponent(l)}`),
-    fc.tuple(junk, junk, junk, junk).map(([q, s, l, c]) => `/braid/v1/logs?q=${encodeURIComponent(q)}&start=${encodeURIComponent(s)}&limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}`),
-    fc.tuple(junk, junk).map(([m, l]) => `/braid/v1/samples?metric=${encodeURIComponent(m)}&label=${encodeURIComponent(l)}`),
+    fc.tuple(junk, junk, junk, junk, fc.constantFrom('start', 'end', 'lookback')).map(([q, s, l, c, t]) => `/braid/v1/logs?q=${encodeURIComponent(q)}&${t}=${encodeURIComponent(s)}&limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}`),
+    fc.tuple(junk, junk, junk, fc.constantFrom('start', 'end', 'lookback')).map(([m, l, s, t]) => `/braid/v1/samples?metric=${encodeURIComponent(m)}&label=${encodeURIComponent(l)}&${t}=${encodeURIComponent(s)}`),
     junk.map((id) => `/braid/v1/traces/${encodeURIComponent(id || 'x')}`),
   );
 
