@@ -4,7 +4,8 @@
  * function of the partition's records in offset order, so two ingesters that count the same
  * records from the same saved state reach the same values (docs/adr/0007-derived-series.md).
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip, gzipSync } from 'node:zlib';
 import type { LogsData } from '../../model/logs.js';
 import type { AnyValue, Attributes, TracesData } from '../../model/trace.js';
 import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
@@ -200,8 +201,19 @@ const load = (map: Map<string, Series>, rows: SavedSeries[]) => {
 
 /** The saved form of `c`: gzipped JSON (label sets repeat, so it packs about tenfold). */
 export function encodeCounters(c: PartitionCounters): Buffer {
-  const json = `{"v":1,"next":"${c.next}","bounds":${JSON.stringify(c.bounds)},"spans":${list(c.spans)},"logs":${list(c.logs)}}`;
-  return gzipSync(json, { level: 1 });
+  return gzipSync(countersJson(c), { level: 1 });
+}
+
+/** `c` as the JSON of its saved form: taken at once, so the snapshot is of this moment. */
+export function countersJson(c: PartitionCounters): string {
+  return `{"v":1,"next":"${c.next}","bounds":${JSON.stringify(c.bounds)},"spans":${list(c.spans)},"logs":${list(c.logs)}}`;
+}
+
+const gzipAsync = promisify(gzip);
+
+/** The saved form of a countersJson snapshot, compressed on libuv's thread pool (gzipSync of a large state held the event loop ~50 ms). */
+export function compressCounters(json: string): Promise<Buffer> {
+  return gzipAsync(json, { level: 1 });
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Queue, RecordKind, StreamPartition } from '../../queue/queue.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { DEFAULT_TENANT } from '../../tenancy/tenant.js';
 import type { IngestMetrics } from '../metrics.js';
-import { countLogs, countSpans, decodeCounters, emptyCounters, encodeCounters, type DerivationSettings, type PartitionCounters, type Series } from './counters.js';
+import { compressCounters, countLogs, countSpans, countersJson, decodeCounters, emptyCounters, type DerivationSettings, type PartitionCounters, type Series } from './counters.js';
 import { appendPoints, noPoints, toRequests } from './points.js';
 
 /** Settings of the derived series (`ingest` config block). */
@@ -209,15 +209,22 @@ export class DerivedSeries {
 
   /** Saves a snapshot of `e`'s counters after the saves before it (the state topic keeps the last). */
   private save(e: Entry): Promise<void> {
-    const value = encodeCounters(e.counters);
+    const json = countersJson(e.counters);
     e.pending++;
     const { queue, metrics } = this.deps;
-    const run = e.saving.catch(() => undefined).then(() => queue.saveState(e.key, value));
+    let bytes = 0;
+    const run = e.saving
+      .catch(() => undefined)
+      .then(() => compressCounters(json))
+      .then((value) => {
+        bytes = value.length;
+        return queue.saveState(e.key, value);
+      });
     e.saving = run.then(
       () => {
         e.pending--;
         metrics.derivedStateSaves.inc();
-        metrics.derivedStateBytes.set(value.length);
+        metrics.derivedStateBytes.set(bytes);
       },
       (err: unknown) => {
         e.pending--;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SPAN_BUCKETS } from '../../../src/config/schema.js';
-import { bucketIndex, countLogs, countSpans, decodeCounters, emptyCounters, encodeCounters, type DerivationSettings, type SeriesBudget } from '../../../src/ingest/derived/counters.js';
+import { bucketIndex, compressCounters, countLogs, countSpans, countersJson, decodeCounters, emptyCounters, encodeCounters, type DerivationSettings, type SeriesBudget } from '../../../src/ingest/derived/counters.js';
 import { appendPoints, noPoints, toRequests } from '../../../src/ingest/derived/points.js';
 import { metricSamples } from '../../../src/ingest/metric-samples.js';
 import type { LogsData } from '../../../src/model/logs.js';
@@ -148,6 +148,19 @@ describe('saved counters', () => {
     expect(counters.next).toBe(42n);
     expect([...counters.spans.values()]).toEqual([...c.spans.values()].map(({ exemplars: _, saved: __, ...s }) => s));
     expect([...counters.logs.values()]).toEqual([...c.logs.values()].map(({ saved: _, ...s }) => s));
+  });
+
+  it('compressed off the event loop, a snapshot taken at once decodes to the counters of that moment', async () => {
+    const c = emptyCounters([0.1, 1], 7n);
+    countSpans(c, traces('a', [span('x', 50)]), spanSettings({ bounds: [0.1, 1] }), T, unbounded);
+    const json = countersJson(c);
+    const pending = compressCounters(json);
+    countLogs(c, logs('a', ['WARN']), T, unbounded); // after the snapshot: not in it
+    const { counters } = decodeCounters(await pending, [0.1, 1]);
+    expect(counters.next).toBe(7n);
+    expect(counters.spans.size).toBe(1);
+    expect(counters.logs.size).toBe(0);
+    expect(decodeCounters(await compressCounters(countersJson(c)), [0.1, 1]).counters.logs.size).toBe(1);
   });
 
   it('start span series again from zero when the buckets changed, and keep the log series', () => {
