@@ -11,6 +11,8 @@ import { nanosToIso } from '../../model/text/time.js';
 import type { LogDocument, LogQuery, SampleDocument, SpanDocument, Store, StoredValue, TraceSummaryDocument } from '../../storage/store.js';
 import { allParams, integerParam, oneParam, parseGoDuration, type QueryValue } from '../jaeger/params.js';
 import { normaliseTraceId } from '../jaeger/routes.js';
+// request.tenant's type (the fastify augmentation), also for the web page's typecheck, which reads these files' types.
+import type {} from '../../tenancy/tenant.js';
 
 /** A log record as the native API shows it. */
 export interface LogView {

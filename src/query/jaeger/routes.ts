@@ -8,6 +8,8 @@ import { BraidError } from '../../errors.js';
 import type { SpanDocument, Store } from '../../storage/store.js';
 import { toJaegerTrace, type JaegerTrace } from './convert.js';
 import { integerParam, oneParam, parseTraceQuery, traceIdsParam, type QueryValue } from './params.js';
+// request.tenant's type (the fastify augmentation), also for the web page's typecheck, which reads these files' types.
+import type {} from '../../tenancy/tenant.js';
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
 const FETCH_CONCURRENCY = 8;
