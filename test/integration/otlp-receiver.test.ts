@@ -62,7 +62,11 @@ describe('OTLP trace receiver (embedded mode)', () => {
   for (const [name, make] of exporters) {
     it(`accepts traces from the OTel SDK's ${name} exporter`, async () => {
       const traceId = await emitTrace(make(), `svc-${name}`);
-      const body = await eventually(() => getTrace(traceId), 10_000, 'trace');
+      // SimpleSpanProcessor exports each span on its own (the child first): wait for both.
+      const body = await eventually(async () => {
+        const b = await getTrace(traceId);
+        return b && (b.data[0]?.spans.length ?? 0) >= 2 ? b : undefined;
+      }, 10_000, 'trace with both spans');
       const trace = body.data[0]!;
       const parent = trace.spans.find((s) => s.operationName === 'parent-op')!;
       const child = trace.spans.find((s) => s.operationName === 'child-op')!;

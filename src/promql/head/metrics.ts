@@ -18,7 +18,7 @@ export interface HeadMetrics {
 /** Registers the head's metrics (in a private registry when none is given). */
 export function createHeadMetrics(registry: Registry = new Registry()): HeadMetrics {
   const r = [registry];
-  return {
+  const m: HeadMetrics = {
     series: new Gauge({ name: 'braid_head_series', help: 'Series held by the in-memory head.', registers: r }),
     bytes: new Gauge({ name: 'braid_head_bytes', help: 'Bytes the head accounts for: chunks, labels and index (head.max_bytes bounds it).', registers: r }),
     appended: new Counter({ name: 'braid_head_samples_appended_total', help: 'Samples appended to the head.', registers: r }),
@@ -37,4 +37,7 @@ export function createHeadMetrics(registry: Registry = new Registry()): HeadMetr
     exemplars: new Gauge({ name: 'braid_head_exemplars', help: 'Exemplars held by the head.', registers: r }),
     exemplarsAppended: new Counter({ name: 'braid_head_exemplars_appended_total', help: 'Exemplars appended to the head.', registers: r }),
   };
+  // Exported at 0 from the start, as before the reason label: a dashboard's rate() of it has data.
+  for (const reason of ['max_bytes', 'max_series']) m.seriesRefused.inc({ reason }, 0);
+  return m;
 }
